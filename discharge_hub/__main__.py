@@ -1,0 +1,3 @@
+from discharge_hub.cli import main
+
+raise SystemExit(main())

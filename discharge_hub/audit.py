@@ -1,0 +1,130 @@
+"""Who changed what: stamps every change with its actor and writes the audit trail.
+
+Installed on a sessionmaker; works for every model without per-service code, so no
+change can skip the audit. The audit rows are inserted on the same connection, in
+the same transaction, as the change they describe.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from discharge_hub.clock import now
+from discharge_hub.models import AuditEntry, Spell
+from discharge_hub.models.base import BOOKKEEPING_COLUMNS, Versioned
+
+NOT_AUDITED = frozenset({"audit_entry"})
+
+
+def actor_of(session: Session) -> str:
+    actor = session.info.get("actor")
+    if not actor or actor == "(read)":
+        raise RuntimeError("this session has no acting user: use Database.unit_of_work(actor)")
+    return str(actor)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    event.listen(factory, "before_flush", _stamp)
+    event.listen(factory, "after_flush", _write_audit)
+
+
+def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
+    if not (session.new or session.dirty):
+        return
+    actor = actor_of(session)
+    moment = now()
+    for obj in session.new:
+        if isinstance(obj, Versioned):
+            obj.created_at = obj.updated_at = moment
+            obj.created_by = obj.updated_by = actor
+    for obj in session.dirty:
+        if isinstance(obj, Versioned) and session.is_modified(obj, include_collections=False):
+            obj.updated_at = moment
+            obj.updated_by = actor
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date | Decimal):
+        return str(value) if not isinstance(value, date) else value.isoformat()
+    return str(value)
+
+
+def _spell_id(obj: Any) -> int | None:
+    if isinstance(obj, Spell):
+        return obj.id
+    value = getattr(obj, "spell_id", None)
+    return value if isinstance(value, int) else None
+
+
+def _entity_id(obj: Any) -> int | None:
+    identity = inspect(obj).identity
+    if identity and len(identity) == 1 and isinstance(identity[0], int):
+        return identity[0]
+    return None
+
+
+def _rows_for(obj: Any, action: str, actor: str, moment: datetime) -> list[dict[str, Any]]:
+    state = inspect(obj)
+    table = state.mapper.local_table.name
+    if table in NOT_AUDITED:
+        return []
+    base = {
+        "at": moment,
+        "actor": actor,
+        "action": action,
+        "entity": table,
+        "entity_id": _entity_id(obj),
+        "spell_id": _spell_id(obj),
+    }
+    rows: list[dict[str, Any]] = []
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in BOOKKEEPING_COLUMNS or key == "id":
+            continue
+        hist = state.attrs[key].history
+        if action == "insert":
+            new = getattr(obj, key)
+            if new is None:
+                continue
+            rows.append({**base, "field": key, "old_value": None, "new_value": _text(new)})
+        elif action == "delete":
+            old = (
+                hist.unchanged[0] if hist.unchanged else (hist.deleted[0] if hist.deleted else None)
+            )
+            rows.append({**base, "field": key, "old_value": _text(old), "new_value": None})
+        elif hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if _text(old) != _text(new):
+                rows.append(
+                    {**base, "field": key, "old_value": _text(old), "new_value": _text(new)}
+                )
+    if not rows and action != "update":
+        rows.append({**base, "field": None, "old_value": None, "new_value": None})
+    return rows
+
+
+def _write_audit(session: Session, _ctx: Any) -> None:
+    changes = [(o, "insert") for o in session.new]
+    changes += [(o, "update") for o in session.dirty]
+    changes += [(o, "delete") for o in session.deleted]
+    if not changes:
+        return
+    actor = actor_of(session)
+    moment = now()
+    rows: list[dict[str, Any]] = []
+    for obj, action in changes:
+        rows.extend(_rows_for(obj, action, actor, moment))
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)

@@ -1,0 +1,86 @@
+"""The ``discharge-hub`` command line: a contract other tools rely on.
+
+Each command group lives in its own module with a ``register(subparsers)`` that adds
+its sub-commands; a handler returns the exit code. Exit codes: 0 done; 2 invalid
+input or refused (message on stderr, nothing written); 1 unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from discharge_hub import __version__
+from discharge_hub.errors import DomainError
+
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+
+# Command-group modules under discharge_hub.cli, each with register(subparsers).
+COMMAND_MODULES = ("db_cmd", "demo_cmd", "import_cmd", "report_cmd", "ui_cmd")
+
+log = logging.getLogger("discharge_hub")
+
+
+class UsageError(DomainError):
+    """Bad command-line input (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 on usage errors too
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="discharge-hub",
+        description="Discharge Hub: the shared discharge record for LLR. "
+        "With no command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="database: a SQLite file path or sqlite:///… URL, or postgresql://user@host/db "
+        "(default: $DISCHARGE_HUB_DB, else the embedded SQLite file in the user data folder)",
+    )
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"discharge_hub.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"discharge_hub.cli.{name}":
+                raise
+            continue
+        module.register(subs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        if args.command is None:
+            from discharge_hub.cli.ui_cmd import run_app  # the desktop app (issue: UI)
+
+            return int(run_app(args))
+        parser.print_help(sys.stderr)
+        return EXIT_INVALID
+    try:
+        return int(handler(args))
+    except DomainError as exc:
+        print(f"discharge-hub: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("discharge-hub: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception:  # a bug: say so, with the traceback for the crash report
+        log.exception("unexpected failure")
+        return EXIT_FAILURE

@@ -1,0 +1,42 @@
+"""``discharge-hub db upgrade`` and ``discharge-hub db current``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from discharge_hub import migrate
+from discharge_hub.db import Database, describe_url
+
+
+def register(subs: Any) -> None:
+    db = subs.add_parser("db", help="database schema: upgrade, current")
+    db_subs = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = db_subs.add_parser("upgrade", help="upgrade the schema to this program's version")
+    up.set_defaults(handler=_upgrade)
+    cur = db_subs.add_parser("current", help="show the schema revision of the database")
+    cur.set_defaults(handler=_current)
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    database = Database.open(args.db, upgrade=True)
+    try:
+        with database.engine.connect() as conn:
+            rev = migrate.current_revision(conn)
+        print(f"{describe_url(database.url)}: schema at {rev} (head)")
+    finally:
+        database.dispose()
+    return 0
+
+
+def _current(args: argparse.Namespace) -> int:
+    database = Database.open(args.db, upgrade=False)
+    try:
+        with database.engine.connect() as conn:
+            rev = migrate.current_revision(conn)
+        head = migrate.head_revision()
+        state = "up to date" if rev == head else f"this program's head is {head}"
+        print(f"{describe_url(database.url)}: schema at {rev or '(empty)'} ({state})")
+    finally:
+        database.dispose()
+    return 0

@@ -1,0 +1,62 @@
+"""All ORM models; importing this package registers every table on ``Base.metadata``."""
+
+from discharge_hub.models.audit import AuditEntry
+from discharge_hub.models.base import Base, UtcDateTime, Versioned
+from discharge_hub.models.care import Barrier, Carer, CarerContact
+from discharge_hub.models.estate import Bed, Site, Ward
+from discharge_hub.models.hub import (
+    HubReferral,
+    Placement,
+    Provider,
+    ProviderPlace,
+    ProviderServiceType,
+)
+from discharge_hub.models.patient import SEX_CODES, Patient
+from discharge_hub.models.reference import (
+    BarrierKind,
+    ContactMethod,
+    Criterion,
+    DelayReason,
+    Destination,
+    EthnicCategory,
+    Method,
+    Pathway,
+    Place,
+    ServiceType,
+)
+from discharge_hub.models.spell import CtrReview, CtrReviewCriterion, EddChange, Red2GreenDay, Spell
+
+__all__ = [
+    "SEX_CODES",
+    "AuditEntry",
+    "Barrier",
+    "BarrierKind",
+    "Base",
+    "Bed",
+    "Carer",
+    "CarerContact",
+    "ContactMethod",
+    "Criterion",
+    "CtrReview",
+    "CtrReviewCriterion",
+    "DelayReason",
+    "Destination",
+    "EddChange",
+    "EthnicCategory",
+    "HubReferral",
+    "Method",
+    "Pathway",
+    "Patient",
+    "Place",
+    "Placement",
+    "Provider",
+    "ProviderPlace",
+    "ProviderServiceType",
+    "Red2GreenDay",
+    "ServiceType",
+    "Site",
+    "Spell",
+    "UtcDateTime",
+    "Versioned",
+    "Ward",
+]

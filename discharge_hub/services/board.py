@@ -1,0 +1,262 @@
+"""The ward board: one row per open spell, in one SQL statement (no N+1).
+
+Per-spell facts from child tables (latest placement, carer contact, next barrier)
+come from correlated subqueries in the same statement, so the number of statements
+is constant whatever the number of spells (``tests/test_board.py`` proves it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from discharge_hub import clock
+from discharge_hub.models import (
+    Barrier,
+    Bed,
+    Carer,
+    CarerContact,
+    DelayReason,
+    Pathway,
+    Patient,
+    Placement,
+    Site,
+    Spell,
+    Ward,
+)
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    spell_id: int
+    version: int
+    site: str
+    ward_id: int
+    ward: str
+    bed: str | None
+    bed_sort_key: str | None
+    patient_id: int
+    nhs_number: str
+    family_name: str
+    given_name: str
+    date_of_birth: date
+    sex: str
+    age: int
+    place_code: str | None
+    ethnic_category: str | None
+    interpreter_needed: bool
+    admitted_at: datetime
+    admission_date: date
+    los: int
+    edd: date | None
+    days_to_edd: int | None
+    discharge_ready_date: date | None
+    delay_days: int | None
+    pathway: str | None
+    through_hub: bool
+    delay_reason: str | None
+    delay_reason_label: str | None
+    placement_state: str | None
+    carer_count: int
+    last_carer_contact: datetime | None
+    carer_status: str
+    no_carer_contact_flag: bool
+    open_barriers: int
+    next_action: str | None
+
+    @property
+    def ready_for_discharge(self) -> bool:
+        """No criteria to reside (NCTR): a DRD on or before today."""
+        return self.delay_days is not None
+
+    @property
+    def edd_passed(self) -> bool:
+        return self.days_to_edd is not None and self.days_to_edd < 0
+
+
+def board_statement(*, site: str | None = None, ward_id: int | None = None) -> Any:
+    """The board's single SELECT (also used by the benchmark's raw fetch)."""
+    latest_placement = (
+        select(Placement.state)
+        .where(Placement.spell_id == Spell.id)
+        .order_by(Placement.state_changed_at.desc(), Placement.id.desc())
+        .limit(1)
+        .correlate(Spell)
+        .scalar_subquery()
+    )
+    carer_count = (
+        select(func.count(Carer.id))
+        .where(Carer.spell_id == Spell.id)
+        .correlate(Spell)
+        .scalar_subquery()
+    )
+    last_contact = (
+        select(func.max(CarerContact.contact_at))
+        .where(CarerContact.spell_id == Spell.id)
+        .correlate(Spell)
+        .scalar_subquery()
+    )
+    open_barriers = (
+        select(func.count(Barrier.id))
+        .where(Barrier.spell_id == Spell.id, Barrier.state == "open")
+        .correlate(Spell)
+        .scalar_subquery()
+    )
+    next_barrier = (
+        select(Barrier.description)
+        .where(Barrier.spell_id == Spell.id, Barrier.state == "open")
+        .order_by(Barrier.due_date.asc().nulls_last(), Barrier.id)
+        .limit(1)
+        .correlate(Spell)
+        .scalar_subquery()
+    )
+    stmt: Any = (
+        select(
+            Spell.id,
+            Spell.version,
+            Site.name,
+            Ward.id,
+            Ward.name,
+            Bed.label,
+            Bed.sort_key,
+            Patient.id,
+            Patient.nhs_number,
+            Patient.family_name,
+            Patient.given_name,
+            Patient.date_of_birth,
+            Patient.sex,
+            Patient.place_code,
+            Patient.ethnic_category_code,
+            Patient.interpreter_needed,
+            Spell.admitted_at,
+            Spell.edd,
+            Spell.discharge_ready_date,
+            Spell.pathway_code,
+            Pathway.through_hub,
+            DelayReason.code,
+            DelayReason.label,
+            latest_placement,
+            carer_count,
+            last_contact,
+            open_barriers,
+            Spell.next_action,
+            next_barrier,
+        )
+        .join(Patient, Patient.id == Spell.patient_id)
+        .join(Site, Site.id == Spell.site_id)
+        .join(Ward, Ward.id == Spell.ward_id)
+        .outerjoin(Bed, Bed.id == Spell.bed_id)
+        .outerjoin(Pathway, Pathway.code == Spell.pathway_code)
+        .outerjoin(DelayReason, DelayReason.id == Spell.delay_reason_id)
+        .where(Spell.discharged_at.is_(None))
+        .order_by(Site.name, Ward.name, Bed.sort_key, Spell.id)
+    )
+    if site:
+        stmt = stmt.where(Site.name == site)
+    if ward_id is not None:
+        stmt = stmt.where(Spell.ward_id == ward_id)
+    return stmt
+
+
+def age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def carer_status(carers: int, last_contact: datetime | None, through_hub: bool) -> tuple[str, bool]:
+    """Board text for carer involvement, and whether it is the P1–P3 red flag."""
+    if last_contact is not None:
+        return f"Contacted {clock.local_date(last_contact):%d/%m/%Y}", False
+    if through_hub:
+        return "NO CONTACT (P1–P3)", True
+    return ("Not contacted" if carers else "No carer recorded"), False
+
+
+def to_row(r: Any, today: date) -> BoardRow:
+    (
+        spell_id,
+        version,
+        site,
+        ward_id,
+        ward,
+        bed,
+        bed_key,
+        patient_id,
+        nhs,
+        family,
+        given,
+        dob,
+        sex,
+        place,
+        ethnic,
+        interpreter,
+        admitted_at,
+        edd,
+        drd,
+        pathway,
+        through_hub,
+        reason,
+        reason_label,
+        placement_state,
+        carers,
+        last_contact,
+        barriers,
+        next_action,
+        next_barrier,
+    ) = r
+    admitted_on = clock.local_date(admitted_at)
+    hub = bool(through_hub)
+    status, flag = carer_status(carers, last_contact, hub)
+    return BoardRow(
+        spell_id=spell_id,
+        version=version,
+        site=site,
+        ward_id=ward_id,
+        ward=ward,
+        bed=bed,
+        bed_sort_key=bed_key,
+        patient_id=patient_id,
+        nhs_number=nhs,
+        family_name=family,
+        given_name=given,
+        date_of_birth=dob,
+        sex=sex,
+        age=age_on(dob, today),
+        place_code=place,
+        ethnic_category=ethnic,
+        interpreter_needed=bool(interpreter),
+        admitted_at=admitted_at,
+        admission_date=admitted_on,
+        los=(today - admitted_on).days,
+        edd=edd,
+        days_to_edd=(edd - today).days if edd else None,
+        discharge_ready_date=drd,
+        delay_days=(today - drd).days if drd and drd <= today else None,
+        pathway=pathway,
+        through_hub=hub,
+        delay_reason=reason,
+        delay_reason_label=reason_label,
+        placement_state=placement_state,
+        carer_count=carers,
+        last_carer_contact=last_contact,
+        carer_status=status,
+        no_carer_contact_flag=flag,
+        open_barriers=barriers,
+        next_action=next_action or next_barrier,
+    )
+
+
+def board(
+    session: Session,
+    *,
+    site: str | None = None,
+    ward_id: int | None = None,
+    today: date | None = None,
+) -> list[BoardRow]:
+    """Every open spell (optionally one site or ward), in ward and bed order."""
+    on = today or clock.today()
+    result = session.execute(board_statement(site=site, ward_id=ward_id))
+    return [to_row(r, on) for r in result]

@@ -1,0 +1,66 @@
+"""Helpers every service uses: loading with version checks, code validation."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from discharge_hub.audit import actor_of
+from discharge_hub.errors import ConflictError, NotFoundError, ValidationError
+from discharge_hub.models import Base, Spell, Versioned
+
+T = TypeVar("T", bound=Base)
+
+__all__ = ["actor_of", "check_code", "get_for_update", "open_spell"]
+
+
+def get_for_update(
+    session: Session,
+    model: type[T],
+    entity_id: int,
+    *,
+    expected_version: int | None,
+    label: str | None = None,
+) -> T:
+    """Load one record to change it, refusing if someone changed it since it was read.
+
+    ``expected_version`` is the version the user saw (None: no check, e.g. a
+    system task). On PostgreSQL the row is locked until the transaction ends.
+    """
+    name = label or model.__tablename__.replace("_", " ")
+    stmt = select(model).where(model.id == entity_id)  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    obj = session.scalars(stmt).one_or_none()
+    if obj is None:
+        raise NotFoundError(f"No {name} with id {entity_id}.")
+    if expected_version is not None and isinstance(obj, Versioned):
+        if obj.version != expected_version:
+            raise ConflictError(
+                name,
+                entity_id,
+                changed_by=obj.updated_by,
+                changed_at=obj.updated_at,
+                expected_version=expected_version,
+                current_version=obj.version,
+            )
+    return obj
+
+
+def open_spell(session: Session, spell_id: int, *, expected_version: int | None) -> Spell:
+    spell = get_for_update(session, Spell, spell_id, expected_version=expected_version)
+    if spell.discharged_at is not None:
+        raise ValidationError("spell", spell_id, "is already discharged; it cannot be changed")
+    return spell
+
+
+def check_code(session: Session, model: type[Base], field: str, value: Any) -> str:
+    """Return the code if the reference table has it, else raise naming the field."""
+    code = (str(value) if value is not None else "").strip()
+    if not code:
+        raise ValidationError(field, value, "is required")
+    if session.get(model, code) is None:
+        raise ValidationError(field, code, "is not a known code")
+    return code

@@ -1,0 +1,412 @@
+"""Use cases of the inpatient spell: admit, transfer, EDD, criteria to reside,
+pathway, delay reason, next action, discharge."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from discharge_hub import clock
+from discharge_hub.errors import NotFoundError, ValidationError
+from discharge_hub.models import (
+    Bed,
+    Criterion,
+    CtrReview,
+    CtrReviewCriterion,
+    DelayReason,
+    Destination,
+    EddChange,
+    Method,
+    Pathway,
+    Placement,
+    Site,
+    Spell,
+    Ward,
+)
+from discharge_hub.services import patients
+from discharge_hub.services.common import actor_of, check_code, get_for_update, open_spell
+from discharge_hub.services.drd import derive_drd
+from discharge_hub.services.views import SpellView
+from discharge_hub.validators import optional_text, require_text
+
+REASON_MAX = 500
+
+
+def _view(session: Session, spell: Spell) -> SpellView:
+    reason = session.get(DelayReason, spell.delay_reason_id) if spell.delay_reason_id else None
+    p = spell.patient
+    return SpellView(
+        id=spell.id,
+        version=spell.version,
+        patient_id=p.id,
+        nhs_number=p.nhs_number,
+        family_name=p.family_name,
+        given_name=p.given_name,
+        date_of_birth=p.date_of_birth,
+        sex=p.sex,
+        site=spell.site.name,
+        ward=spell.ward.name,
+        bed=spell.bed.label if spell.bed else None,
+        admitted_at=spell.admitted_at,
+        specialty=spell.specialty,
+        edd=spell.edd,
+        discharge_ready_date=spell.discharge_ready_date,
+        pathway=spell.pathway_code,
+        delay_reason=reason.code if reason else None,
+        next_action=spell.next_action,
+        discharged_at=spell.discharged_at,
+        destination=spell.destination_code,
+        method=spell.method_code,
+        updated_by=spell.updated_by,
+        updated_at=spell.updated_at,
+    )
+
+
+def get_spell(session: Session, spell_id: int) -> SpellView:
+    spell = session.get(Spell, spell_id)
+    if spell is None:
+        raise NotFoundError(f"No spell with id {spell_id}.")
+    return _view(session, spell)
+
+
+def find_spell(session: Session, nhs_number: str) -> SpellView | None:
+    """The patient's open spell, else their latest, else None."""
+    digits = patients.normalise(nhs_number)
+    patient = patients.by_nhs_number(session, digits)
+    if patient is None:
+        return None
+    spell = session.scalars(
+        select(Spell)
+        .where(Spell.patient_id == patient.id)
+        .order_by(Spell.discharged_at.is_not(None), Spell.admitted_at.desc())
+    ).first()
+    return _view(session, spell) if spell else None
+
+
+def admission_date(spell: Spell) -> date:
+    return clock.local_date(spell.admitted_at)
+
+
+def _site(session: Session, name: str) -> Site:
+    site = session.scalars(select(Site).where(Site.name == name)).one_or_none()
+    if site is None:
+        raise ValidationError("site", name, "is not a known site (see resources/sites.csv)")
+    return site
+
+
+def ensure_ward(session: Session, site: Site, name: str) -> Ward:
+    """The ward of that name at the site; created on first use (PAS knows the wards)."""
+    ward_name = require_text(name, "ward", max_length=80)
+    ward = session.scalars(
+        select(Ward).where(Ward.site_id == site.id, Ward.name == ward_name)
+    ).one_or_none()
+    if ward is None:
+        ward = Ward(site=site, name=ward_name)
+        session.add(ward)
+        session.flush()
+    return ward
+
+
+def bed_sort_key(label: str) -> str:
+    """Natural order for bed labels: digit runs are zero-padded ("B2" < "B10")."""
+    out, digits = [], ""
+    for ch in label + "\0":
+        if ch.isdigit():
+            digits += ch
+            continue
+        if digits:
+            out.append(digits.zfill(6))
+            digits = ""
+        if ch != "\0":
+            out.append(ch.upper())
+    return "".join(out)
+
+
+def ensure_bed(session: Session, ward: Ward, label: str | None) -> Bed | None:
+    text = optional_text(label, "bed", max_length=20)
+    if text is None:
+        return None
+    bed = session.scalars(
+        select(Bed).where(Bed.ward_id == ward.id, Bed.label == text)
+    ).one_or_none()
+    if bed is None:
+        bed = Bed(ward=ward, label=text, sort_key=bed_sort_key(text))
+        session.add(bed)
+        session.flush()
+    return bed
+
+
+def admit(
+    session: Session,
+    *,
+    patient: patients.PatientDetails,
+    site: str,
+    ward: str,
+    bed: str | None = None,
+    admitted_at: datetime,
+    specialty: str | None = None,
+) -> SpellView:
+    """Admit a patient (created or updated from ``patient``) to a bed."""
+    if clock.as_utc(admitted_at) > clock.now():
+        raise ValidationError("admitted_at", admitted_at, "is in the future")
+    site_row = _site(session, site)
+    ward_row = ensure_ward(session, site_row, ward)
+    bed_row = ensure_bed(session, ward_row, bed)
+    person = patients.upsert(session, patient)
+    current = session.scalars(
+        select(Spell).where(Spell.patient_id == person.id, Spell.discharged_at.is_(None))
+    ).one_or_none()
+    if current is not None:
+        raise ValidationError(
+            "nhs_number",
+            patients.shown(person.nhs_number),
+            f"already has an open spell (admitted {admission_date(current):%d/%m/%Y})",
+        )
+    if person.date_of_birth > clock.local_date(clock.as_utc(admitted_at)):
+        raise ValidationError("date_of_birth", person.date_of_birth, "is after the admission")
+    spell = Spell(
+        patient=person,
+        site=site_row,
+        ward=ward_row,
+        bed=bed_row,
+        admitted_at=admitted_at,
+        specialty=optional_text(specialty, "specialty", max_length=80),
+    )
+    session.add(spell)
+    session.flush()
+    return _view(session, spell)
+
+
+def transfer(
+    session: Session,
+    *,
+    spell_id: int,
+    expected_version: int | None,
+    ward: str,
+    bed: str | None = None,
+    site: str | None = None,
+) -> SpellView:
+    spell = open_spell(session, spell_id, expected_version=expected_version)
+    site_row = _site(session, site) if site else spell.site
+    ward_row = ensure_ward(session, site_row, ward)
+    spell.site, spell.ward = site_row, ward_row
+    spell.bed = ensure_bed(session, ward_row, bed)
+    session.flush()
+    return _view(session, spell)
+
+
+def set_edd(
+    session: Session,
+    *,
+    spell_id: int,
+    expected_version: int | None,
+    edd: date,
+    reason: str,
+) -> SpellView:
+    """Set or change the estimated discharge date; every change keeps why."""
+    spell = open_spell(session, spell_id, expected_version=expected_version)
+    why = require_text(reason, "reason", max_length=REASON_MAX)
+    if edd < admission_date(spell):
+        raise ValidationError(
+            "edd",
+            f"{edd:%d/%m/%Y}",
+            f"is before the admission on {admission_date(spell):%d/%m/%Y}",
+        )
+    if edd == spell.edd:
+        return _view(session, spell)
+    session.add(
+        EddChange(
+            spell_id=spell.id,
+            old_edd=spell.edd,
+            new_edd=edd,
+            reason=why,
+            changed_by=actor_of(session),
+            changed_at=clock.now(),
+        )
+    )
+    spell.edd = edd
+    session.flush()
+    return _view(session, spell)
+
+
+def record_ctr_review(
+    session: Session,
+    *,
+    spell_id: int,
+    expected_version: int | None,
+    review_date: date,
+    criteria: list[str],
+    note: str | None = None,
+    today: date | None = None,
+) -> SpellView:
+    """Record which criteria to reside still apply (none: ready for discharge) and
+    re-derive the discharge ready date from the whole dated history."""
+    spell = open_spell(session, spell_id, expected_version=expected_version)
+    today = today or clock.today()
+    if review_date < admission_date(spell):
+        raise ValidationError(
+            "review_date",
+            f"{review_date:%d/%m/%Y}",
+            f"is before the admission on {admission_date(spell):%d/%m/%Y}",
+        )
+    if review_date > today:
+        raise ValidationError("review_date", f"{review_date:%d/%m/%Y}", "is in the future")
+    codes = sorted({check_code(session, Criterion, "criteria", c) for c in criteria})
+    review = CtrReview(
+        spell_id=spell.id,
+        review_date=review_date,
+        meets_criteria=bool(codes),
+        note=optional_text(note, "note"),
+        reviewed_by=actor_of(session),
+        recorded_at=clock.now(),
+        criteria=[CtrReviewCriterion(criterion_code=c) for c in codes],
+    )
+    session.add(review)
+    session.flush()
+    spell.discharge_ready_date = _derive_for(session, spell.id)
+    session.flush()
+    return _view(session, spell)
+
+
+def _derive_for(session: Session, spell_id: int) -> date | None:
+    rows = session.execute(
+        select(CtrReview.review_date, CtrReview.meets_criteria)
+        .where(CtrReview.spell_id == spell_id)
+        .order_by(CtrReview.review_date, CtrReview.id)
+    ).all()
+    return derive_drd((d, m) for d, m in rows)
+
+
+def set_pathway(
+    session: Session,
+    *,
+    spell_id: int,
+    expected_version: int | None,
+    pathway: str | None,
+) -> SpellView:
+    spell = open_spell(session, spell_id, expected_version=expected_version)
+    code = check_code(session, Pathway, "pathway", pathway) if pathway else None
+    if code is not None and not session.get(Pathway, code).through_hub:  # type: ignore[union-attr]
+        active = session.scalars(
+            select(Placement.id).where(
+                Placement.spell_id == spell.id,
+                Placement.state.not_in(("declined", "cancelled")),
+            )
+        ).first()
+        if active is not None:
+            raise ValidationError(
+                "pathway",
+                code,
+                "does not go through the hub, but the patient has an active hub placement "
+                "(cancel it first)",
+            )
+    spell.pathway_code = code
+    session.flush()
+    return _view(session, spell)
+
+
+def set_delay_reason(
+    session: Session,
+    *,
+    spell_id: int,
+    expected_version: int | None,
+    delay_reason: str | None,
+) -> SpellView:
+    """Set the coded delay reason (an active code of the versioned list), or clear it."""
+    spell = open_spell(session, spell_id, expected_version=expected_version)
+    if delay_reason:
+        code = delay_reason.strip().upper()
+        reason = session.scalars(
+            select(DelayReason)
+            .where(DelayReason.code == code, DelayReason.active.is_(True))
+            .order_by(DelayReason.list_version.desc())
+        ).first()
+        if reason is None:
+            raise ValidationError("delay_reason", delay_reason, "is not a known delay reason code")
+        spell.delay_reason_id = reason.id
+    else:
+        spell.delay_reason_id = None
+    session.flush()
+    return _view(session, spell)
+
+
+def set_next_action(
+    session: Session,
+    *,
+    spell_id: int,
+    expected_version: int | None,
+    next_action: str | None,
+) -> SpellView:
+    spell = open_spell(session, spell_id, expected_version=expected_version)
+    spell.next_action = optional_text(next_action, "next_action", max_length=500)
+    session.flush()
+    return _view(session, spell)
+
+
+HANDOVER_FIELDS = (
+    "capacity_notes",
+    "lasting_power_of_attorney",
+    "patient_wishes",
+    "safety_alerts",
+    "home_environment",
+    "information_given",
+)
+
+
+def update_handover_notes(
+    session: Session,
+    *,
+    spell_id: int,
+    expected_version: int | None,
+    **notes: str | None,
+) -> SpellView:
+    """Free-text content for the handover summary (PRSB headings)."""
+    unknown = set(notes) - set(HANDOVER_FIELDS)
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], None, "is not a handover field")
+    spell = get_for_update(session, Spell, spell_id, expected_version=expected_version)
+    for key, value in notes.items():
+        setattr(spell, key, optional_text(value, key, max_length=4000))
+    session.flush()
+    return _view(session, spell)
+
+
+def discharge(
+    session: Session,
+    *,
+    spell_id: int,
+    expected_version: int | None,
+    discharged_at: datetime,
+    destination: str,
+    method: str,
+    pathway: str | None = None,
+) -> SpellView:
+    """Close the spell. Placements with a confirmed start are marked started."""
+    spell = open_spell(session, spell_id, expected_version=expected_version)
+    if clock.as_utc(discharged_at) < spell.admitted_at:
+        raise ValidationError(
+            "discharged_at",
+            f"{clock.local(discharged_at):%d/%m/%Y %H:%M}",
+            f"is before the admission at {clock.local(spell.admitted_at):%d/%m/%Y %H:%M}",
+        )
+    if clock.as_utc(discharged_at) > clock.now():
+        raise ValidationError(
+            "discharged_at", f"{discharged_at:%d/%m/%Y %H:%M}", "is in the future"
+        )
+    spell.destination_code = check_code(session, Destination, "destination", destination)
+    spell.method_code = check_code(session, Method, "method", method)
+    if pathway:
+        spell.pathway_code = check_code(session, Pathway, "pathway", pathway)
+    spell.discharged_at = discharged_at
+    for placement in session.scalars(
+        select(Placement).where(
+            Placement.spell_id == spell.id, Placement.state == "start_confirmed"
+        )
+    ):
+        placement.state = "started"
+        placement.started_at = discharged_at
+        placement.state_changed_at = clock.now()
+    session.flush()
+    return _view(session, spell)
