@@ -12,7 +12,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from discharge_hub import __version__
 from discharge_hub.errors import DomainError
@@ -29,10 +29,29 @@ class UsageError(DomainError):
     """Bad command-line input (exit 2)."""
 
 
+DB_HELP = (
+    "database: a SQLite file path or sqlite:///… URL, or postgresql://user@host/db "
+    "(default: $DISCHARGE_HUB_DB, else the embedded SQLite file in the user data folder)"
+)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse exits 2 on usage errors too
         self.print_usage(sys.stderr)
         self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+
+
+class _SubParser(_Parser):
+    """Every sub-command also takes ``--db`` after its name (``demo --db X``).
+
+    SUPPRESS as the default keeps a ``--db`` given before the command: a sub-parser
+    only sets ``args.db`` when ``--db`` is given to it. Nested sub-parsers inherit
+    this class (argparse uses the parent's class), so ``db upgrade --db X`` works too.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=DB_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,10 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         metavar="URL",
         default=None,
-        help="database: a SQLite file path or sqlite:///… URL, or postgresql://user@host/db "
-        "(default: $DISCHARGE_HUB_DB, else the embedded SQLite file in the user data folder)",
+        help=DB_HELP,
     )
-    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"discharge_hub.cli.{name}")
