@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from discharge_hub import audit, migrate
+from discharge_hub import audit, credentials, migrate
 from discharge_hub.errors import ConflictError, DatabaseError, DomainError
 
 ENV_VAR = "DISCHARGE_HUB_DB"
@@ -88,7 +88,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(credentials.with_password(url), pool_pre_ping=True, **kwargs)
 
 
 @dataclass

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 from typing import Any
 
-from discharge_hub import migrate
-from discharge_hub.db import Database, describe_url
+from keyring.errors import KeyringError
+
+from discharge_hub import credentials, migrate
+from discharge_hub.cli import UsageError
+from discharge_hub.db import Database, describe_url, resolve_url
 
 
 def register(subs: Any) -> None:
@@ -16,6 +20,10 @@ def register(subs: Any) -> None:
     up.set_defaults(handler=_upgrade)
     cur = db_subs.add_parser("current", help="show the schema revision of the database")
     cur.set_defaults(handler=_current)
+    pw = db_subs.add_parser(
+        "set-password", help="store the password of a PostgreSQL login in the OS keyring"
+    )
+    pw.set_defaults(handler=_set_password)
 
 
 def _upgrade(args: argparse.Namespace) -> int:
@@ -39,4 +47,21 @@ def _current(args: argparse.Namespace) -> int:
         print(f"{describe_url(database.url)}: schema at {rev or '(empty)'} ({state})")
     finally:
         database.dispose()
+    return 0
+
+
+def _set_password(args: argparse.Namespace) -> int:
+    url = resolve_url(args.db)
+    if not url.startswith("postgresql"):
+        raise UsageError(
+            "--db must be a PostgreSQL URL with a user name (postgresql://user@host/db)"
+        )
+    password = getpass.getpass(f"Password for {describe_url(url)}: ")
+    if not password:
+        raise UsageError("no password given; nothing stored")
+    try:
+        name = credentials.store_password(url, password)
+    except (ValueError, KeyringError) as exc:
+        raise UsageError(f"could not store the password: {exc}") from exc
+    print(f"Password stored in the keyring for {name}")
     return 0
