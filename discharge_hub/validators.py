@@ -8,6 +8,8 @@ from datetime import date, datetime
 from discharge_hub.errors import ValidationError
 
 _NON_DIGITS = re.compile(r"[\s-]")
+# ASCII only: str.isdigit() also accepts "²" and fullwidth or Arabic-Indic digits.
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
 TEST_RANGE = (9_990_000_000, 9_999_999_999)
 
 
@@ -24,7 +26,7 @@ def nhs_check_digit(first_nine: str) -> int | None:
 
 def is_valid_nhs_number(value: str) -> bool:
     digits = _NON_DIGITS.sub("", value)
-    if len(digits) != 10 or not digits.isdigit():
+    if not _TEN_DIGITS.fullmatch(digits):
         return False
     return nhs_check_digit(digits[:9]) == int(digits[9])
 
@@ -32,7 +34,7 @@ def is_valid_nhs_number(value: str) -> bool:
 def format_nhs_number(value: str) -> str:
     """Show an NHS number 3-3-4 (``943 476 5919``); other text is returned as given."""
     digits = _NON_DIGITS.sub("", value)
-    if len(digits) != 10 or not digits.isdigit():
+    if not _TEN_DIGITS.fullmatch(digits):
         return value
     return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
 
@@ -43,7 +45,7 @@ def normalise_nhs_number(value: str | None, field: str = "nhs_number") -> str:
     if not raw:
         raise ValidationError(field, value, "is required")
     digits = _NON_DIGITS.sub("", raw)
-    if not digits.isdigit() or len(digits) != 10:
+    if not _TEN_DIGITS.fullmatch(digits):
         raise ValidationError(field, raw, "must be 10 digits")
     if nhs_check_digit(digits[:9]) != int(digits[9]):
         raise ValidationError(
@@ -105,7 +107,7 @@ def parse_datetime(
 def require_text(value: str | None, field: str, *, max_length: int | None = None) -> str:
     text = (value or "").strip()
     if not text:
-        raise ValidationError(field, value, "is required")
+        raise ValidationError(field, text, "is required")
     if max_length is not None and len(text) > max_length:
         raise ValidationError(field, text[:20] + "…", f"is longer than {max_length} characters")
     return text

@@ -1,0 +1,114 @@
+"""Helpers for the core tests: admitting a spell, and proving a refusal wrote nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from discharge_hub.db import Database
+from discharge_hub.errors import DomainError, ValidationError
+from discharge_hub.models import AuditEntry, Base
+from discharge_hub.services import hub, spells
+from discharge_hub.services.views import SpellView
+from tests.conftest import TODAY, admitted, patient
+
+SITE = "Leicester Royal Infirmary"
+OTHER_SITE = "Glenfield Hospital"
+
+Fingerprint = dict[str, Any]
+
+
+def fingerprint(session: Session) -> Fingerprint:
+    """Every table's row count, and (id, version) of every versioned row: any insert,
+    update or delete anywhere changes it."""
+    out: Fingerprint = {}
+    for table in Base.metadata.sorted_tables:
+        out[table.name] = session.scalar(select(func.count()).select_from(table))
+        if "version" in table.c:
+            out[table.name + ".versions"] = sorted(
+                session.execute(select(table.c.id, table.c.version)).tuples()
+            )
+    return out
+
+
+def db_fingerprint(db: Database) -> Fingerprint:
+    with db.read() as s:
+        return fingerprint(s)
+
+
+def audit_count(db: Database) -> int:
+    with db.read() as s:
+        return int(s.scalar(select(func.count(AuditEntry.id))) or 0)
+
+
+def refused(
+    db: Database,
+    action: Callable[[Session], object],
+    *,
+    field: str,
+    error: type[DomainError] = ValidationError,
+    actor: str = "bob",
+) -> DomainError:
+    """Run ``action`` in a unit of work; it must raise ``error`` (naming ``field`` for a
+    ValidationError) and the database must be exactly as before, audit trail included."""
+    before = db_fingerprint(db)
+    with pytest.raises(error) as info:
+        with db.unit_of_work(actor) as s:
+            action(s)
+    if isinstance(info.value, ValidationError):
+        assert info.value.field == field, info.value.message
+        assert field in info.value.message
+    assert db_fingerprint(db) == before
+    return info.value
+
+
+def admit(
+    db: Database,
+    n: int = 0,
+    *,
+    days_ago: int = 5,
+    actor: str = "alice",
+    site: str = SITE,
+    ward: str = "Ward 7",
+    bed: str | None = "B1",
+    **overrides: object,
+) -> SpellView:
+    with db.unit_of_work(actor) as s:
+        return spells.admit(
+            s,
+            patient=patient(n, **overrides),
+            site=site,
+            ward=ward,
+            bed=bed,
+            admitted_at=admitted(days_ago),
+        )
+
+
+def on_pathway(db: Database, spell: SpellView, code: str, actor: str = "alice") -> SpellView:
+    with db.unit_of_work(actor) as s:
+        return spells.set_pathway(
+            s, spell_id=spell.id, expected_version=spell.version, pathway=code
+        )
+
+
+def add_provider(db: Database, name: str = "Reablement Ltd", **kw: Any) -> hub.ProviderView:
+    args: dict[str, Any] = {
+        "name": name,
+        "service_types": ["reablement", "domiciliary"],
+        "places": ["E06000016"],
+        "capacity": 10,
+        "vacancies": 3,
+    }
+    args.update(kw)
+    with db.unit_of_work("hubuser") as s:
+        return hub.add_provider(s, **args)
+
+
+def days(n: int) -> date:
+    """TODAY plus n days (negative: in the past)."""
+    return TODAY + timedelta(days=n)
