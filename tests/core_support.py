@@ -31,7 +31,7 @@ def fingerprint(session: Session) -> Fingerprint:
         out[table.name] = session.scalar(select(func.count()).select_from(table))
         if "version" in table.c:
             out[table.name + ".versions"] = sorted(
-                session.execute(select(table.c.id, table.c.version)).tuples()
+                tuple(r) for r in session.execute(select(table.c.id, table.c.version))
             )
     return out
 

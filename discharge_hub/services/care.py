@@ -267,7 +267,7 @@ def log_contact(
     entry = CarerContact(
         spell_id=spell.id,
         carer_id=carer_id,
-        contact_at=contact_at,
+        contact_at=clock.as_utc(contact_at),  # the view shows it as stored: aware UTC
         with_whom=require_text(with_whom, "with_whom", max_length=160),
         method_code=check_code(session, ContactMethod, "method", method),
         interpreter_used=interpreter_used or method == "interpreter",

@@ -171,7 +171,7 @@ def admit(
         site=site_row,
         ward=ward_row,
         bed=bed_row,
-        admitted_at=admitted_at,
+        admitted_at=clock.as_utc(admitted_at),  # the view shows it as stored: aware UTC
         specialty=optional_text(specialty, "specialty", max_length=80),
     )
     session.add(spell)
@@ -191,8 +191,9 @@ def transfer(
     spell = open_spell(session, spell_id, expected_version=expected_version)
     site_row = _site(session, site) if site else spell.site
     ward_row = ensure_ward(session, site_row, ward)
-    spell.site, spell.ward = site_row, ward_row
-    spell.bed = ensure_bed(session, ward_row, bed)
+    bed_row = ensure_bed(session, ward_row, bed)
+    # Assigned together after the flushes above: one version and one audit per transfer.
+    spell.site, spell.ward, spell.bed = site_row, ward_row, bed_row
     session.flush()
     return _view(session, spell)
 
@@ -399,14 +400,14 @@ def discharge(
     spell.method_code = check_code(session, Method, "method", method)
     if pathway:
         spell.pathway_code = check_code(session, Pathway, "pathway", pathway)
-    spell.discharged_at = discharged_at
+    spell.discharged_at = clock.as_utc(discharged_at)  # the view shows it as stored
     for placement in session.scalars(
         select(Placement).where(
             Placement.spell_id == spell.id, Placement.state == "start_confirmed"
         )
     ):
         placement.state = "started"
-        placement.started_at = discharged_at
+        placement.started_at = spell.discharged_at
         placement.state_changed_at = clock.now()
     session.flush()
     return _view(session, spell)
