@@ -1,0 +1,96 @@
+"""Reference code lists and the estate, read once for pickers (combo boxes, filters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from discharge_hub.models import (
+    BarrierKind,
+    ContactMethod,
+    Criterion,
+    DelayReason,
+    Destination,
+    Method,
+    Pathway,
+    ServiceType,
+    Site,
+    Ward,
+)
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class WardRef:
+    id: int
+    name: str
+    site: str
+
+
+@dataclass(frozen=True)
+class ReferenceLists:
+    pathways: tuple[Code, ...]
+    hub_pathways: frozenset[str]
+    criteria: tuple[Code, ...]
+    delay_reasons: tuple[Code, ...]
+    destinations: tuple[Code, ...]
+    methods: tuple[Code, ...]
+    contact_methods: tuple[Code, ...]
+    barrier_kinds: tuple[Code, ...]
+    service_types: tuple[Code, ...]
+    sites: tuple[str, ...]
+    wards: tuple[WardRef, ...]
+
+    def label(self, kind: str, code: str | None) -> str:
+        """The label of ``code`` in the list named ``kind`` (the code if unknown)."""
+        if code is None:
+            return ""
+        for item in getattr(self, kind):
+            if item.code == code:
+                return str(item.label)
+        return code
+
+
+def _codes(session: Session, model: type, *order: object) -> tuple[Code, ...]:
+    rows = session.execute(select(model.code, model.label).order_by(*order))  # type: ignore[attr-defined]
+    return tuple(Code(c, label) for c, label in rows)
+
+
+def reference_lists(session: Session) -> ReferenceLists:
+    """Every list a form needs, in display order (active delay reasons only)."""
+    pathways = session.execute(
+        select(Pathway.code, Pathway.label, Pathway.through_hub).order_by(
+            Pathway.sort_order, Pathway.code
+        )
+    ).all()
+    reasons = session.execute(
+        select(DelayReason.code, DelayReason.label)
+        .where(DelayReason.active.is_(True))
+        .order_by(DelayReason.code)
+    ).all()
+    wards = session.execute(
+        select(Ward.id, Ward.name, Site.name)
+        .join(Site, Site.id == Ward.site_id)
+        .where(Ward.active.is_(True))
+        .order_by(Site.name, Ward.name)
+    ).all()
+    return ReferenceLists(
+        pathways=tuple(Code(c, label) for c, label, _ in pathways),
+        hub_pathways=frozenset(c for c, _, hub in pathways if hub),
+        criteria=_codes(session, Criterion, Criterion.code),
+        delay_reasons=tuple(Code(c, label) for c, label in reasons),
+        destinations=_codes(session, Destination, Destination.code),
+        methods=_codes(session, Method, Method.code),
+        contact_methods=_codes(session, ContactMethod, ContactMethod.label),
+        barrier_kinds=_codes(session, BarrierKind, BarrierKind.label),
+        service_types=_codes(session, ServiceType, ServiceType.label),
+        sites=tuple(session.scalars(select(Site.name).order_by(Site.name))),
+        wards=tuple(WardRef(i, n, s) for i, n, s in wards),
+    )

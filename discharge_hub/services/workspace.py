@@ -1,0 +1,320 @@
+"""The patient's discharge workspace: everything about one spell in one read, and one
+save that applies a form's pending changes in one unit of work.
+
+A save is all-or-nothing: if any part is refused (validation, conflict) nothing is
+written, so the form can be kept as typed and corrected. Validation errors raised
+here name the form section and field as ``section.field`` (e.g. ``edd.reason``), so
+the UI can put the message next to the right control.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from discharge_hub import clock
+from discharge_hub.errors import NotFoundError, ValidationError
+from discharge_hub.models import Spell
+from discharge_hub.services import care, history, hub, spells
+from discharge_hub.services.board import BoardRow, board_statement, to_row
+from discharge_hub.services.views import SpellView
+from discharge_hub.validators import parse_date, parse_datetime
+
+
+@dataclass(frozen=True)
+class SpellDetail:
+    spell: SpellView
+    row: BoardRow | None  # None once discharged (the board shows open spells only)
+    edd_history: tuple[history.EddChangeView, ...]
+    ctr_reviews: tuple[history.CtrReviewView, ...]
+    referrals: tuple[hub.ReferralView, ...]
+    placements: tuple[hub.PlacementView, ...]
+    barriers: tuple[care.BarrierView, ...]
+    carers: tuple[care.CarerView, ...]
+    contacts: tuple[care.ContactView, ...]
+    red2green: tuple[care.Red2GreenView, ...]
+    audit: tuple[history.AuditView, ...]
+
+    @property
+    def open_referral(self) -> hub.ReferralView | None:
+        return next((r for r in self.referrals if r.state in ("referred", "accepted")), None)
+
+
+@dataclass(frozen=True)
+class CtrEntry:
+    review_date: str
+    criteria: tuple[str, ...]  # empty: no longer meets the criteria to reside
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class NewBarrier:
+    kind: str
+    description: str
+    owner: str | None = None
+    due_date: str | None = None
+
+
+@dataclass(frozen=True)
+class NewContact:
+    contact_at: str
+    with_whom: str
+    method: str
+    discussed: str
+    carer_id: int | None = None
+    interpreter_used: bool = False
+    agreed: str | None = None
+    next_contact_due: str | None = None
+
+
+@dataclass(frozen=True)
+class NewCarer:
+    name: str
+    relationship: str | None = None
+    contact: str | None = None
+    is_main_carer: bool = False
+    consent_to_share: bool = False
+    language: str | None = None
+    interpreter_needed: bool = False
+
+
+@dataclass(frozen=True)
+class Red2GreenEntry:
+    day: str
+    colour: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkspaceChanges:
+    """What the user changed in the form. Dates are as typed (UK or ISO)."""
+
+    edd: str | None = None  # None: unchanged
+    edd_reason: str | None = None
+    ctr: CtrEntry | None = None
+    pathway_changed: bool = False
+    pathway: str | None = None
+    refer_to_hub: bool = False
+    referral_notes: str | None = None
+    delay_reason_changed: bool = False
+    delay_reason: str | None = None
+    next_action_changed: bool = False
+    next_action: str | None = None
+    red2green: Red2GreenEntry | None = None
+    new_barriers: tuple[NewBarrier, ...] = ()
+    resolved_barriers: tuple[tuple[int, int], ...] = ()  # (barrier id, version seen)
+    new_carers: tuple[NewCarer, ...] = ()
+    new_contacts: tuple[NewContact, ...] = ()
+    assessments: tuple[tuple[int, int, str], ...] = ()  # (carer id, version seen, status)
+
+    @property
+    def is_empty(self) -> bool:
+        return self == WorkspaceChanges()
+
+
+def board_row(session: Session, spell_id: int, today: date | None = None) -> BoardRow | None:
+    """The board row of one open spell (None if discharged)."""
+    r = session.execute(board_statement().where(Spell.id == spell_id)).first()
+    return to_row(r, today or clock.today()) if r is not None else None
+
+
+def spell_detail(session: Session, spell_id: int, *, today: date | None = None) -> SpellDetail:
+    """One spell with all its sections, as plain data."""
+    if session.get(Spell, spell_id) is None:
+        raise NotFoundError(f"No spell with id {spell_id}.")
+    return SpellDetail(
+        spell=spells.get_spell(session, spell_id),
+        row=board_row(session, spell_id, today),
+        edd_history=tuple(history.edd_history(session, spell_id)),
+        ctr_reviews=tuple(history.ctr_reviews(session, spell_id)),
+        referrals=tuple(hub.referrals_for(session, spell_id)),
+        placements=tuple(hub.placements_for(session, spell_id)),
+        barriers=tuple(care.barriers_for(session, spell_id)),
+        carers=tuple(care.carers_for(session, spell_id)),
+        contacts=tuple(care.contacts_for(session, spell_id)),
+        red2green=tuple(care.red2green_for(session, spell_id)),
+        audit=tuple(history.audit_trail(session, spell_id)),
+    )
+
+
+@contextmanager
+def _section(name: str) -> Iterator[None]:
+    try:
+        yield
+    except ValidationError as exc:
+        raise ValidationError(f"{name}.{exc.field}", exc.value, exc.reason) from exc
+
+
+class _Version:
+    """Checks the version the user saw on the first write to the spell only: later
+    writes in the same unit of work see the version that write produced."""
+
+    def __init__(self, expected: int | None) -> None:
+        self._expected = expected
+
+    def take(self) -> int | None:
+        value, self._expected = self._expected, None
+        return value
+
+
+def save(
+    session: Session,
+    *,
+    spell_id: int,
+    expected_version: int | None,
+    changes: WorkspaceChanges,
+    today: date | None = None,
+) -> SpellDetail:
+    """Apply every pending change of the workspace form; returns the fresh detail."""
+    on = today or clock.today()
+    version = _Version(expected_version)
+    _save_plan(session, spell_id, version, changes, on)
+    _save_care(session, spell_id, changes, on)
+    return spell_detail(session, spell_id, today=on)
+
+
+def _save_plan(
+    session: Session, spell_id: int, version: _Version, c: WorkspaceChanges, on: date
+) -> None:
+    if c.edd is not None:
+        with _section("edd"):
+            edd = parse_date(c.edd, "edd", required=True)
+            assert edd is not None
+            spells.set_edd(
+                session,
+                spell_id=spell_id,
+                expected_version=version.take(),
+                edd=edd,
+                reason=c.edd_reason or "",
+            )
+    if c.ctr is not None:
+        with _section("ctr"):
+            review_date = parse_date(c.ctr.review_date, "review_date", required=True)
+            assert review_date is not None
+            spells.record_ctr_review(
+                session,
+                spell_id=spell_id,
+                expected_version=version.take(),
+                review_date=review_date,
+                criteria=list(c.ctr.criteria),
+                note=c.ctr.note,
+                today=on,
+            )
+    if c.pathway_changed:
+        with _section("pathway"):
+            spells.set_pathway(
+                session, spell_id=spell_id, expected_version=version.take(), pathway=c.pathway
+            )
+    if c.refer_to_hub:
+        with _section("referral"):
+            hub.refer_to_hub(
+                session, spell_id=spell_id, expected_version=version.take(), notes=c.referral_notes
+            )
+    if c.delay_reason_changed:
+        with _section("delay_reason"):
+            spells.set_delay_reason(
+                session,
+                spell_id=spell_id,
+                expected_version=version.take(),
+                delay_reason=c.delay_reason,
+            )
+    if c.next_action_changed:
+        with _section("next_action"):
+            spells.set_next_action(
+                session,
+                spell_id=spell_id,
+                expected_version=version.take(),
+                next_action=c.next_action,
+            )
+
+
+def _save_care(session: Session, spell_id: int, c: WorkspaceChanges, on: date) -> None:
+    if c.red2green is not None:
+        with _section("red2green"):
+            day = parse_date(c.red2green.day, "day", required=True)
+            assert day is not None
+            care.record_red2green(
+                session,
+                spell_id=spell_id,
+                day=day,
+                colour=c.red2green.colour,
+                reason=c.red2green.reason,
+                today=on,
+            )
+    for b in c.new_barriers:
+        with _section("barrier"):
+            care.add_barrier(
+                session,
+                spell_id=spell_id,
+                kind=b.kind,
+                description=b.description,
+                owner=b.owner,
+                due_date=parse_date(b.due_date, "due_date"),
+            )
+    for barrier_id, seen in c.resolved_barriers:
+        with _section("barrier"):
+            care.resolve_barrier(session, barrier_id=barrier_id, expected_version=seen)
+    for carer in c.new_carers:
+        with _section("carer"):
+            care.add_carer(
+                session,
+                spell_id=spell_id,
+                name=carer.name,
+                relationship=carer.relationship,
+                contact=carer.contact,
+                is_main_carer=carer.is_main_carer,
+                consent_to_share=carer.consent_to_share,
+                language=carer.language,
+                interpreter_needed=carer.interpreter_needed,
+            )
+    for n in c.new_contacts:
+        with _section("contact"):
+            when = parse_datetime(n.contact_at, "contact_at", required=True)
+            assert when is not None
+            care.log_contact(
+                session,
+                spell_id=spell_id,
+                contact_at=when,
+                with_whom=n.with_whom,
+                method=n.method,
+                discussed=n.discussed,
+                carer_id=n.carer_id,
+                interpreter_used=n.interpreter_used,
+                agreed=n.agreed,
+                next_contact_due=parse_date(n.next_contact_due, "next_contact_due"),
+            )
+    for carer_id, seen, status in c.assessments:
+        with _section("assessment"):
+            care.record_carer_assessment(
+                session, carer_id=carer_id, expected_version=seen, status=status
+            )
+
+
+def discharge(
+    session: Session,
+    *,
+    spell_id: int,
+    expected_version: int | None,
+    discharged_at: str,
+    destination: str | None,
+    method: str | None,
+    pathway: str | None = None,
+) -> SpellDetail:
+    """Discharge from the form (date/time as typed); returns the fresh detail."""
+    with _section("discharge"):
+        when = parse_datetime(discharged_at, "discharged_at", required=True)
+        assert when is not None
+        spells.discharge(
+            session,
+            spell_id=spell_id,
+            expected_version=expected_version,
+            discharged_at=when,
+            destination=destination or "",
+            method=method or "",
+            pathway=pathway,
+        )
+    return spell_detail(session, spell_id)

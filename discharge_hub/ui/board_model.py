@@ -1,0 +1,274 @@
+"""The ward board's item model: all open spells in memory, filtered and sorted here.
+
+Filtering a few thousand plain rows in Python with a precomputed search key is
+cheaper than a proxy model calling back into Python per row, so a quick-search
+keystroke stays within one frame (bench/bench_ui.py measures it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from discharge_hub.services.board import BoardRow
+from discharge_hub.ui import formatting as fmt
+
+RowRole = Qt.ItemDataRole.UserRole + 1
+
+QUICK_VIEWS: tuple[tuple[str, str], ...] = (
+    ("all", "All patients"),
+    ("nctr", "Ready for discharge (NCTR)"),
+    ("edd_passed", "EDD passed"),
+    ("no_edd", "No EDD"),
+    ("los7", "LOS 7+ (stranded)"),
+    ("los21", "LOS 21+ (super-stranded)"),
+    ("no_carer", "No carer contact (P1–P3)"),
+)
+
+_VIEW_TESTS: dict[str, Callable[[BoardRow], bool]] = {
+    "all": lambda r: True,
+    "nctr": lambda r: r.ready_for_discharge,
+    "edd_passed": lambda r: r.edd_passed,
+    "no_edd": lambda r: r.edd is None,
+    "los7": lambda r: r.los >= 7,
+    "los21": lambda r: r.los >= 21,
+    "no_carer": lambda r: r.no_carer_contact_flag,
+}
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    site: str | None = None
+    ward_id: int | None = None
+    pathway: str | None = None  # "none" for no pathway yet
+    view: str = "all"
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    text: Callable[[BoardRow], str]
+    key: Callable[[BoardRow], Any]
+
+
+def _none_last(value: Any) -> tuple[bool, Any]:
+    return (value is None, value if value is not None else 0)
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("Ward", lambda r: r.ward, lambda r: (r.site, r.ward)),
+    Column("Bed", lambda r: r.bed or "", lambda r: (r.ward, r.bed_sort_key or "")),
+    Column(
+        "Patient",
+        lambda r: f"{r.family_name.upper()}, {r.given_name}",
+        lambda r: (r.family_name.lower(), r.given_name.lower()),
+    ),
+    Column("NHS number", lambda r: fmt.nhs(r.nhs_number), lambda r: r.nhs_number),
+    Column("Age", lambda r: str(r.age), lambda r: r.age),
+    Column("LOS", lambda r: fmt.los_text(r.los), lambda r: r.los),
+    Column("EDD", lambda r: fmt.edd_text(r.edd, r.days_to_edd), lambda r: _none_last(r.edd)),
+    Column(
+        "Ready since (DRD)",
+        lambda r: fmt.drd_text(r.discharge_ready_date, r.delay_days),
+        lambda r: _none_last(-r.delay_days if r.delay_days is not None else None),
+    ),
+    Column("Pathway", lambda r: r.pathway or "", lambda r: _none_last(r.pathway)),
+    Column(
+        "Delay reason",
+        lambda r: f"{r.delay_reason} {r.delay_reason_label}" if r.delay_reason else "",
+        lambda r: _none_last(r.delay_reason),
+    ),
+    Column(
+        "Placement",
+        lambda r: (r.placement_state or "").replace("_", " ").capitalize(),
+        lambda r: _none_last(r.placement_state),
+    ),
+    Column(
+        "Carer", lambda r: r.carer_status, lambda r: (not r.no_carer_contact_flag, r.carer_status)
+    ),
+    Column("Next action", lambda r: r.next_action or "", lambda r: (r.next_action or "").lower()),
+)
+COL_EDD, COL_DRD, COL_CARER, COL_LOS = 6, 7, 11, 5
+
+# Colour is a second cue only: every coloured cell also says it in words.
+_AMBER = QBrush(QColor("#fff1c2"))
+_RED = QBrush(QColor("#ffd6d6"))
+_BLUE = QBrush(QColor("#d9ecff"))
+
+
+def search_key(r: BoardRow) -> str:
+    return " ".join(
+        (r.family_name, r.given_name, r.family_name, r.nhs_number, r.bed or "", r.ward)
+    ).lower()
+
+
+def matches(r: BoardRow, f: BoardFilter) -> bool:
+    if f.site and r.site != f.site:
+        return False
+    if f.ward_id is not None and r.ward_id != f.ward_id:
+        return False
+    if f.pathway and (r.pathway or "none") != f.pathway:
+        return False
+    return _VIEW_TESTS[f.view](r)
+
+
+def normalise_search(text: str) -> str:
+    text = text.strip().lower()
+    compact = text.replace(" ", "")
+    return compact if compact.isdigit() else text
+
+
+class BoardModel(QAbstractTableModel):
+    """Board rows (BoardRow) as a table; the view sorts and filters through it."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._all: list[BoardRow] = []
+        self._keys: dict[int, str] = {}
+        self._rows: list[BoardRow] = []
+        self._filter = BoardFilter()
+        self._sort: tuple[int, Qt.SortOrder] = (1, Qt.SortOrder.AscendingOrder)
+
+    # -- Qt model API ---------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section].title
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        row = self._rows[index.row()]
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return COLUMNS[col].text(row)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self._background(row, col)
+        if role == RowRole:
+            return row
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        ids = [self._rows[i.row()].spell_id if i.isValid() else None for i in old]
+        self._sort_all()
+        self._rows = [r for r in self._all if self._accepts(r)]
+        where = {r.spell_id: n for n, r in enumerate(self._rows)}
+        self.changePersistentIndexList(
+            old,
+            [
+                self.index(where[s], i.column()) if s in where else QModelIndex()
+                for s, i in zip(ids, old, strict=True)
+            ],
+        )
+        self.layoutChanged.emit()
+
+    # -- our API ----------------------------------------------------------------
+    def set_rows(self, rows: Sequence[BoardRow]) -> None:
+        self.beginResetModel()
+        self._all = list(rows)
+        self._keys = {r.spell_id: search_key(r) for r in self._all}
+        self._sort_all()
+        self._rows = [r for r in self._all if self._accepts(r)]
+        self.endResetModel()
+
+    def set_filter(self, f: BoardFilter) -> None:
+        if f == self._filter:
+            return
+        self.beginResetModel()
+        self._filter = f
+        self._rows = [r for r in self._all if self._accepts(r)]
+        self.endResetModel()
+
+    def set_search(self, text: str) -> None:
+        self.set_filter(replace(self._filter, search=normalise_search(text)))
+
+    @property
+    def filter(self) -> BoardFilter:
+        return self._filter
+
+    def replace_row(self, spell_id: int, row: BoardRow | None) -> None:
+        """After a save: show the fresh row (None: the spell left the board)."""
+        pos = next((n for n, r in enumerate(self._rows) if r.spell_id == spell_id), None)
+        self._all = [r for r in self._all if r.spell_id != spell_id]
+        if row is not None:
+            self._all.append(row)
+            self._keys[spell_id] = search_key(row)
+            self._sort_all()
+        if pos is None:
+            return
+        if row is None:
+            self.beginRemoveRows(QModelIndex(), pos, pos)
+            del self._rows[pos]
+            self.endRemoveRows()
+            return
+        self._rows[pos] = row
+        self.dataChanged.emit(self.index(pos, 0), self.index(pos, len(COLUMNS) - 1))
+
+    def row_at(self, row: int) -> BoardRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def position_of(self, spell_id: int) -> int | None:
+        return next((n for n, r in enumerate(self._rows) if r.spell_id == spell_id), None)
+
+    def all_rows(self) -> list[BoardRow]:
+        return list(self._all)
+
+    def visible_rows(self) -> list[BoardRow]:
+        return list(self._rows)
+
+    @property
+    def total(self) -> int:
+        return len(self._all)
+
+    def summary(self) -> str:
+        rows = self._rows
+        nctr = [r for r in rows if r.ready_for_discharge]
+        delay = sum(r.delay_days or 0 for r in nctr)
+        return (
+            f"Showing {len(rows)} of {len(self._all)} patients · NCTR {len(nctr)} "
+            f"({delay} delay days) · EDD passed {sum(r.edd_passed for r in rows)} · "
+            f"no EDD {sum(r.edd is None for r in rows)} · "
+            f"LOS 21+ {sum(r.los >= 21 for r in rows)} · "
+            f"no carer contact (P1–P3) {sum(r.no_carer_contact_flag for r in rows)}"
+        )
+
+    # -- internals --------------------------------------------------------------
+    def _accepts(self, r: BoardRow) -> bool:
+        f = self._filter
+        if f.search and f.search not in self._keys.get(r.spell_id, ""):
+            return False
+        return matches(r, f)
+
+    def _sort_all(self) -> None:
+        column, order = self._sort
+        key = COLUMNS[column].key
+        self._all.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+
+    @staticmethod
+    def _background(r: BoardRow, col: int) -> QBrush | None:
+        if col == COL_EDD and (r.edd is None or r.edd_passed):
+            return _AMBER
+        if col == COL_DRD and r.ready_for_discharge:
+            return _RED if (r.delay_days or 0) >= 1 else _BLUE
+        if col == COL_CARER and r.no_carer_contact_flag:
+            return _RED
+        if col == COL_LOS and r.los >= 21:
+            return _AMBER
+        return None

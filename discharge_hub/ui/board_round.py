@@ -1,0 +1,151 @@
+"""Board round mode: one ward's patients in bed order, one compact screen each.
+
+Moving on (Next/Previous, Alt+Right/Alt+Left) saves the current patient's changes
+first; if the save is refused the round stays on that patient with the message
+next to the field, so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from discharge_hub.services import workspace as ws
+from discharge_hub.services.board import BoardRow
+from discharge_hub.services.reference_lists import ReferenceLists
+from discharge_hub.ui.errors import make_banner, route_error
+from discharge_hub.ui.tasks import TaskRunner
+from discharge_hub.ui.workspace.plan import PlanTab
+from discharge_hub.ui.workspace.widget import header_text
+
+
+class BoardRoundWidget(QWidget):
+    saved = Signal(object)  # SpellDetail
+    moved = Signal(int)  # position now shown
+    save_failed = Signal(object)
+    close_requested = Signal()
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        refs: ReferenceLists,
+        rows: Sequence[BoardRow],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.rows = list(rows)
+        self.position = 0
+        self.detail: ws.SpellDetail | None = None
+        self._busy = False
+        self.header = QLabel()
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setAccessibleName("Patient")
+        self.banner = make_banner()
+        self.plan = PlanTab()
+        self.plan.set_reference_lists(refs)
+        self.plan.edd_table.setVisible(False)  # compact: history is in the workspace
+        self.where = QLabel()
+        self.where.setAccessibleName("Position in the round")
+        self.prev_button = QPushButton("◀ Previous (Alt+Left)")
+        self.next_button = QPushButton("Save && next ▶ (Alt+Right)")
+        self.save_button = QPushButton("Save (Ctrl+S)")
+        self.prev_button.clicked.connect(self.previous)
+        self.next_button.clicked.connect(self.next)
+        self.save_button.clicked.connect(lambda: self._save_then(None))
+        QShortcut(QKeySequence("Alt+Right"), self, self.next)
+        QShortcut(QKeySequence("Alt+Left"), self, self.previous)
+        QShortcut(QKeySequence.StandardKey.Save, self, lambda: self._save_then(None))
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close_requested.emit)
+        self._lay_out()
+        self._show(0)
+
+    def _lay_out(self) -> None:
+        nav = QHBoxLayout()
+        nav.addWidget(self.prev_button)
+        nav.addWidget(self.where, 1, Qt.AlignmentFlag.AlignCenter)
+        nav.addWidget(self.save_button)
+        nav.addWidget(self.next_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(nav)
+        layout.addWidget(self.header)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.plan, 1)
+
+    def is_dirty(self) -> bool:
+        return self.detail is not None and bool(self.plan.changes())
+
+    def next(self) -> None:
+        self._save_then(self.position + 1)
+
+    def previous(self) -> None:
+        self._save_then(self.position - 1)
+
+    def _save_then(self, target: int | None) -> None:
+        if self._busy or self.detail is None:
+            return
+        pending = self.plan.changes()
+        if not pending:
+            if target is not None:
+                self._show(target)
+            return
+        changes = ws.WorkspaceChanges(**pending)
+        spell_id, version = self.detail.spell.id, self.detail.spell.version
+        self._busy = True
+        self.runner.write(
+            "saving during the board round",
+            lambda s: ws.save(s, spell_id=spell_id, expected_version=version, changes=changes),
+            lambda detail: self._on_saved(detail, target),
+            self._on_save_failed,
+        )
+
+    def _on_saved(self, detail: ws.SpellDetail, target: int | None) -> None:
+        self._busy = False
+        self.saved.emit(detail)
+        if target is None or not 0 <= target < len(self.rows):
+            self._on_loaded(detail)
+        else:
+            self._show(target)
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        self._busy = False
+        for section in self.plan.sections:
+            section.clear_errors()
+        route_error(exc, self.plan.sections, self.banner)
+        self.save_failed.emit(exc)
+
+    def _show(self, position: int) -> None:
+        if not self.rows:
+            self.where.setText("No patients on this ward.")
+            self.setEnabled(True)
+            return
+        self.position = max(0, min(position, len(self.rows) - 1))
+        spell_id = self.rows[self.position].spell_id
+        self._busy = True
+        self.where.setText(f"Loading bed {self.rows[self.position].bed or '—'}…")
+        self.runner.read(
+            "loading the next patient",
+            lambda s: ws.spell_detail(s, spell_id),
+            self._on_loaded,
+            self._on_save_failed,
+        )
+
+    def _on_loaded(self, detail: ws.SpellDetail) -> None:
+        self._busy = False
+        self.detail = detail
+        self.header.setText(header_text(detail))
+        self.plan.load(detail)
+        self.banner.setVisible(False)
+        for section in self.plan.sections:
+            section.clear_errors()
+        row = self.rows[self.position]
+        self.where.setText(
+            f"<b>{row.ward} · bed {row.bed or '—'}</b> · patient {self.position + 1} of "
+            f"{len(self.rows)}"
+        )
+        self.prev_button.setEnabled(self.position > 0)
+        self.next_button.setEnabled(self.position < len(self.rows) - 1)
+        self.moved.emit(self.position)

@@ -1,0 +1,191 @@
+"""The ward board panel: filters, quick views, quick search and the table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from discharge_hub.services.board import BoardRow
+from discharge_hub.services.reference_lists import ReferenceLists
+from discharge_hub.ui.board_model import QUICK_VIEWS, BoardModel
+
+DEFAULT_WIDTHS = (120, 50, 190, 110, 45, 70, 210, 230, 60, 220, 120, 170, 260)
+
+
+class BoardTable(QTableView):
+    """The table: Enter opens the current patient."""
+
+    activated_row = Signal(int)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated_row.emit(self.currentIndex().row())
+            return
+        super().keyPressEvent(event)
+
+
+class BoardPanel(QWidget):
+    spell_activated = Signal(int)  # spell id
+    filter_changed = Signal()
+
+    def __init__(self, model: BoardModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.site_box = self._combo("Site filter")
+        self.ward_box = self._combo("Ward filter")
+        self.pathway_box = self._combo("Pathway filter")
+        self.view_box = self._combo("Quick view")
+        for key, label in QUICK_VIEWS:
+            self.view_box.addItem(label, key)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name, NHS number or bed (Ctrl+F)")
+        self.search.setAccessibleName("Quick search")
+        self.search.setClearButtonEnabled(True)
+        self.table = self._make_table()
+        self._layout()
+        self._refs: ReferenceLists | None = None
+        self.site_box.currentIndexChanged.connect(self._on_site_changed)
+        for box in (self.ward_box, self.pathway_box, self.view_box):
+            box.currentIndexChanged.connect(self._apply_filter)
+        self.search.textChanged.connect(self._on_search_text_changed)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
+        self.set_reference_lists(None)
+
+    def _combo(self, name: str) -> QComboBox:
+        box = QComboBox()
+        box.setAccessibleName(name)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        return box
+
+    def _make_table(self) -> BoardTable:
+        table = BoardTable()
+        table.setModel(self.model)
+        table.setAccessibleName("Ward board")
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setSortingEnabled(True)
+        table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(24)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for col, width in enumerate(DEFAULT_WIDTHS):
+            header.resizeSection(col, width)
+        table.doubleClicked.connect(lambda index: self._open_row(index.row()))
+        table.activated_row.connect(self._open_row)
+        return table
+
+    def _layout(self) -> None:
+        bar = QHBoxLayout()
+        for text, box in (
+            ("&Site", self.site_box),
+            ("&Ward", self.ward_box),
+            ("&Pathway", self.pathway_box),
+            ("&View", self.view_box),
+        ):
+            label = QLabel(text)
+            label.setBuddy(box)
+            bar.addWidget(label)
+            bar.addWidget(box)
+        bar.addWidget(self.search, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+
+    def set_reference_lists(self, refs: ReferenceLists | None) -> None:
+        self._refs = refs
+        for box in (self.site_box, self.pathway_box):
+            box.blockSignals(True)
+            box.clear()
+        self.site_box.addItem("All sites", None)
+        self.pathway_box.addItem("All pathways", None)
+        self.pathway_box.addItem("No pathway yet", "none")
+        if refs is not None:
+            for site in refs.sites:
+                self.site_box.addItem(site, site)
+            for p in refs.pathways:
+                self.pathway_box.addItem(p.code, p.code)
+                self.pathway_box.setItemData(
+                    self.pathway_box.count() - 1, p.label, Qt.ItemDataRole.ToolTipRole
+                )
+        for box in (self.site_box, self.pathway_box):
+            box.blockSignals(False)
+        self._fill_wards()
+
+    def _fill_wards(self) -> None:
+        site = self.site_box.currentData()
+        self.ward_box.blockSignals(True)
+        self.ward_box.clear()
+        self.ward_box.addItem("All wards", None)
+        for ward in self._refs.wards if self._refs else ():
+            if site is None or ward.site == site:
+                label = ward.name if site else f"{ward.name} ({ward.site})"
+                self.ward_box.addItem(label, ward.id)
+        self.ward_box.blockSignals(False)
+
+    def _on_site_changed(self) -> None:
+        self._fill_wards()
+        self._apply_filter()
+
+    def select_ward(self, ward_id: int) -> bool:
+        """Filter to one ward (the site follows)."""
+        ward = next((w for w in self._refs.wards if w.id == ward_id), None) if self._refs else None
+        if ward is None:
+            return False
+        self.site_box.setCurrentIndex(self.site_box.findData(ward.site))
+        self.ward_box.setCurrentIndex(self.ward_box.findData(ward_id))
+        return True
+
+    def set_view(self, key: str) -> None:
+        self.view_box.setCurrentIndex(self.view_box.findData(key))
+
+    def _apply_filter(self) -> None:
+        f = replace(
+            self.model.filter,
+            site=self.site_box.currentData(),
+            ward_id=self.ward_box.currentData(),
+            pathway=self.pathway_box.currentData(),
+            view=self.view_box.currentData() or "all",
+        )
+        self.model.set_filter(f)
+        self.filter_changed.emit()
+
+    def _on_search_text_changed(self, text: str) -> None:
+        self.model.set_search(text)
+        self.filter_changed.emit()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _open_row(self, row: int) -> None:
+        board_row = self.model.row_at(row)
+        if board_row is not None:
+            self.spell_activated.emit(board_row.spell_id)
+
+    def current_row(self) -> BoardRow | None:
+        index: QModelIndex = self.table.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def select_spell(self, spell_id: int) -> None:
+        pos = self.model.position_of(spell_id)
+        if pos is not None:
+            self.table.selectRow(pos)
+            self.table.scrollTo(self.model.index(pos, 0))

@@ -1,0 +1,81 @@
+"""Showing the two kinds of error: the environment's (a clear message, nothing lost)
+and bugs (a crash report the user can copy)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+
+from discharge_hub.errors import ConflictError, DatabaseError, DomainError, ValidationError
+from discharge_hub.ui.widgets import Section
+
+BANNER_STYLE = (
+    "QLabel { background: #fde2e1; color: #6b0000; border: 1px solid #a4000f; "
+    "padding: 6px; font-weight: bold; }"
+)
+# Services name some fields by the section that raised them; where the control is.
+ALIASES = {
+    ("referral", "pathway"): ("pathway", "pathway"),
+    ("referral", "referral"): ("pathway", "referral"),
+    ("referral", "notes"): ("pathway", "notes"),
+    ("delay_reason", "delay_reason"): ("pathway", "delay_reason"),
+    ("next_action", "next_action"): ("pathway", "next_action"),
+    ("contact", "carer"): ("contact", "with_whom"),
+}
+
+
+def make_banner() -> QLabel:
+    banner = QLabel()
+    banner.setWordWrap(True)
+    banner.setStyleSheet(BANNER_STYLE)
+    banner.setAccessibleName("Message")
+    banner.setVisible(False)
+    return banner
+
+
+def message_for(exc: BaseException) -> str:
+    """What the user reads in the banner; edits are always kept."""
+    if isinstance(exc, ValidationError):
+        return f"Not saved: {exc.reason} (see the highlighted field). Your edits are kept."
+    if isinstance(exc, ConflictError):
+        return f"Not saved. {exc.message} Your edits are kept on screen."
+    if isinstance(exc, DatabaseError):
+        return f"Not saved: {exc.message} Your edits are kept; try Save again."
+    if isinstance(exc, DomainError):
+        return f"Not saved: {exc.message} Your edits are kept."
+    return (
+        "Not saved: an unexpected error (a bug) happened. Your edits are kept; "
+        "a crash report was shown."
+    )
+
+
+def route_error(exc: BaseException, sections: Iterable[Section], banner: QLabel) -> Section | None:
+    """Banner message, plus the validation message next to its field.
+
+    Returns the section that shows the field, so the caller can bring it into view.
+    """
+    banner.setText(message_for(exc))
+    banner.setVisible(True)
+    if not isinstance(exc, ValidationError):
+        return None
+    key, _, field = exc.field.partition(".")
+    key, field = ALIASES.get((key, field), (key, field))
+    shown = f"{exc.reason}" if exc.value in (None, "") else f"{exc.value!s} {exc.reason}"
+    for section in sections:
+        if section.key == key and section.show_error(field, shown):
+            return section
+    return None
+
+
+def show_crash_report(parent: QWidget | None, task: str, text: str) -> None:
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("Discharge Hub – unexpected error")
+    box.setText(
+        f"An unexpected error happened while {task}. This is a bug: please send the "
+        "details below to the Discharge Hub team. Nothing you typed was lost."
+    )
+    box.setDetailedText(text)
+    box.setModal(False)
+    box.show()

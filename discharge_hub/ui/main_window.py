@@ -1,0 +1,239 @@
+"""The main window: assembles menus, toolbar, the board, workspaces and the status bar."""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QTabWidget,
+    QWidget,
+)
+
+from discharge_hub.services.board import board
+from discharge_hub.services.reference_lists import ReferenceLists, reference_lists
+from discharge_hub.ui.board_model import BoardModel
+from discharge_hub.ui.board_round import BoardRoundWidget
+from discharge_hub.ui.board_view import BoardPanel
+from discharge_hub.ui.errors import show_crash_report
+from discharge_hub.ui.tasks import TaskRunner
+from discharge_hub.ui.workspace import WorkspaceWidget
+
+SETTINGS = ("NHS-LLR", "Discharge Hub")
+
+
+class MainWindow(QMainWindow):
+    board_loaded = Signal(int)  # rows
+    refs_loaded = Signal()
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.refs: ReferenceLists | None = None
+        self.setWindowTitle("Discharge Hub – LLR Integrated Discharge Hub")
+        self.model = BoardModel(self)
+        self.board = BoardPanel(self.model)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Open screens")
+        self.tabs.setTabsClosable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.board, "Ward board")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self.tabs.tabCloseRequested.connect(self._on_tab_close_requested)
+        self.setCentralWidget(self.tabs)
+        self._build_status_bar()
+        self._build_actions()
+        self.board.spell_activated.connect(self.open_spell)
+        self.board.filter_changed.connect(self._update_counts)
+        runner.busy_changed.connect(self._on_busy_changed)
+        runner.bug_raised.connect(lambda task, text: show_crash_report(self, task, text))
+        self._restore_settings()
+
+    # -- assembly -------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        self.counts = QLabel("Opening the database…")
+        self.counts.setAccessibleName("Board counts")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(140)
+        self.progress.setAccessibleName("Working")
+        self.progress.setVisible(False)
+        self.db_label = QLabel()
+        self.statusBar().addWidget(self.counts, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.db_label)
+
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        file_menu, patient_menu = bar.addMenu("&File"), bar.addMenu("&Patient")
+        view_menu, help_menu = bar.addMenu("&View"), bar.addMenu("&Help")
+        tools = self.addToolBar("Main")
+        tools.setObjectName("main_toolbar")
+        self.refresh_action = self._action(
+            file_menu, "&Refresh board", self.load_board, Qt.Key.Key_F5, "Reload the board (F5)"
+        )
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.open_action = self._action(
+            patient_menu, "&Open patient", self._open_current, None, "Open the selected patient"
+        )
+        self.round_action = self._action(
+            patient_menu, "&Board round for this ward…", self.open_board_round, "Ctrl+B"
+        )
+        self._action(
+            view_menu, "&Find patient", self.board.focus_search, QKeySequence.StandardKey.Find
+        )
+        self._action(view_menu, "&Ward board", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
+        self._action(help_menu, "&About Discharge Hub", self._about)
+        for action in (self.refresh_action, self.open_action, self.round_action):
+            tools.addAction(action)
+        self._add_report_actions(bar)
+
+    def _add_report_actions(self, bar) -> None:
+        # The reports UI is another engineer's module; wire it only if it is there.
+        if importlib.util.find_spec("discharge_hub.ui.reports") is None:
+            return
+        self.reports_menu = bar.addMenu("&Reports")
+
+    # -- board --------------------------------------------------------------------------
+    def set_reference_lists(self, refs: ReferenceLists) -> None:
+        self.refs = refs
+        self.board.set_reference_lists(refs)
+        self.refs_loaded.emit()
+
+    def load_references(self) -> None:
+        self.runner.read("loading reference lists", reference_lists, self.set_reference_lists)
+
+    def load_board(self) -> None:
+        started = time.perf_counter()
+        self.counts.setText("Loading the board…")
+
+        def done(rows) -> None:
+            self.model.set_rows(rows)
+            self._update_counts()
+            self.board_loaded.emit(len(rows))
+            self.statusBar().showMessage(
+                f"Board loaded in {1000 * (time.perf_counter() - started):.0f} ms", 4000
+            )
+
+        self.runner.read("loading the board", lambda s: board(s), done, self._on_board_failed)
+
+    def _on_board_failed(self, exc: BaseException) -> None:
+        self.counts.setText(f"The board could not be loaded: {exc} (F5 to retry)")
+
+    def _update_counts(self) -> None:
+        self.counts.setText(self.model.summary())
+
+    def _on_busy_changed(self, busy: int) -> None:
+        self.progress.setVisible(busy > 0)
+
+    # -- workspaces ----------------------------------------------------------------------
+    def _open_current(self) -> None:
+        row = self.board.current_row()
+        if row is not None:
+            self.open_spell(row.spell_id)
+
+    def open_spell(self, spell_id: int) -> WorkspaceWidget | None:
+        if self.refs is None:
+            return None
+        for n in range(1, self.tabs.count()):
+            w = self.tabs.widget(n)
+            if isinstance(w, WorkspaceWidget) and w.spell_id == spell_id:
+                self.tabs.setCurrentIndex(n)
+                return w
+        row = next((r for r in self.model.visible_rows() if r.spell_id == spell_id), None)
+        title = f"{row.family_name.upper()}, {row.given_name}" if row else f"Spell {spell_id}"
+        ws = WorkspaceWidget(self.runner, self.refs, spell_id)
+        ws.saved.connect(self._on_spell_saved)
+        ws.close_requested.connect(lambda: self._close_tab(self.tabs.indexOf(ws)))
+        self.tabs.setCurrentIndex(self.tabs.addTab(ws, title))
+        return ws
+
+    def open_board_round(self) -> BoardRoundWidget | None:
+        ward_id = self.model.filter.ward_id
+        row = self.board.current_row()
+        if ward_id is None and row is not None:
+            ward_id = row.ward_id
+        if ward_id is None or self.refs is None:
+            QMessageBox.information(self, "Board round", "Choose a ward (or a patient) first.")
+            return None
+        rows = [r for r in self.model.visible_rows() if r.ward_id == ward_id]
+        rows.sort(key=lambda r: (r.bed_sort_key or "", r.spell_id))
+        if not rows:
+            rows = [r for r in self.model.all_rows() if r.ward_id == ward_id]
+            rows.sort(key=lambda r: (r.bed_sort_key or "", r.spell_id))
+        round_ = BoardRoundWidget(self.runner, self.refs, rows)
+        round_.saved.connect(self._on_spell_saved)
+        round_.close_requested.connect(lambda: self._close_tab(self.tabs.indexOf(round_)))
+        ward = rows[0].ward if rows else "ward"
+        self.tabs.setCurrentIndex(self.tabs.addTab(round_, f"Board round: {ward}"))
+        return round_
+
+    def _on_spell_saved(self, detail) -> None:
+        self.model.replace_row(detail.spell.id, detail.row)
+        self._update_counts()
+
+    def _on_tab_close_requested(self, index: int) -> None:
+        self._close_tab(index)
+
+    def _close_tab(self, index: int) -> bool:
+        w = self.tabs.widget(index)
+        if index <= 0 or w is None:
+            return True
+        if getattr(w, "is_dirty", lambda: False)():
+            answer = QMessageBox.question(
+                self, "Unsaved changes", "This screen has unsaved changes. Close and lose them?"
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        self.tabs.removeTab(index)
+        w.deleteLater()
+        return True
+
+    # -- settings and close ---------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = QSettings(*SETTINGS)
+        geometry = s.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 860)
+        header = s.value("board/header")
+        if header is not None:
+            self.board.table.horizontalHeader().restoreState(header)
+
+    def save_settings(self) -> None:
+        s = QSettings(*SETTINGS)
+        s.setValue("main/geometry", self.saveGeometry())
+        s.setValue("board/header", self.board.table.horizontalHeader().saveState())
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        for n in range(self.tabs.count() - 1, 0, -1):
+            if not self._close_tab(n):
+                event.ignore()
+                return
+        self.save_settings()
+        event.accept()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Discharge Hub",
+            "Discharge Hub – the shared discharge record for the LLR Integrated Discharge "
+            f"Hub.\nDatabase: {self.db_label.text()}\nSigned in as: {self.runner.actor}",
+        )

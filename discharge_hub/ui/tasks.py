@@ -1,0 +1,150 @@
+"""The task runner: every database call runs on a worker thread, never the GUI thread.
+
+A task is a callable taking a fresh Session. Reads run on a small pool; writes run
+one at a time on their own single-thread pool (so two saves from this program never
+race each other) inside ``Database.unit_of_work(actor)``. Results and errors come
+back on the GUI thread through a queued signal of the runner, which lives there.
+
+Errors of the environment (:class:`DomainError`) go to the task's ``on_error``; any
+other exception is a bug: it goes to ``on_error`` too (so the caller can restore
+its state) and is announced by ``bug_raised`` for a crash report.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from discharge_hub.db import Database
+from discharge_hub.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[Any], Any]  # (Session) -> result
+OnDone = Callable[[Any], None]
+OnError = Callable[[BaseException], None]
+
+
+@dataclass
+class _Pending:
+    name: str
+    on_done: OnDone | None
+    on_error: OnError | None
+
+
+class _Job(QRunnable):
+    def __init__(self, runner: TaskRunner, task_id: int, body: Callable[[], Any]) -> None:
+        super().__init__()
+        self._runner = runner
+        self._task_id = task_id
+        self._body = body
+
+    def run(self) -> None:
+        try:
+            result = self._body()
+        except BaseException as exc:  # delivered to the GUI thread, never swallowed
+            self._runner._finished.emit(self._task_id, False, exc)
+        else:
+            self._runner._finished.emit(self._task_id, True, result)
+
+
+class TaskRunner(QObject):
+    """Runs reads and writes against one database off the GUI thread."""
+
+    busy_changed = Signal(int)  # number of tasks running or queued
+    bug_raised = Signal(str, str)  # task name, traceback text
+    _finished = Signal(int, bool, object)
+
+    def __init__(self, database: Database | None, actor: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self.database = database
+        self.actor = actor
+        self._reads = QThreadPool(self)
+        self._reads.setMaxThreadCount(3)
+        self._writes = QThreadPool(self)
+        self._writes.setMaxThreadCount(1)  # writes are serialised
+        self._pending: dict[int, _Pending] = {}
+        self._ids = itertools.count(1)
+        self._finished.connect(self._on_finished)
+
+    @property
+    def busy(self) -> int:
+        return len(self._pending)
+
+    def read(
+        self, name: str, work: Work, on_done: OnDone | None = None, on_error: OnError | None = None
+    ) -> int:
+        """Run ``work(session)`` in a read-only session on a worker."""
+
+        def body() -> Any:
+            with self._db().read() as session:
+                return work(session)
+
+        return self._start(self._reads, name, body, on_done, on_error)
+
+    def write(
+        self, name: str, work: Work, on_done: OnDone | None = None, on_error: OnError | None = None
+    ) -> int:
+        """Run ``work(session)`` in its own unit of work on the single write worker."""
+
+        def body() -> Any:
+            with self._db().unit_of_work(self.actor) as session:
+                return work(session)
+
+        return self._start(self._writes, name, body, on_done, on_error)
+
+    def call(
+        self,
+        name: str,
+        work: Callable[[], Any],
+        on_done: OnDone | None = None,
+        on_error: OnError | None = None,
+    ) -> int:
+        """Run a callable that opens its own database (start-up, demo data) on the writer."""
+        return self._start(self._writes, name, work, on_done, on_error)
+
+    def wait_idle(self, msecs: int = 30_000) -> bool:
+        """For shutdown and tests: wait for workers (results still arrive as events)."""
+        return bool(self._reads.waitForDone(msecs) and self._writes.waitForDone(msecs))
+
+    def _db(self) -> Database:
+        if self.database is None:
+            raise RuntimeError("no database is open yet")
+        return self.database
+
+    def _start(
+        self,
+        pool: QThreadPool,
+        name: str,
+        body: Callable[[], Any],
+        on_done: OnDone | None,
+        on_error: OnError | None,
+    ) -> int:
+        task_id = next(self._ids)
+        self._pending[task_id] = _Pending(name, on_done, on_error)
+        self.busy_changed.emit(len(self._pending))
+        pool.start(_Job(self, task_id, body))
+        return task_id
+
+    @Slot(int, bool, object)
+    def _on_finished(self, task_id: int, ok: bool, payload: Any) -> None:
+        pending = self._pending.pop(task_id, None)
+        self.busy_changed.emit(len(self._pending))
+        if pending is None:
+            return
+        if ok:
+            if pending.on_done is not None:
+                pending.on_done(payload)
+            return
+        if not isinstance(payload, DomainError):
+            text = "".join(traceback.format_exception(payload))
+            log.error("task %s failed with a bug:\n%s", pending.name, text)
+            self.bug_raised.emit(pending.name, text)
+        if pending.on_error is not None:
+            pending.on_error(payload)

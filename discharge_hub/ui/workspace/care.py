@@ -1,0 +1,280 @@
+"""Barriers/actions checklist; carers, the communication log and carer's assessment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from discharge_hub.services.care import ASSESSMENT_STATUSES
+from discharge_hub.services.reference_lists import ReferenceLists
+from discharge_hub.services.workspace import NewBarrier, NewCarer, NewContact, SpellDetail
+from discharge_hub.ui import formatting as fmt
+from discharge_hub.ui.rows_model import RowsModel
+from discharge_hub.ui.widgets import (
+    Section,
+    code_combo,
+    date_edit,
+    fill_codes,
+    line_edit,
+    read_only_table,
+    select_code,
+)
+
+
+def _assessment_text(c: Any) -> str:
+    status = (c.assessment_status or "not recorded").upper()
+    return f"{status} {fmt.uk_date(c.assessment_on)}".strip()
+
+
+class BarriersTab(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._detail: SpellDetail | None = None
+        self._refs: ReferenceLists | None = None
+        self.pending_resolved: dict[int, int] = {}
+        self.model = RowsModel(
+            (
+                ("State", self._state_text),
+                (
+                    "Kind",
+                    lambda b: self._refs.label("barrier_kinds", b.kind) if self._refs else b.kind,
+                ),
+                ("What", lambda b: b.description),
+                ("Owner", lambda b: b.owner or ""),
+                ("Due", lambda b: fmt.uk_date(b.due_date)),
+                ("Resolved", lambda b: fmt.uk_datetime(b.resolved_at)),
+            ),
+            self,
+        )
+        self.table = read_only_table("Barriers and actions", self.model)
+        self.resolve_button = QPushButton("Mark selected &resolved (on save)")
+        self.resolve_button.clicked.connect(self._on_resolve_clicked)
+        self.section = Section("Add a barrier or action", "barrier")
+        self.kind = self.section.add_field("kind", "&Kind", code_combo("Barrier kind", ()))
+        self.description = self.section.add_field(
+            "description", "&Description", line_edit("Barrier description")
+        )
+        self.owner = self.section.add_field("owner", "&Owner", line_edit("Barrier owner"))
+        self.due = self.section.add_field("due_date", "D&ue date", date_edit("Barrier due date"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.resolve_button)
+        layout.addWidget(self.section)
+        self.sections = [self.section]
+
+    def _state_text(self, b: Any) -> str:
+        if b.id in self.pending_resolved:
+            return "RESOLVED (unsaved)"
+        return {"open": "☐ OPEN"}.get(b.state, f"☑ {b.state.upper()}")
+
+    def set_reference_lists(self, refs: ReferenceLists) -> None:
+        self._refs = refs
+        fill_codes(self.kind, refs.barrier_kinds, show_code=False)
+
+    def load(self, detail: SpellDetail) -> None:
+        self._detail = detail
+        self.pending_resolved.clear()
+        self.model.set_rows(detail.barriers)
+        for w in (self.description, self.owner, self.due):
+            w.clear()
+
+    def _on_resolve_clicked(self) -> None:
+        b = self.model.row_at(self.table.currentIndex().row())
+        if b is not None and b.state == "open":
+            self.pending_resolved[b.id] = b.version
+            self.model.set_rows(self.model.rows())
+
+    def changes(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.description.text().strip() or self.owner.text().strip() or self.due.text().strip():
+            out["new_barriers"] = (
+                NewBarrier(
+                    self.kind.currentData(),
+                    self.description.text(),
+                    self.owner.text() or None,
+                    self.due.text() or None,
+                ),
+            )
+        if self.pending_resolved:
+            out["resolved_barriers"] = tuple(self.pending_resolved.items())
+        return out
+
+
+class CarersTab(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._detail: SpellDetail | None = None
+        self.carers_model = RowsModel(
+            (
+                ("Name", lambda c: c.name + (" (main carer)" if c.is_main_carer else "")),
+                ("Relationship", lambda c: c.relationship or ""),
+                ("Contact", lambda c: c.contact or ""),
+                ("Consent to share", lambda c: "Yes" if c.consent_to_share else "No"),
+                (
+                    "Language",
+                    lambda c: (
+                        (c.language or "") + (" – interpreter" if c.interpreter_needed else "")
+                    ),
+                ),
+                (
+                    "Carer's assessment",
+                    _assessment_text,
+                ),
+            ),
+            self,
+        )
+        self.log_model = RowsModel(
+            (
+                ("When", lambda e: fmt.uk_datetime(e.contact_at)),
+                ("With", lambda e: e.with_whom),
+                ("How", lambda e: e.method + (" (interpreter)" if e.interpreter_used else "")),
+                ("Discussed", lambda e: e.discussed),
+                ("Agreed", lambda e: e.agreed or ""),
+                ("Next due", lambda e: fmt.uk_date(e.next_contact_due)),
+                ("By", lambda e: e.recorded_by),
+            ),
+            self,
+        )
+        self.carers_table = read_only_table("Carers", self.carers_model)
+        self.log_table = read_only_table("Communication log", self.log_model)
+        self.assessment = QComboBox()
+        self.assessment.setAccessibleName("Carer's assessment status for the selected carer")
+        self.assessment.addItem("— unchanged —", None)
+        for status in ASSESSMENT_STATUSES:
+            self.assessment.addItem(status.capitalize(), status)
+        self.carer_section = self._carer_section()
+        self.contact_section = self._contact_section()
+        self._lay_out()
+        self.sections = [self.carer_section, self.contact_section]
+
+    def _carer_section(self) -> Section:
+        s = Section("Add a carer", "carer")
+        self.carer_name = s.add_field("name", "Carer &name", line_edit("Carer name"))
+        self.carer_relationship = s.add_field(
+            "relationship", "Relationship", line_edit("Relationship")
+        )
+        self.carer_contact = s.add_field("contact", "Phone / contact", line_edit("Carer contact"))
+        self.carer_main = s.add_field("is_main_carer", "", QCheckBox("Main carer"))
+        self.carer_consent = s.add_field("consent_to_share", "", QCheckBox("Consents to share"))
+        self.carer_language = s.add_field("language", "Language", line_edit("Carer language"))
+        self.carer_interpreter = s.add_field(
+            "interpreter_needed", "", QCheckBox("Needs interpreter")
+        )
+        return s
+
+    def _contact_section(self) -> Section:
+        s = Section("Log a contact with the patient or a carer", "contact")
+        self.contact_at = s.add_field("contact_at", "&When", date_edit("Contact date and time"))
+        self.contact_at.setPlaceholderText("dd/mm/yyyy hh:mm")
+        self.with_whom = QComboBox()
+        self.with_whom.setEditable(True)
+        self.with_whom.setMinimumContentsLength(24)
+        self.with_whom.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        s.add_field("with_whom", "With &whom", self.with_whom)
+        self.with_whom.setAccessibleName("Contact with whom")
+        self.method = s.add_field("method", "&How", code_combo("Contact method", ()))
+        self.interpreter = s.add_field("interpreter_used", "", QCheckBox("Interpreter used"))
+        self.discussed = QPlainTextEdit()
+        self.discussed.setTabChangesFocus(True)
+        self.discussed.setMaximumHeight(70)
+        s.add_field("discussed", "Discussed", self.discussed)
+        self.discussed.setAccessibleName("What was discussed")
+        self.agreed = s.add_field("agreed", "Agreed", line_edit("What was agreed"))
+        self.next_due = s.add_field(
+            "next_contact_due", "Next contact due", date_edit("Next contact due")
+        )
+        return s
+
+    def _lay_out(self) -> None:
+        row = QHBoxLayout()
+        row.addWidget(self.carers_table, 2)
+        side = QVBoxLayout()
+        side.addWidget(self.carer_section)
+        side.addWidget(QLabel("Carer's assessment (Care Act s10) for the selected carer:"))
+        side.addWidget(self.assessment)
+        row.addLayout(side, 1)
+        lower = QHBoxLayout()
+        lower.addWidget(self.log_table, 2)
+        lower.addWidget(self.contact_section, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row, 1)
+        layout.addLayout(lower, 1)
+
+    def set_reference_lists(self, refs: ReferenceLists) -> None:
+        fill_codes(self.method, refs.contact_methods, show_code=False)
+        select_code(self.method, "phone")
+
+    def load(self, detail: SpellDetail) -> None:
+        self._detail = detail
+        self.carers_model.set_rows(detail.carers)
+        self.log_model.set_rows(detail.contacts)
+        self.with_whom.clear()
+        self.with_whom.addItem("", None)
+        self.with_whom.addItem("Patient", None)
+        for c in detail.carers:
+            self.with_whom.addItem(f"{c.name} ({c.relationship or 'carer'})", c.id)
+        for w in (
+            self.carer_name,
+            self.carer_relationship,
+            self.carer_contact,
+            self.carer_language,
+        ):
+            w.clear()
+        for b in (self.carer_main, self.carer_consent, self.carer_interpreter, self.interpreter):
+            b.setChecked(False)
+        self.contact_at.setText(fmt.now_input())
+        self._contact_default = self.contact_at.text()
+        self.discussed.clear()
+        self.agreed.clear()
+        self.next_due.clear()
+        self.assessment.setCurrentIndex(0)
+        if detail.carers:
+            self.carers_table.selectRow(0)
+
+    def changes(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.carer_name.text().strip():
+            out["new_carers"] = (
+                NewCarer(
+                    self.carer_name.text(),
+                    self.carer_relationship.text() or None,
+                    self.carer_contact.text() or None,
+                    self.carer_main.isChecked(),
+                    self.carer_consent.isChecked(),
+                    self.carer_language.text() or None,
+                    self.carer_interpreter.isChecked(),
+                ),
+            )
+        text = self.with_whom.currentText().strip()
+        if text or self.discussed.toPlainText().strip():
+            idx = self.with_whom.findText(text)
+            carer_id = self.with_whom.itemData(idx) if idx >= 0 else None
+            out["new_contacts"] = (
+                NewContact(
+                    contact_at=self.contact_at.text(),
+                    with_whom=text,
+                    method=self.method.currentData(),
+                    discussed=self.discussed.toPlainText(),
+                    carer_id=carer_id,
+                    interpreter_used=self.interpreter.isChecked(),
+                    agreed=self.agreed.text() or None,
+                    next_contact_due=self.next_due.text() or None,
+                ),
+            )
+        status = self.assessment.currentData()
+        carer = self.carers_model.row_at(self.carers_table.currentIndex().row())
+        if status and carer is not None:
+            out["assessments"] = ((carer.id, carer.version, status),)
+        return out

@@ -1,0 +1,274 @@
+"""The plan tab: EDD (with history and a reason), criteria to reside, pathway and hub
+referral, delay reason, next action, today's Red2Green."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from discharge_hub import clock
+from discharge_hub.services.reference_lists import ReferenceLists
+from discharge_hub.services.workspace import CtrEntry, Red2GreenEntry, SpellDetail
+from discharge_hub.ui import formatting as fmt
+from discharge_hub.ui.rows_model import RowsModel
+from discharge_hub.ui.widgets import (
+    Section,
+    code_combo,
+    date_edit,
+    fill_codes,
+    line_edit,
+    read_only_table,
+    select_code,
+)
+
+EDD_COLUMNS = (
+    ("Changed", lambda c: fmt.uk_datetime(c.changed_at)),
+    ("From", lambda c: fmt.uk_date(c.old_edd, "—")),
+    ("To", lambda c: fmt.uk_date(c.new_edd)),
+    ("By", lambda c: c.changed_by),
+    ("Why", lambda c: c.reason),
+)
+
+
+class CriteriaPicker(QWidget):
+    """Tick the criteria that still apply, or say none applies any more."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meets = QRadioButton("Still meets criteria to reside (tick which apply)")
+        self.no_longer = QRadioButton("No longer meets criteria to reside (ready for discharge)")
+        group = QButtonGroup(self)
+        group.addButton(self.meets)
+        group.addButton(self.no_longer)
+        self.meets.setChecked(True)
+        self.boxes: dict[str, QCheckBox] = {}
+        self._grid = QGridLayout()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.meets)
+        layout.addLayout(self._grid)
+        layout.addWidget(self.no_longer)
+        self.no_longer.toggled.connect(self._on_no_longer_toggled)
+
+    def set_criteria(self, refs: ReferenceLists) -> None:
+        for n, c in enumerate(refs.criteria):
+            short = c.label if len(c.label) <= 48 else c.label[:46] + "…"
+            box = QCheckBox(f"{c.code} {short}")
+            box.setToolTip(c.label)
+            box.setAccessibleName(f"Criterion {c.code}: {c.label}")
+            self.boxes[c.code] = box
+            self._grid.addWidget(box, n, 0)
+
+    def _on_no_longer_toggled(self, on: bool) -> None:
+        for box in self.boxes.values():
+            box.setEnabled(not on)
+            if on:
+                box.setChecked(False)
+
+    def criteria(self) -> tuple[str, ...]:
+        if self.no_longer.isChecked():
+            return ()
+        return tuple(code for code, box in self.boxes.items() if box.isChecked())
+
+    def reset(self, current: tuple[str, ...]) -> None:
+        self.meets.setChecked(True)
+        for code, box in self.boxes.items():
+            box.setChecked(code in current)
+
+
+class PlanTab(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._detail: SpellDetail | None = None
+        self.edd_section = self._edd_section()
+        self.ctr_section = self._ctr_section()
+        self.pathway_section = self._pathway_section()
+        self.r2g_section = self._r2g_section()
+        left = QVBoxLayout()
+        left.addWidget(self.edd_section)
+        left.addWidget(self.pathway_section)
+        left.addWidget(self.r2g_section)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.ctr_section)
+        right.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addLayout(right, 1)
+        self.sections = [self.edd_section, self.ctr_section, self.pathway_section, self.r2g_section]
+
+    # -- building -------------------------------------------------------------
+    def _edd_section(self) -> Section:
+        s = Section("Estimated discharge date (EDD)", "edd")
+        self.edd = s.add_field("edd", "&EDD", date_edit("EDD"))
+        self.edd_reason = s.add_field(
+            "reason",
+            "Reason for &change",
+            line_edit("EDD change reason", "", "required if changed"),
+        )
+        self.edd_model = RowsModel(EDD_COLUMNS, self)
+        self.edd_table = read_only_table("EDD history", self.edd_model)
+        self.edd_table.setMaximumHeight(130)
+        s.form.addRow(QLabel("History"), self.edd_table)
+        return s
+
+    def _ctr_section(self) -> Section:
+        s = Section("Criteria to reside review", "ctr")
+        self.ctr_record = QCheckBox("Record a review now")
+        self.ctr_record.setAccessibleName("Record a criteria to reside review")
+        s.form.addRow(self.ctr_record)
+        self.ctr_date = s.add_field("review_date", "Review &date", date_edit("Review date"))
+        self.criteria = CriteriaPicker()
+        s.add_field("criteria", "Criteria", self.criteria)
+        self.drd_label = QLabel()
+        self.drd_label.setAccessibleName("Discharge ready date")
+        s.form.addRow(QLabel("Discharge ready date"), self.drd_label)
+        self.last_review = QLabel()
+        s.form.addRow(QLabel("Last review"), self.last_review)
+        self.ctr_record.toggled.connect(self._on_ctr_record_toggled)
+        self.criteria.no_longer.toggled.connect(lambda on: on and self.ctr_record.setChecked(True))
+        for box in self.criteria.boxes.values():
+            box.toggled.connect(lambda _on: self.ctr_record.setChecked(True))
+        return s
+
+    def _pathway_section(self) -> Section:
+        s = Section("Pathway, hub referral, delay reason, next action", "pathway")
+        self.pathway = s.add_field("pathway", "&Pathway", code_combo("Pathway", ()))
+        self.referral_state = QLabel()
+        s.form.addRow(QLabel("Hub referral"), self.referral_state)
+        self.refer = s.add_field(
+            "referral", "", QCheckBox("&Refer to the Integrated Discharge Hub on save")
+        )
+        self.refer.setAccessibleName("Refer to the hub")
+        self.referral_notes = s.add_field("notes", "Referral notes", line_edit("Referral notes"))
+        self.delay_reason = s.add_field(
+            "delay_reason", "De&lay reason", code_combo("Delay reason", ())
+        )
+        self.next_action = s.add_field("next_action", "&Next action", line_edit("Next action"))
+        return s
+
+    def _r2g_section(self) -> Section:
+        s = Section("Today's Red2Green", "red2green")
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.r2g_none = QRadioButton("Not recorded")
+        self.r2g_green = QRadioButton("GREEN – value-adding day")
+        self.r2g_red = QRadioButton("RED – waiting")
+        group = QButtonGroup(self)
+        for b in (self.r2g_none, self.r2g_green, self.r2g_red):
+            group.addButton(b)
+            box.addWidget(b)
+        self.r2g_none.setChecked(True)
+        s.add_field("colour", "Today", row)
+        row.setAccessibleName("Red2Green today")
+        self.r2g_reason = s.add_field("reason", "Red &day reason", line_edit("Red day reason"))
+        return s
+
+    def set_reference_lists(self, refs: ReferenceLists) -> None:
+        fill_codes(self.pathway, refs.pathways, "— not decided —")
+        fill_codes(self.delay_reason, refs.delay_reasons, "— none —")
+        self.criteria.set_criteria(refs)
+        for box in self.criteria.boxes.values():
+            box.toggled.connect(lambda _on: self.ctr_record.setChecked(True))
+
+    def _on_ctr_record_toggled(self, on: bool) -> None:
+        self.ctr_date.setEnabled(on)
+        self.criteria.setEnabled(on)
+
+    # -- data -----------------------------------------------------------------
+    def load(self, detail: SpellDetail) -> None:
+        self._detail = detail
+        sp = detail.spell
+        self.edd.setText(fmt.ui_date_input(sp.edd))
+        self.edd_reason.clear()
+        self.edd_model.set_rows(list(reversed(detail.edd_history)))
+        last = detail.ctr_reviews[-1] if detail.ctr_reviews else None
+        self.criteria.reset(last.criteria if last else ())
+        self.ctr_record.setChecked(False)
+        self._on_ctr_record_toggled(False)
+        self.ctr_date.setText(fmt.uk_date(clock.today()))
+        self.drd_label.setText(self._drd_text(detail))
+        self.last_review.setText(self._last_review_text(detail))
+        select_code(self.pathway, sp.pathway)
+        select_code(self.delay_reason, sp.delay_reason)
+        self.next_action.setText(sp.next_action or "")
+        self._load_referral(detail)
+        self._load_r2g(detail)
+
+    @staticmethod
+    def _drd_text(d: SpellDetail) -> str:
+        drd = d.spell.discharge_ready_date
+        if drd is None:
+            return "— (meets criteria or not yet reviewed)"
+        delay = d.row.delay_days if d.row else None
+        return f"{fmt.long_date(drd)}" + (f" · {fmt.days(delay)} delayed" if delay else "")
+
+    @staticmethod
+    def _last_review_text(d: SpellDetail) -> str:
+        if not d.ctr_reviews:
+            return "None recorded"
+        r = d.ctr_reviews[-1]
+        status = "meets: " + ", ".join(r.criteria) if r.meets_criteria else "no longer meets"
+        return f"{fmt.uk_date(r.review_date)} by {r.reviewed_by} ({status})"
+
+    def _load_referral(self, d: SpellDetail) -> None:
+        ref = d.open_referral
+        if ref is None:
+            self.referral_state.setText("Not referred")
+        else:
+            who = f", accepted by {ref.accepted_by}" if ref.accepted_by else ""
+            self.referral_state.setText(
+                f"{ref.state.upper()} ({ref.pathway}) on {fmt.uk_datetime(ref.referred_at)} "
+                f"by {ref.referred_by}{who}"
+            )
+        self.refer.setChecked(False)
+        self.refer.setEnabled(ref is None)
+        self.referral_notes.clear()
+
+    def _load_r2g(self, d: SpellDetail) -> None:
+        today = next((e for e in d.red2green if e.day == clock.today()), None)
+        button = {"green": self.r2g_green, "red": self.r2g_red}.get(
+            today.colour if today else "", self.r2g_none
+        )
+        button.setChecked(True)
+        self.r2g_reason.setText(today.reason or "" if today else "")
+        self._r2g_loaded = (today.colour, today.reason or "") if today else ("", "")
+
+    def changes(self) -> dict[str, Any]:
+        """The pending edits as WorkspaceChanges keyword arguments."""
+        sp = self._detail.spell if self._detail else None
+        if sp is None:
+            return {}
+        out: dict[str, Any] = {}
+        if self.edd.text().strip() != fmt.ui_date_input(sp.edd):
+            out["edd"] = self.edd.text()
+            out["edd_reason"] = self.edd_reason.text()
+        if self.ctr_record.isChecked():
+            out["ctr"] = CtrEntry(self.ctr_date.text(), self.criteria.criteria())
+        if self.pathway.currentData() != sp.pathway:
+            out.update(pathway_changed=True, pathway=self.pathway.currentData())
+        if self.refer.isChecked():
+            out.update(refer_to_hub=True, referral_notes=self.referral_notes.text())
+        if self.delay_reason.currentData() != sp.delay_reason:
+            out.update(delay_reason_changed=True, delay_reason=self.delay_reason.currentData())
+        if self.next_action.text().strip() != (sp.next_action or ""):
+            out.update(next_action_changed=True, next_action=self.next_action.text())
+        colour = (
+            "green" if self.r2g_green.isChecked() else "red" if self.r2g_red.isChecked() else ""
+        )
+        if colour and (colour, self.r2g_reason.text().strip()) != self._r2g_loaded:
+            out["red2green"] = Red2GreenEntry(
+                fmt.uk_date(clock.today()), colour, self.r2g_reason.text()
+            )
+        return out

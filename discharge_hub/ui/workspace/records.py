@@ -1,0 +1,140 @@
+"""Read-mostly tabs: hub referral and placements, discharge, and the History tab."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from discharge_hub.services.hub import STATE_LABELS
+from discharge_hub.services.reference_lists import ReferenceLists
+from discharge_hub.services.workspace import SpellDetail
+from discharge_hub.ui import formatting as fmt
+from discharge_hub.ui.rows_model import RowsModel
+from discharge_hub.ui.widgets import Section, code_combo, date_edit, fill_codes, read_only_table
+
+REFERRAL_COLUMNS = (
+    ("State", lambda r: r.state.upper()),
+    ("Pathway", lambda r: r.pathway),
+    ("Referred", lambda r: fmt.uk_datetime(r.referred_at)),
+    ("By", lambda r: r.referred_by),
+    ("Accepted", lambda r: fmt.uk_datetime(r.accepted_at)),
+    ("Accepted by", lambda r: r.accepted_by or ""),
+    ("Notes", lambda r: r.notes or ""),
+)
+PLACEMENT_COLUMNS = (
+    ("State", lambda p: STATE_LABELS.get(p.state, p.state)),
+    ("Service", lambda p: p.service_type),
+    ("Provider", lambda p: p.provider or "not chosen"),
+    ("Requested", lambda p: fmt.uk_datetime(p.requested_at)),
+    ("Start date", lambda p: fmt.uk_date(p.start_date)),
+    ("Started", lambda p: fmt.uk_datetime(p.started_at)),
+    ("Funding", lambda p: p.funding or ""),
+    ("Outcome / notes", lambda p: p.outcome_reason or p.notes or ""),
+)
+AUDIT_COLUMNS = (
+    ("When", lambda a: fmt.uk_datetime(a.at)),
+    ("Who", lambda a: a.actor),
+    ("Action", lambda a: a.action),
+    ("Record", lambda a: a.entity.replace("_", " ")),
+    ("Field", lambda a: (a.field or "").replace("_", " ")),
+    ("Old", lambda a: a.old_value or ""),
+    ("New", lambda a: a.new_value or ""),
+)
+CTR_COLUMNS = (
+    ("Review date", lambda r: fmt.uk_date(r.review_date)),
+    ("Status", lambda r: "MEETS" if r.meets_criteria else "NO LONGER MEETS"),
+    ("Criteria", lambda r: ", ".join(r.criteria)),
+    ("By", lambda r: r.reviewed_by),
+    ("Note", lambda r: r.note or ""),
+)
+
+
+class HubTab(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.referrals = RowsModel(REFERRAL_COLUMNS, self)
+        self.placements = RowsModel(PLACEMENT_COLUMNS, self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Hub referrals"))
+        layout.addWidget(read_only_table("Hub referrals", self.referrals), 1)
+        layout.addWidget(QLabel("Intermediate care and placements"))
+        layout.addWidget(read_only_table("Placements", self.placements), 2)
+        self.sections: list[Section] = []
+
+    def load(self, detail: SpellDetail) -> None:
+        self.referrals.set_rows(detail.referrals)
+        self.placements.set_rows(detail.placements)
+
+
+class HistoryTab(QWidget):
+    """The audit trail of this spell: who changed what, when, old → new."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctr = RowsModel(CTR_COLUMNS, self)
+        self.audit = RowsModel(AUDIT_COLUMNS, self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Criteria-to-reside reviews"))
+        layout.addWidget(read_only_table("Criteria to reside reviews", self.ctr), 1)
+        layout.addWidget(QLabel("Audit trail (newest first)"))
+        self.audit_table = read_only_table("Audit trail", self.audit)
+        layout.addWidget(self.audit_table, 3)
+        self.sections: list[Section] = []
+
+    def load(self, detail: SpellDetail) -> None:
+        self.ctr.set_rows(list(reversed(detail.ctr_reviews)))
+        self.audit.set_rows(detail.audit)
+
+
+class DischargeTab(QWidget):
+    """Discharge is its own action (a button), not part of Save."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.section = Section("Discharge the patient", "discharge")
+        self.when = self.section.add_field(
+            "discharged_at", "Discharged &at", date_edit("Discharged at")
+        )
+        self.when.setPlaceholderText("dd/mm/yyyy hh:mm")
+        self.destination = self.section.add_field(
+            "destination", "&Destination", code_combo("Discharge destination", ())
+        )
+        self.method = self.section.add_field(
+            "method", "&Method", code_combo("Discharge method", ())
+        )
+        self.pathway = self.section.add_field(
+            "pathway", "Pathway taken", code_combo("Pathway taken", ())
+        )
+        self.button = QPushButton("Discharge patient…")
+        self.button.setAccessibleName("Discharge patient")
+        self.status = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(self.section)
+        layout.addWidget(self.button)
+        layout.addStretch(1)
+        self.sections = [self.section]
+
+    def set_reference_lists(self, refs: ReferenceLists) -> None:
+        fill_codes(self.destination, refs.destinations, "— choose —")
+        fill_codes(self.method, refs.methods, "— choose —")
+        fill_codes(self.pathway, refs.pathways, "— as planned —")
+
+    def load(self, detail: SpellDetail) -> None:
+        sp = detail.spell
+        done = sp.discharged_at is not None
+        self.status.setText(
+            f"DISCHARGED {fmt.uk_datetime(sp.discharged_at)} to {sp.destination}"
+            if done
+            else "In hospital"
+        )
+        self.when.setText(fmt.now_input())
+        self.section.setEnabled(not done)
+        self.button.setEnabled(not done)
+
+    def values(self) -> dict[str, object]:
+        return {
+            "discharged_at": self.when.text(),
+            "destination": self.destination.currentData(),
+            "method": self.method.currentData(),
+            "pathway": self.pathway.currentData(),
+        }

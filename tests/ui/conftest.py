@@ -1,0 +1,66 @@
+"""UI test fixtures: a demo database (built once per run, copied per test), the main
+window opened on it, and QSettings kept out of the user's real config."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# QSettings (geometry, column widths) must not touch the developer's real config.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="dh-ui-config-")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from discharge_hub.db import Database  # noqa: E402
+
+DEMO_PATIENTS = 40
+ACTOR = "test.coordinator"
+
+
+@pytest.fixture(scope="session")
+def demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with demo data (discharge_hub.demo), built once."""
+    from discharge_hub import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    database = Database.open(f"sqlite:///{path}")
+    try:
+        demo.generate(database, patients=DEMO_PATIENTS, seed=7)
+    finally:
+        database.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_url(demo_template: Path, tmp_path: Path) -> str:
+    target = tmp_path / "demo.sqlite3"
+    shutil.copyfile(demo_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def demo_db(demo_url: str) -> Iterator[Database]:
+    database = Database.open(demo_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def main_window(qtbot, demo_db: Database):
+    """The main window on the demo database, with the board and reference lists loaded."""
+    from discharge_hub.ui.app import build_window
+
+    window, runner = build_window(actor=ACTOR)
+    runner.database = demo_db
+    qtbot.addWidget(window)
+    with qtbot.waitSignals([window.refs_loaded, window.board_loaded], timeout=20_000):
+        window.load_references()
+        window.load_board()
+    window.show()
+    yield window
+    runner.wait_idle()
