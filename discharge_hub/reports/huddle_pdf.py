@@ -1,0 +1,315 @@
+"""The daily huddle report: one page of figures, then the patient list ward by ward."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    LongTable,
+    PageBreak,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from discharge_hub.reports.common import shown_date
+from discharge_hub.reports.huddle_data import Count, EquityRow, HuddleFigures
+from discharge_hub.reports.pdf_base import (
+    FONT,
+    FONT_BOLD,
+    GREY,
+    NHS_BLUE,
+    PALE,
+    WARN,
+    PageFrame,
+    build_pdf,
+    para,
+    styles,
+)
+from discharge_hub.services.board import BoardRow
+from discharge_hub.validators import format_nhs_number
+
+TITLE = "Daily huddle"
+PAGE = landscape(A4)
+# The patient list: (heading, width in points).
+COLUMNS: tuple[tuple[str, float], ...] = (
+    ("Ward", 50),
+    ("Bed", 28),
+    ("Name", 100),
+    ("NHS number", 56),
+    ("LOS", 22),
+    ("EDD", 46),
+    ("DRD", 46),
+    ("Delay\ndays", 28),
+    ("Path-\nway", 28),
+    ("Delay\nreason", 32),
+    ("Placement", 62),
+    ("Carer status", 92),
+    ("Next action", 0),  # the rest of the width
+)
+
+
+def _grid(header_rows: int = 1) -> list[tuple[Any, ...]]:
+    return [
+        ("FONT", (0, 0), (-1, -1), FONT, 7.5),
+        ("FONT", (0, 0), (-1, header_rows - 1), FONT_BOLD, 7.5),
+        ("TEXTCOLOR", (0, 0), (-1, header_rows - 1), colors.white),
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), NHS_BLUE),
+        ("ROWBACKGROUNDS", (0, header_rows), (-1, -1), [colors.white, PALE]),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.4, GREY),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+
+
+def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], numeric_from: int) -> Table:
+    table = Table([list(r) for r in rows], colWidths=list(widths), hAlign="LEFT")
+    table.setStyle(TableStyle([*_grid(), ("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT")]))
+    return table
+
+
+def _tiles(f: HuddleFigures) -> Table:
+    """The headline numbers, big, with what they are underneath."""
+    tiles = [
+        ("Inpatients", f.inpatients),
+        ("EDD missing", f.edd_missing),
+        ("EDD passed", f.edd_passed),
+        ("Ready for discharge (NCTR)", f.nctr),
+        ("NCTR delay days", f.nctr_delay_days),
+        ("Expected discharges today", f.expected_today),
+        ("Expected tomorrow", f.expected_tomorrow),
+        (f"Discharged {f.previous_day:%d/%m}", f.discharged_previous_day),
+        ("LOS 7+ days", f.los_7plus),
+        ("LOS 14+ days", f.los_14plus),
+        ("LOS 21+ days", f.los_21plus),
+        ("Placements waiting", f.placements_waiting),
+        ("P1–P3, no carer contact", f.hub_no_carer_contact),
+    ]
+    small = styles()["small"]
+    big = ParagraphStyle("tile", parent=small, fontName=FONT_BOLD, fontSize=15, leading=18)
+    cells = [
+        [Paragraph(str(n), big) for _, n in tiles],
+        [Paragraph(label, small) for label, _ in tiles],
+    ]
+    table = Table(cells, colWidths=[(PAGE[0] - 24 * mm) / len(tiles)] * len(tiles))
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, NHS_BLUE),
+                ("INNERGRID", (0, 0), (-1, -1), 0.3, colors.white),
+                ("BACKGROUND", (0, 0), (-1, -1), PALE),
+                ("LINEBEFORE", (1, 0), (-1, -1), 0.6, colors.white),
+                ("TOPPADDING", (0, 0), (-1, 0), 5),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def _pathways(f: HuddleFigures) -> Table:
+    gone = {c.key: c.count for c in f.discharged_previous_day_by_pathway}
+    rows: list[list[Any]] = [["Pathway", "NCTR", f"Disch. {f.previous_day:%d/%m}"]]
+    rows += [[c.key, c.count, gone.get(c.key, 0)] for c in f.nctr_by_pathway]
+    rows += [["Total", f.nctr, f.discharged_previous_day]]
+    table = _table(rows, (40, 34, 60), 1)
+    table.setStyle(TableStyle([("FONT", (0, -1), (-1, -1), FONT_BOLD, 7.5)]))
+    return table
+
+
+def _reasons(f: HuddleFigures) -> Table:
+    days = {c.key: c.count for c in f.nctr_delay_days_by_reason}
+    label = styles()["cell"]
+    rows: list[list[Any]] = [["Code", "Delay reason", "NCTR", "Days"]]
+    rows += [
+        [c.key, Paragraph(c.label, label), c.count, days[c.key]] for c in f.nctr_by_delay_reason
+    ]
+    if not f.nctr_by_delay_reason:
+        rows.append(["", "No patient is ready for discharge", 0, 0])
+    return _table(rows, (30, 160, 30, 30), 2)
+
+
+def _reason_chart(counts: Sequence[Count], width: float = 170) -> Drawing:
+    """NCTR by delay reason as horizontal bars (largest at the top)."""
+    items = list(reversed(counts)) or [Count("—", "—", 0)]
+    height = 20 + 14 * len(items)
+    drawing = Drawing(width, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 30, 14, width - 44, height - 16
+    chart.data = [[c.count for c in items]]
+    chart.categoryAxis.categoryNames = [c.key for c in items]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = max(4, max(c.count for c in items))
+    chart.valueAxis.valueStep = max(1, round(chart.valueAxis.valueMax / 4))
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.bars[0].fillColor = NHS_BLUE
+    chart.bars[0].strokeColor = None
+    chart.barLabelFormat = "%d"
+    chart.barLabels.fontName = FONT
+    chart.barLabels.fontSize = 6.5
+    chart.barLabels.boxAnchor = "w"
+    chart.barLabels.dx = 3
+    drawing.add(chart)
+    return drawing
+
+
+def _placements(f: HuddleFigures) -> list[Flowable]:
+    by_service: list[list[Any]] = [["Waiting: service type", "No."]]
+    by_service += [[c.label, c.count] for c in f.placements_waiting_by_service] or [
+        ["None waiting", 0]
+    ]
+    by_place: list[list[Any]] = [["Waiting: place (council)", "No."]]
+    by_place += [[c.label, c.count] for c in f.placements_waiting_by_place]
+    return [_table(by_service, (150, 26), 1), Spacer(1, 6), _table(by_place, (150, 26), 1)]
+
+
+def _mean(row: EquityRow) -> str:
+    mean = row.mean_delay_days
+    return "–" if mean is None else f"{mean:.1f}"
+
+
+def _equity(title: str, rows: Sequence[EquityRow]) -> Table:
+    data: list[list[Any]] = [[title, "In", "NCTR", "Mean delay"]]
+    data += [[r.label, r.inpatients, r.nctr, _mean(r)] for r in rows]
+    return _table(data, (120, 28, 34, 50), 1)
+
+
+def _side_by_side(parts: Sequence[tuple[float, Any]], gap: float = 12) -> Table:
+    """Flowables in columns of the given widths (a layout table, no lines)."""
+    cells = [[p for _, p in parts]]
+    table = Table(cells, colWidths=[w + gap for w, _ in parts], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), gap),
+            ]
+        )
+    )
+    return table
+
+
+def summary_story(f: HuddleFigures) -> list[Flowable]:
+    """The first page: headline figures, breakdowns and equity."""
+    h2 = styles()["h2"]
+    return [
+        Paragraph(f"Huddle summary — {f.site_label} — {shown_date(f.on)}", styles()["h1"]),
+        _tiles(f),
+        Spacer(1, 6),
+        _side_by_side(
+            [
+                (134, [Paragraph("NCTR by pathway", h2), _pathways(f)]),
+                (250, [Paragraph("NCTR by delay reason", h2), _reasons(f)]),
+                (170, [Spacer(1, 24), _reason_chart(f.nctr_by_delay_reason)]),
+                (176, [Paragraph("Placements waiting", h2), *_placements(f)]),
+            ],
+            gap=8,
+        ),
+        Paragraph("Equity: ready for discharge and delay by group", h2),
+        _side_by_side(
+            [
+                (232, _equity("Place (council)", f.equity_by_place)),
+                (232, _equity("Ethnic group", f.equity_by_ethnic_group)),
+                (232, _equity("Interpreter", f.equity_by_interpreter)),
+            ]
+        ),
+        Paragraph(
+            "NCTR: no criteria to reside (discharge ready date on or before the huddle date). "
+            "Delay days: huddle date minus discharge ready date. In: inpatients open at the end "
+            "of the day. Mean delay: delay days per NCTR patient.",
+            styles()["small"],
+        ),
+    ]
+
+
+def _d(value: date | None) -> str:
+    return f"{value:%d/%m/%Y}" if value else ""
+
+
+def _fit(text: str | None, chars: int) -> Any:
+    """Short text as a plain string (fast); longer text wraps in a paragraph."""
+    if not text:
+        return ""
+    return text if len(text) <= chars else para(text, "cell")
+
+
+def _patient_row(r: BoardRow) -> list[Any]:
+    return [
+        _fit(r.ward, 11),
+        r.bed or "",
+        _fit(f"{r.family_name.upper()}, {r.given_name}", 22),
+        format_nhs_number(r.nhs_number),
+        r.los,
+        _d(r.edd),
+        _d(r.discharge_ready_date),
+        "" if r.delay_days is None else r.delay_days,
+        r.pathway or "",
+        r.delay_reason or "",
+        (r.placement_state or "").replace("_", " "),
+        _fit(r.carer_status, 21),
+        _fit(r.next_action, 30),
+    ]
+
+
+def ward_table(rows: Sequence[BoardRow], width: float) -> LongTable:
+    widths = [w for _, w in COLUMNS]
+    widths[-1] = width - sum(widths)
+    data = [[h for h, _ in COLUMNS], *(_patient_row(r) for r in rows)]
+    style = _grid()
+    style.append(("ALIGN", (4, 0), (4, -1), "RIGHT"))
+    style.append(("ALIGN", (7, 0), (7, -1), "RIGHT"))
+    style.append(("VALIGN", (0, 0), (-1, 0), "BOTTOM"))
+    for i, r in enumerate(rows, start=1):
+        if r.edd_passed:
+            style.append(("TEXTCOLOR", (5, i), (5, i), WARN))
+        if r.ready_for_discharge:
+            style.append(("FONT", (7, i), (7, i), FONT_BOLD, 7.5))
+        if r.no_carer_contact_flag:
+            style.append(("TEXTCOLOR", (11, i), (11, i), WARN))
+    table = LongTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def patient_list_story(f: HuddleFigures) -> list[Flowable]:
+    width = PAGE[0] - 24 * mm
+    story: list[Flowable] = [PageBreak(), Paragraph("Patients by ward", styles()["h1"])]
+    if not f.rows:
+        story.append(para("No inpatients at the end of this day."))
+    for site, ward, rows in f.wards():
+        nctr = sum(1 for r in rows if r.ready_for_discharge)
+        patients = f"{len(rows)} patient{'' if len(rows) == 1 else 's'}"
+        heading = para(f"{ward} — {site} — {patients}, {nctr} ready for discharge", "h2")
+        story += [CondPageBreak(40 * mm), KeepTogether([heading]), ward_table(rows, width)]
+    return story
+
+
+def huddle_pdf(figures: HuddleFigures, *, printed_at: datetime, printed_by: str) -> bytes:
+    """The huddle report as PDF bytes (A4 landscape)."""
+    frame = PageFrame(
+        title=TITLE,
+        subject=f"{shown_date(figures.on)}  ·  {figures.site_label}",
+        printed_at=printed_at,
+        printed_by=printed_by,
+    )
+    story = summary_story(figures) + patient_list_story(figures)
+    return build_pdf(story, frame, pagesize=PAGE)
