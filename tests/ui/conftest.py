@@ -64,3 +64,31 @@ def main_window(qtbot, demo_db: Database):
     window.show()
     yield window
     runner.wait_idle()
+
+
+def wait_loaded(qtbot, widget, timeout: int = 10_000) -> None:
+    """Wait for a workspace or board round to show its patient."""
+    signal = widget.loaded if hasattr(widget, "loaded") else widget.moved
+    if getattr(widget, "detail", None) is None:
+        with qtbot.waitSignal(signal, timeout=timeout):
+            pass
+
+
+@pytest.fixture(scope="session")
+def big_board_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3,000 open spells built by bench/build_data.py (bulk inserts), once per run."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[2] / "bench" / "build_data.py"
+    spec = importlib.util.spec_from_file_location("dh_bench_build_data", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path_factory.mktemp("big") / "big.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    database = Database.open(f"sqlite:///{path}")
+    try:
+        module.build(database, open_spells=3000, discharged_spells=0, seed=3)
+    finally:
+        database.dispose()
+    return path

@@ -1,0 +1,93 @@
+"""Every item model passes qtmodeltester, including across filter, sort and row updates."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import Qt
+
+from discharge_hub.services import workspace as ws
+from discharge_hub.services.board import board
+from discharge_hub.ui.board_model import QUICK_VIEWS, BoardFilter, BoardModel, matches
+from discharge_hub.ui.rows_model import RowsModel
+from discharge_hub.ui.workspace.care import BarriersTab, CarersTab
+from discharge_hub.ui.workspace.plan import PlanTab
+from discharge_hub.ui.workspace.records import HistoryTab, HubTab
+
+
+@pytest.fixture
+def rows(demo_db):
+    with demo_db.read() as s:
+        return board(s)
+
+
+def test_board_model_passes_modeltester_through_filters_and_sorts(qtmodeltester, rows) -> None:
+    model = BoardModel()
+    model.set_rows(rows)
+    qtmodeltester.check(model, force_py=True)
+    assert model.rowCount() == len(rows) > 0
+    for col in range(model.columnCount()):
+        model.sort(col, Qt.SortOrder.DescendingOrder)
+        model.sort(col, Qt.SortOrder.AscendingOrder)
+    model.set_filter(BoardFilter(view="nctr"))
+    model.set_search("a")
+    model.replace_row(rows[0].spell_id, replace(rows[0], next_action="Chase TTOs"))
+    model.replace_row(rows[1].spell_id, None)
+    qtmodeltester.check(model, force_py=True)
+
+
+@pytest.mark.parametrize("view", [key for key, _ in QUICK_VIEWS])
+def test_quick_views_keep_only_matching_rows(rows, view: str) -> None:
+    model = BoardModel()
+    model.set_rows(rows)
+    model.set_filter(BoardFilter(view=view))
+    shown = model.visible_rows()
+    expected = [r for r in rows if matches(r, BoardFilter(view=view))]
+    assert {r.spell_id for r in shown} == {r.spell_id for r in expected}
+    if view != "all":
+        assert len(shown) < len(rows)
+
+
+def test_quick_search_by_name_nhs_number_and_bed(rows) -> None:
+    model = BoardModel()
+    model.set_rows(rows)
+    target = rows[len(rows) // 2]
+    nhs = f"{target.nhs_number[:3]} {target.nhs_number[3:6]} {target.nhs_number[6:]}"
+    for text in (nhs, target.nhs_number, target.family_name.upper()):
+        model.set_search(text)
+        assert target.spell_id in {r.spell_id for r in model.visible_rows()}, text
+        assert all(
+            text.replace(" ", "").lower() in (r.nhs_number + r.family_name.lower())
+            for r in model.visible_rows()
+        ), text
+    model.set_filter(BoardFilter(ward_id=target.ward_id, search=(target.bed or "").lower()))
+    assert target.spell_id in {r.spell_id for r in model.visible_rows()}
+    model.set_search("zzzz-nobody")
+    assert model.rowCount() == 0
+
+
+def test_status_is_text_not_colour_alone(rows) -> None:
+    model = BoardModel()
+    model.set_rows(rows)
+    for n in range(model.rowCount()):
+        for col in range(model.columnCount()):
+            index = model.index(n, col)
+            if model.data(index, Qt.ItemDataRole.BackgroundRole) is not None:
+                assert model.data(index, Qt.ItemDataRole.DisplayRole), (n, col)
+
+
+def test_workspace_models_pass_modeltester(qtmodeltester, qtbot, demo_db, rows) -> None:
+    spell_id = max(rows, key=lambda r: r.carer_count + r.open_barriers).spell_id
+    with demo_db.read() as s:
+        detail = ws.spell_detail(s, spell_id)
+    tabs = [PlanTab(), HubTab(), BarriersTab(), CarersTab(), HistoryTab()]
+    models: list[RowsModel] = []
+    for tab in tabs:
+        qtbot.addWidget(tab)
+        tab.load(detail)
+        models += [m for m in vars(tab).values() if isinstance(m, RowsModel)]
+    assert len(models) == 8  # EDD, referrals, placements, barriers, carers, log, CTR, audit
+    assert sum(m.rowCount() for m in models) > 0
+    for model in models:
+        qtmodeltester.check(model, force_py=True)
