@@ -225,8 +225,12 @@ def add_provider(
         raise ValidationError("capacity_unit", capacity_unit, "must be beds or hours")
     if not service_types:
         raise ValidationError("service_types", None, "needs at least one service type")
+    provider_name = require_text(name, "name", max_length=160)
+    if session.scalar(select(Provider.id).where(Provider.name == provider_name)) is not None:
+        # A clear refusal instead of the unique constraint's IntegrityError.
+        raise ValidationError("name", provider_name, "is already a provider")
     provider = Provider(
-        name=require_text(name, "name", max_length=160),
+        name=provider_name,
         capacity=capacity,
         capacity_unit=capacity_unit,
         vacancies=0,
