@@ -1,0 +1,298 @@
+"""Benchmark: the ward board for all sites against one raw fetch of the same rows.
+
+Builds 3,000 open + 100,000 discharged spells (``bench/build_data.py``) in a temporary
+SQLite file and in a fresh PostgreSQL database ``dh_bench_<random>`` (dropped at the
+end), then times, interleaved, after a warm-up:
+
+- raw: the SQL text compiled from ``board_statement()`` run on the DBAPI cursor, fetchall;
+- execute: the same statement through ``Session.execute`` (rows, no BoardRow);
+- board: ``board(session)``, the service the UI calls.
+
+Target (issue 2): board within 2x raw and under 150 ms for 3,000 rows. Prints a
+markdown table and writes it to ``bench/results/board.md``. A script, not a test.
+
+    python bench/bench_board.py                 # both backends, 30 repetitions
+    python bench/bench_board.py --backend sqlite --reps 50 --explain
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import sqlalchemy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from build_data import build  # noqa: E402
+
+from discharge_hub import clock  # noqa: E402
+from discharge_hub.db import Database  # noqa: E402
+from discharge_hub.services.board import board, board_statement  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "board.md"
+PG_ADMIN = os.environ.get("DISCHARGE_HUB_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+TARGET_MS = 150.0
+TARGET_RATIO = 2.0
+
+
+@dataclass
+class Timing:
+    samples: list[float]  # ms
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p90(self) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
+
+
+@dataclass
+class Result:
+    backend: str
+    server: str
+    rows: int
+    build_s: float
+    raw: Timing
+    execute: Timing
+    board: Timing
+
+    @property
+    def ratio(self) -> float:
+        return self.board.median / self.raw.median
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="dh_bench_") as tmp:
+        yield str(Path(tmp) / "bench.sqlite3")
+
+
+@contextmanager
+def pg_database() -> Iterator[str]:
+    name = f"dh_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def raw_sql(database: Database) -> tuple[str, Any]:
+    """The board statement as the driver receives it: SQL text and parameters."""
+    compiled = board_statement().compile(dialect=database.engine.dialect)
+    if compiled.positional:
+        return compiled.string, tuple(compiled.params[k] for k in compiled.positiontup or ())
+    return compiled.string, compiled.params
+
+
+def explain(database: Database) -> str:
+    sql, params = raw_sql(database)
+    prefix = "EXPLAIN QUERY PLAN " if database.is_sqlite else "EXPLAIN (ANALYZE, BUFFERS) "
+    conn = database.engine.raw_connection()
+    try:
+        cur = conn.cursor()
+        cur.execute(prefix + sql, params)
+        return "\n".join(" | ".join(str(c) for c in row) for row in cur.fetchall())
+    finally:
+        conn.close()
+
+
+def measure(database: Database, reps: int, warmup: int) -> tuple[int, Timing, Timing, Timing]:
+    """Interleave the three measurements so machine load hits them alike."""
+    sql, params = raw_sql(database)
+    stmt = board_statement()
+    today = clock.today()
+    raw_conn = database.engine.raw_connection()
+    counts: dict[str, int] = {}
+
+    def run_raw() -> None:
+        cur = raw_conn.cursor()
+        cur.execute(sql, params)
+        counts["raw"] = len(cur.fetchall())
+        cur.close()
+
+    def run_execute() -> None:
+        with database.read() as session:
+            counts["execute"] = len(session.execute(stmt).all())
+
+    def run_board() -> None:
+        with database.read() as session:
+            counts["board"] = len(board(session, today=today))
+
+    samples: dict[str, list[float]] = {"raw": [], "execute": [], "board": []}
+    funcs: dict[str, Callable[[], None]] = {
+        "raw": run_raw,
+        "execute": run_execute,
+        "board": run_board,
+    }
+    try:
+        for i in range(warmup + reps):
+            for name, func in funcs.items():
+                started = time.perf_counter()
+                func()
+                if i >= warmup:
+                    samples[name].append((time.perf_counter() - started) * 1000)
+            raw_conn.rollback()  # end the raw read transaction, as the sessions do
+    finally:
+        raw_conn.close()
+    if len(set(counts.values())) != 1:
+        raise RuntimeError(f"row counts differ: {counts}")
+    return (
+        counts["board"],
+        Timing(samples["raw"]),
+        Timing(samples["execute"]),
+        Timing(samples["board"]),
+    )
+
+
+def server_version(database: Database) -> str:
+    with database.engine.connect() as conn:
+        if database.is_sqlite:
+            return "SQLite " + str(conn.exec_driver_sql("select sqlite_version()").scalar())
+        full = str(conn.exec_driver_sql("show server_version").scalar())
+        return "PostgreSQL " + full.split()[0]
+
+
+@contextmanager
+def existing_database(url: str) -> Iterator[str]:
+    yield url
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> Result:
+    opener = sqlite_database if backend == "sqlite" else pg_database
+    with existing_database(args.db) if args.db else opener() as url:
+        database = Database.open(url)
+        try:
+            build_s = 0.0
+            if not args.db:
+                built = build(
+                    database,
+                    open_spells=args.open,
+                    discharged_spells=args.discharged,
+                    seed=args.seed,
+                )
+                build_s = built.seconds
+                print(f"[{backend}] built {built.summary()}", file=sys.stderr)
+            if args.explain:
+                print(f"[{backend}] plan:\n{explain(database)}", file=sys.stderr)
+            rows, raw, execute, board_t = measure(database, args.reps, args.warmup)
+            return Result(backend, server_version(database), rows, build_s, raw, execute, board_t)
+        finally:
+            database.dispose()
+
+
+def machine() -> str:
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"{platform.system()} {platform.machine()}, nproc {os.cpu_count()}, load average "
+        f"{load} (1/5/15 min, at the end of the run), Python {platform.python_version()}, "
+        f"SQLAlchemy {sqlalchemy.__version__}, psycopg {psycopg.__version__}, "
+        f"sqlite3 module linked to SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def report(results: list[Result], args: argparse.Namespace, argv: list[str]) -> str:
+    command = "python bench/bench_board.py" + "".join(f" {shlex.quote(a)}" for a in argv)
+    lines = [
+        "# Board query benchmark",
+        "",
+        f"{args.open:,} open + {args.discharged:,} discharged spells "
+        f"(`bench/build_data.py`, seed {args.seed}); board for all sites; "
+        f"{args.warmup} warm-up runs, then {args.reps} interleaved repetitions. Times in ms.",
+        "",
+        "| Backend | Rows | Raw fetch median (p90) | Session.execute median (p90) "
+        "| `board()` median (p90) | board / raw | Target (<150 ms, <=2x) |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        ok = r.board.median < TARGET_MS and r.ratio <= TARGET_RATIO
+        lines.append(
+            f"| {r.server} | {r.rows:,} | {r.raw.median:.1f} ({r.raw.p90:.1f}) "
+            f"| {r.execute.median:.1f} ({r.execute.p90:.1f}) "
+            f"| {r.board.median:.1f} ({r.board.p90:.1f}) | {r.ratio:.2f}x "
+            f"| {'met' if ok else 'MISSED'} |"
+        )
+    lines += [
+        "",
+        "- Raw fetch: the SQL text compiled from `board_statement()` executed on the DBAPI "
+        "cursor, `fetchall()`.",
+        "- Session.execute: the same statement through the ORM session (result rows, "
+        "type processing), no `BoardRow`.",
+        "- `board()`: `discharge_hub.services.board.board(session)`, what the UI calls.",
+        "- Build times: " + ", ".join(f"{r.backend} {r.build_s:.0f} s" for r in results) + ".",
+        "",
+        f"Machine: {machine()}.",
+        "The machine was shared with other engineers running test suites during the run, "
+        "so absolute times are noisy; medians over interleaved repetitions are the figures "
+        "to compare.",
+        "",
+        f"Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}.",
+        "",
+        "Reproduce (from the repository root, PostgreSQL on 127.0.0.1:5432 with trust auth):",
+        "",
+        "```",
+        ". .venv/bin/activate",
+        command,
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=("sqlite", "pg", "both"), default="both")
+    parser.add_argument("--reps", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--open", type=int, default=3000)
+    parser.add_argument("--discharged", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--explain", action="store_true", help="print the query plan")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="markdown file to write")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--db", help="measure this existing database instead (no build, nothing dropped)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    backends = ("sqlite", "pg") if args.backend == "both" else (args.backend,)
+    if args.db:
+        backends = ("sqlite" if "://" not in args.db or args.db.startswith("sqlite") else "pg",)
+    results = [run_backend(b, args) for b in backends]
+    text = report(results, args, argv)
+    print(text)
+    if not args.no_write:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(f"written to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
