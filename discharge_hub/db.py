@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from discharge_hub import audit, credentials, migrate
 from discharge_hub.errors import ConflictError, DatabaseError, DomainError
+from discharge_hub.models import Versioned
 
 ENV_VAR = "DISCHARGE_HUB_DB"
 APP_NAME = "discharge-hub"
@@ -121,6 +122,7 @@ class Database:
             ) from exc
         sessions = sessionmaker(engine, expire_on_commit=False)
         audit.install(sessions)
+        event.listen(sessions, "before_flush", _remember_versions)
         return cls(resolved, engine, sessions)
 
     @property
@@ -139,6 +141,12 @@ class Database:
                 try:
                     yield session
                     session.commit()
+                except StaleDataError as exc:
+                    # The ORM's version check caught a change made since this session read
+                    # the row: find who made it, so the user is told (issue 2, item 4).
+                    stale = session.info.get(_VERSIONS_READ, [])
+                    session.rollback()
+                    raise self._conflict(stale) from exc
                 except BaseException:
                     session.rollback()
                     raise
@@ -154,8 +162,41 @@ class Database:
                 finally:
                     session.rollback()
 
+    def _conflict(self, stale: list[tuple[type[Any], Any, int | None]]) -> ConflictError:
+        with self.sessions() as fresh:
+            for model, key, version in stale:
+                row = fresh.get(model, key)
+                label = model.__tablename__.replace("_", " ")
+                if row is None:
+                    return ConflictError(label, None, changed_by=None, changed_at=None)
+                if row.version != version:
+                    return ConflictError(
+                        label,
+                        row.id,
+                        changed_by=row.updated_by,
+                        changed_at=row.updated_at,
+                        expected_version=version,
+                        current_version=row.version,
+                    )
+        return ConflictError("record", None, changed_by=None, changed_at=None)
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_VERSIONS_READ = "versions_read"
+
+
+def _remember_versions(session: Session, _ctx: Any, _instances: Any) -> None:
+    """Before each flush: (model, primary key, version read) of every versioned record
+    being saved. A failed flush expires them all, so the conflict is explained from this."""
+    out: list[tuple[type[Any], Any, int | None]] = []
+    for obj in [*session.dirty, *session.deleted]:
+        if isinstance(obj, Versioned):
+            state = inspect(obj)
+            read = state.committed_state.get("version", state.dict.get("version"))
+            out.append((type(obj), state.mapper.primary_key_from_instance(obj), read))
+    session.info[_VERSIONS_READ] = out
 
 
 def _first_line(exc: BaseException) -> str:
