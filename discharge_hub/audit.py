@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from discharge_hub.clock import now
+from discharge_hub.clock import as_utc, now
 from discharge_hub.models import AuditEntry, Spell
 from discharge_hub.models.base import BOOKKEEPING_COLUMNS, Versioned
 
@@ -54,7 +54,8 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
+        # As stored: UTC. A naive value is UK wall-clock time (see UtcDateTime).
+        return as_utc(value).isoformat(timespec="seconds")
     if isinstance(value, date | Decimal):
         return str(value) if not isinstance(value, date) else value.isoformat()
     return str(value)
@@ -68,9 +69,11 @@ def _spell_id(obj: Any) -> int | None:
 
 
 def _entity_id(obj: Any) -> int | None:
-    identity = inspect(obj).identity
-    if identity and len(identity) == 1 and isinstance(identity[0], int):
-        return identity[0]
+    # Not ``state.identity``: a row inserted in this flush gets its identity key only
+    # after ``after_flush``, so inserts would be audited without their id.
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    if len(key) == 1 and isinstance(key[0], int):
+        return key[0]
     return None
 
 
