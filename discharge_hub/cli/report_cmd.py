@@ -1,0 +1,124 @@
+"""``discharge-hub report huddle|handover`` and ``discharge-hub export sitrep``.
+
+The output file is written whole or not at all (a temporary file renamed into
+place), and its folder is checked before any work is done. ReportLab is imported only
+when a report runs, so other commands start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from discharge_hub.cli import UsageError
+from discharge_hub.db import Database
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def register(subs: Any) -> None:
+    report = subs.add_parser("report", help="print a report to PDF: huddle, handover")
+    kinds = report.add_subparsers(dest="report_kind", metavar="REPORT", required=True)
+    huddle = kinds.add_parser("huddle", help="the daily huddle report for a date")
+    huddle.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the huddle day")
+    huddle.add_argument("--site", metavar="NAME", help="one site (default: all sites)")
+    huddle.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write")
+    huddle.set_defaults(handler=_huddle)
+    handover = kinds.add_parser(
+        "handover", help="the handover summary of a patient's open (else latest) spell"
+    )
+    handover.add_argument("nhs_number", metavar="NHS_NUMBER")
+    handover.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write")
+    handover.set_defaults(handler=_handover)
+
+    export = subs.add_parser("export", help="export a return: sitrep")
+    what = export.add_subparsers(dest="export_kind", metavar="RETURN", required=True)
+    sit = what.add_parser("sitrep", help="the daily discharge sitrep as CSV (docs/sitrep.md)")
+    sit.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the day reported")
+    sit.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV to write")
+    sit.set_defaults(handler=_sitrep)
+
+
+def parse_day(value: str) -> date:
+    """A date given as YYYY-MM-DD, or a UsageError saying so."""
+    text = value.strip()
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--date: {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def check_output(value: str) -> Path:
+    """Refuse an output path that cannot be written, before doing any work."""
+    path = Path(value).expanduser()
+    folder = path.parent
+    if path.is_dir():
+        raise UsageError(f"--out: {value} is a folder, not a file")
+    if not folder.is_dir():
+        raise UsageError(f"--out: cannot write {value}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"--out: cannot write {value}: permission denied")
+    return path
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "unknown user"
+
+
+def _huddle(args: argparse.Namespace) -> int:
+    from discharge_hub.reports import render
+    from discharge_hub.reports.common import write_atomically
+
+    on, out = parse_day(args.date), check_output(args.out)
+    database = Database.open(args.db)
+    try:
+        with database.read() as session:
+            data = render.huddle_report(session, on=on, site=args.site, printed_by=_user())
+    finally:
+        database.dispose()
+    write_atomically(out, data)
+    print(f"Wrote the huddle report for {on:%d/%m/%Y} to {out}")
+    return 0
+
+
+def _handover(args: argparse.Namespace) -> int:
+    from discharge_hub.reports import render
+    from discharge_hub.reports.common import write_atomically
+
+    out = check_output(args.out)
+    database = Database.open(args.db)
+    try:
+        with database.read() as session:
+            spell_id = render.spell_for_handover(session, args.nhs_number)
+            data = render.handover_report(session, spell_id=spell_id, printed_by=_user())
+    finally:
+        database.dispose()
+    write_atomically(out, data)
+    print(f"Wrote the handover summary to {out}")
+    return 0
+
+
+def _sitrep(args: argparse.Namespace) -> int:
+    from discharge_hub.reports import render
+    from discharge_hub.reports.common import write_atomically
+
+    on, out = parse_day(args.date), check_output(args.out)
+    database = Database.open(args.db)
+    try:
+        with database.read() as session:
+            data = render.sitrep_csv(session, on=on)
+    finally:
+        database.dispose()
+    write_atomically(out, data)
+    print(f"Wrote the sitrep for {on:%d/%m/%Y} to {out}")
+    return 0

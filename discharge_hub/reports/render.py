@@ -1,0 +1,58 @@
+"""One call per report, for the command line and the desktop app alike.
+
+Each takes a Session (read only) and returns the finished bytes; writing them
+anywhere is the caller's business (:func:`common.write_atomically` for files).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from discharge_hub import clock
+from discharge_hub.errors import NotFoundError
+from discharge_hub.reports import sitrep
+from discharge_hub.reports.common import check_report_date
+from discharge_hub.reports.handover_data import handover_summary
+from discharge_hub.reports.handover_pdf import handover_pdf
+from discharge_hub.reports.huddle_data import huddle_figures
+from discharge_hub.reports.huddle_pdf import huddle_pdf
+from discharge_hub.services import spells
+from discharge_hub.validators import format_nhs_number, normalise_nhs_number
+
+
+def huddle_report(
+    session: Session,
+    *,
+    on: date,
+    site: str | None,
+    printed_by: str,
+    printed_at: datetime | None = None,
+) -> bytes:
+    """The daily huddle PDF for ``on`` (not in the future), one site or all."""
+    figures = huddle_figures(session, on=check_report_date(on), site=site)
+    return huddle_pdf(figures, printed_at=printed_at or clock.now(), printed_by=printed_by)
+
+
+def handover_report(
+    session: Session, *, spell_id: int, printed_by: str, printed_at: datetime | None = None
+) -> bytes:
+    """The handover summary PDF of one spell."""
+    moment = printed_at or clock.now()
+    summary = handover_summary(session, spell_id=spell_id, printed_by=printed_by, printed_at=moment)
+    return handover_pdf(summary, printed_at=moment, printed_by=printed_by)
+
+
+def spell_for_handover(session: Session, nhs_number: str) -> int:
+    """The patient's open spell, else their latest (NotFoundError if none)."""
+    digits = normalise_nhs_number(nhs_number)
+    view = spells.find_spell(session, digits)
+    if view is None:
+        raise NotFoundError(f"No patient with NHS number {format_nhs_number(digits)} has a spell.")
+    return view.id
+
+
+def sitrep_csv(session: Session, *, on: date) -> bytes:
+    """The sitrep return for ``on`` (not in the future) as CSV bytes."""
+    return sitrep.to_csv(sitrep.sitrep(session, on=check_report_date(on)))
