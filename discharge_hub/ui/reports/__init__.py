@@ -1,0 +1,28 @@
+"""Reports in the desktop app: the huddle dashboard and print previews of the PDFs.
+
+Entry points for the main window (it owns the :class:`~discharge_hub.ui.tasks.TaskRunner`):
+
+- :class:`HuddleDashboard` ``(runner)``: a widget (tab or dock) with the huddle charts.
+- :func:`open_huddle_preview` ``(parent, runner, on=..., site=...)``
+- :func:`open_handover_preview` ``(parent, runner, spell_id=...)``
+- :func:`add_report_actions` ``(menu, parent, runner, current_spell_id)``: fills a menu.
+
+PDF generation runs on the runner's read workers; only the preview is built on the
+GUI thread.
+"""
+
+from discharge_hub.ui.reports.actions import (
+    add_report_actions,
+    open_handover_preview,
+    open_huddle_preview,
+)
+from discharge_hub.ui.reports.dashboard import HuddleDashboard
+from discharge_hub.ui.reports.preview import PdfPrintPreview
+
+__all__ = [
+    "HuddleDashboard",
+    "PdfPrintPreview",
+    "add_report_actions",
+    "open_handover_preview",
+    "open_huddle_preview",
+]

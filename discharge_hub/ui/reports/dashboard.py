@@ -1,0 +1,258 @@
+"""The huddle dashboard: the huddle's headline figures and charts on screen.
+
+It shows the very :class:`~discharge_hub.reports.huddle_data.HuddleFigures` the
+printed report is made from, fetched on a worker by the task runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from html import escape
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QHorizontalBarSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from discharge_hub import clock
+from discharge_hub.models import Site
+from discharge_hub.reports.huddle_data import Count, EquityRow, HuddleFigures, huddle_figures
+from discharge_hub.ui.tasks import TaskRunner
+
+ALL_SITES = "All sites"
+NHS_BLUE = QColor("#005EB8")
+# (figure attribute, caption) for the headline tiles, in the printed report's order.
+TILES: tuple[tuple[str, str], ...] = (
+    ("inpatients", "Inpatients"),
+    ("edd_missing", "EDD missing"),
+    ("edd_passed", "EDD passed"),
+    ("nctr", "Ready for discharge (NCTR)"),
+    ("nctr_delay_days", "NCTR delay days"),
+    ("expected_today", "Expected today"),
+    ("expected_tomorrow", "Expected tomorrow"),
+    ("discharged_previous_day", "Discharged yesterday"),
+    ("los_7plus", "LOS 7+"),
+    ("los_14plus", "LOS 14+"),
+    ("los_21plus", "LOS 21+"),
+    ("placements_waiting", "Placements waiting"),
+    ("hub_no_carer_contact", "P1–P3 no carer contact"),
+)
+
+
+class _Tile(QFrame):
+    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        self.value = QLabel("–")
+        font = self.value.font()
+        font.setPointSize(font.pointSize() + 8)
+        font.setBold(True)
+        self.value.setFont(font)
+        caption_label = QLabel(caption)
+        caption_label.setWordWrap(True)
+        layout.addWidget(self.value)
+        layout.addWidget(caption_label)
+
+
+def _bar_chart(title: str, horizontal: bool = False) -> tuple[QChartView, QChart]:
+    chart = QChart()
+    chart.setTitle(title)
+    chart.legend().hide()
+    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+    view = QChartView(chart)
+    view.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.setMinimumHeight(220)
+    view.setProperty("horizontal", horizontal)
+    return view, chart
+
+
+class HuddleDashboard(QWidget):
+    """Tiles, three charts and the equity table for one day and site."""
+
+    figures_shown = Signal(object)  # the HuddleFigures now on screen
+    print_requested = Signal(object, object)  # date, site name or None
+
+    def __init__(self, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Huddle dashboard")
+        self.runner = runner
+        self.figures: HuddleFigures | None = None
+        self.date_edit = QDateEdit(QDate(clock.today()))
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("ddd dd/MM/yyyy")
+        self.date_edit.setMaximumDate(QDate(clock.today()))
+        self.site_combo = QComboBox()
+        self.site_combo.addItem(ALL_SITES)
+        refresh = QPushButton("&Refresh")
+        refresh.clicked.connect(self.refresh)
+        print_button = QPushButton("&Print huddle report…")
+        print_button.clicked.connect(self._on_print_clicked)
+        self.status = QLabel()
+        bar = QHBoxLayout()
+        for widget in (QLabel("Date:"), self.date_edit, QLabel("Site:"), self.site_combo, refresh):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(self.status)
+        bar.addWidget(print_button)
+
+        self.tiles: dict[str, _Tile] = {}
+        grid = QGridLayout()
+        for i, (key, caption) in enumerate(TILES):
+            self.tiles[key] = _Tile(caption)
+            grid.addWidget(self.tiles[key], i // 7, i % 7)
+
+        self.reason_view, self.reason_chart = _bar_chart("NCTR by delay reason", horizontal=True)
+        self.pathway_view, self.pathway_chart = _bar_chart("NCTR by pathway")
+        self.los_view, self.los_chart = _bar_chart("Length of stay (inpatients)")
+        charts = QHBoxLayout()
+        for view in (self.reason_view, self.pathway_view, self.los_view):
+            charts.addWidget(view)
+        self.equity = QLabel()
+        self.equity.setTextFormat(Qt.TextFormat.RichText)
+        self.equity.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addLayout(grid)
+        layout.addLayout(charts, 1)
+        layout.addWidget(self.equity)
+        self.date_edit.dateChanged.connect(lambda _d: self.refresh())
+        self.site_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+
+    # -- loading --------------------------------------------------------------------------
+    @property
+    def day(self) -> date:
+        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
+
+    @property
+    def site(self) -> str | None:
+        text = self.site_combo.currentText()
+        return None if text == ALL_SITES else text
+
+    def load_sites(self) -> None:
+        if self.runner is None or self.runner.database is None:
+            return
+        self.runner.read(
+            "listing the sites",
+            lambda s: list(s.scalars(select(Site.name).order_by(Site.name))),
+            self.set_sites,
+        )
+
+    def set_sites(self, names: Sequence[str]) -> None:
+        current = self.site_combo.currentText()
+        self.site_combo.blockSignals(True)
+        self.site_combo.clear()
+        self.site_combo.addItems([ALL_SITES, *names])
+        self.site_combo.setCurrentText(current if current in names else ALL_SITES)
+        self.site_combo.blockSignals(False)
+
+    def refresh(self) -> None:
+        """Fetch the figures for the chosen day and site on a worker."""
+        if self.runner is None or self.runner.database is None:
+            return
+        day, site = self.day, self.site
+        self.status.setText("Loading…")
+        self.runner.read(
+            "loading the huddle figures",
+            lambda s: huddle_figures(s, on=day, site=site),
+            self.set_figures,
+            lambda exc: self.status.setText(f"Could not load: {exc}"),
+        )
+
+    def _on_print_clicked(self) -> None:
+        self.print_requested.emit(self.day, self.site)
+
+    # -- showing ----------------------------------------------------------------------------
+    def set_figures(self, figures: HuddleFigures) -> None:
+        self.figures = figures
+        for key, tile in self.tiles.items():
+            tile.value.setText(str(getattr(figures, key)))
+        reasons = list(reversed(figures.nctr_by_delay_reason))  # largest at the top
+        self._fill(self.reason_chart, reasons, horizontal=True)
+        self._fill(self.pathway_chart, figures.nctr_by_pathway)
+        self._fill(self.los_chart, figures.los_bands)
+        self.equity.setText(_equity_html(figures))
+        self.status.setText(f"{figures.site_label}, {figures.on:%d/%m/%Y}")
+        self.figures_shown.emit(figures)
+
+    @staticmethod
+    def _fill(chart: QChart, counts: Sequence[Count], horizontal: bool = False) -> None:
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        bars = QBarSet("patients")
+        bars.setColor(NHS_BLUE)
+        bars.append([float(c.count) for c in counts])
+        series = QHorizontalBarSeries() if horizontal else QBarSeries()
+        series.append(bars)
+        series.setLabelsVisible(True)
+        chart.addSeries(series)
+        categories = QBarCategoryAxis()
+        categories.append([c.key for c in counts])
+        values = QValueAxis()
+        values.setLabelFormat("%d")
+        values.setRange(0, max([4, *(c.count for c in counts)]))
+        values.applyNiceNumbers()
+        category_side, value_side = (
+            (Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignBottom)
+            if horizontal
+            else (Qt.AlignmentFlag.AlignBottom, Qt.AlignmentFlag.AlignLeft)
+        )
+        chart.addAxis(categories, category_side)
+        chart.addAxis(values, value_side)
+        series.attachAxis(categories)
+        series.attachAxis(values)
+
+    # -- for tests and callers ----------------------------------------------------------------
+    def tile_values(self) -> dict[str, int]:
+        return {key: int(tile.value.text()) for key, tile in self.tiles.items()}
+
+    @staticmethod
+    def chart_values(chart: QChart) -> dict[str, int]:
+        """Category → bar value of a chart, as drawn."""
+        series = chart.series()[0]
+        bars = series.barSets()[0]
+        axis = next(a for a in chart.axes() if isinstance(a, QBarCategoryAxis))
+        return {axis.at(i): int(bars.at(i)) for i in range(bars.count())}
+
+
+def _equity_html(f: HuddleFigures) -> str:
+    def block(title: str, rows: Sequence[EquityRow]) -> str:
+        body = "".join(
+            f"<tr><td>{escape(r.label)}</td><td align=right>{r.inpatients}</td>"
+            f"<td align=right>{r.nctr}</td><td align=right>"
+            f"{'–' if r.mean_delay_days is None else f'{r.mean_delay_days:.1f}'}</td></tr>"
+            for r in rows
+        )
+        head = f"<tr><th align=left>{title}</th><th>In</th><th>NCTR</th><th>Mean delay</th></tr>"
+        return f"<td valign=top><table cellspacing=0 cellpadding=3>{head}{body}</table></td>"
+
+    return (
+        "<b>Equity: ready for discharge and delay by group</b><table cellspacing=12><tr>"
+        + block("Place (council)", f.equity_by_place)
+        + block("Ethnic group", f.equity_by_ethnic_group)
+        + block("Interpreter", f.equity_by_interpreter)
+        + "</tr></table>"
+    )
