@@ -12,6 +12,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -132,16 +133,23 @@ def _pathways(f: HuddleFigures) -> Table:
     return table
 
 
+def clip(text: str, width: float, font: str = FONT, size: float = 7.5) -> str:
+    """``text`` cut to fit ``width`` points on one line, with an ellipsis if cut."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 def _reasons(f: HuddleFigures) -> Table:
+    """One line per reason, so the table stays short whatever the list (the code is exact)."""
     days = {c.key: c.count for c in f.nctr_delay_days_by_reason}
-    label = styles()["cell"]
     rows: list[list[Any]] = [["Code", "Delay reason", "NCTR", "Days"]]
-    rows += [
-        [c.key, Paragraph(c.label, label), c.count, days[c.key]] for c in f.nctr_by_delay_reason
-    ]
+    rows += [[c.key, clip(c.label, 294), c.count, days[c.key]] for c in f.nctr_by_delay_reason]
     if not f.nctr_by_delay_reason:
         rows.append(["", "No patient is ready for discharge", 0, 0])
-    return _table(rows, (30, 160, 30, 30), 2)
+    return _table(rows, (30, 300, 30, 30), 2)
 
 
 def _reason_chart(counts: Sequence[Count], width: float = 170) -> Drawing:
@@ -215,23 +223,32 @@ def summary_story(f: HuddleFigures) -> list[Flowable]:
         Paragraph(f"Huddle summary — {f.site_label} — {shown_date(f.on)}", styles()["h1"]),
         _tiles(f),
         Spacer(1, 6),
+        # Rows of side-by-side tables: each row is kept short enough for a page (a
+        # layout row cannot split), and the page may break between rows.
         _side_by_side(
             [
                 (134, [Paragraph("NCTR by pathway", h2), _pathways(f)]),
-                (250, [Paragraph("NCTR by delay reason", h2), _reasons(f)]),
-                (170, [Spacer(1, 24), _reason_chart(f.nctr_by_delay_reason)]),
-                (176, [Paragraph("Placements waiting", h2), *_placements(f)]),
+                (390, [Paragraph("NCTR by delay reason", h2), _reasons(f)]),
+                (210, [Spacer(1, 24), _reason_chart(f.nctr_by_delay_reason, 210)]),
             ],
             gap=8,
         ),
-        Paragraph("Equity: ready for discharge and delay by group", h2),
         _side_by_side(
             [
-                (232, _equity("Place (council)", f.equity_by_place)),
-                (232, _equity("Ethnic group", f.equity_by_ethnic_group)),
-                (232, _equity("Interpreter", f.equity_by_interpreter)),
-            ]
-        ),
+                (176, [Paragraph("Placements waiting", h2), *_placements(f)]),
+                (
+                    232,
+                    [
+                        Paragraph("Equity: NCTR and delay by group", h2),
+                        _equity("Place (council)", f.equity_by_place),
+                        Spacer(1, 6),
+                        _equity("Interpreter", f.equity_by_interpreter),
+                    ],
+                ),
+                (232, [Spacer(1, 22), _equity("Ethnic group", f.equity_by_ethnic_group)]),
+            ],
+            gap=12,
+        ),  # fmt: skip
         Paragraph(
             "NCTR: no criteria to reside (discharge ready date on or before the huddle date). "
             "Delay days: huddle date minus discharge ready date. In: inpatients open at the end "

@@ -6,13 +6,14 @@ import io
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pypdf
 from sqlalchemy import event
 
 from discharge_hub.db import Database
-from discharge_hub.reports.huddle_data import EquityRow, HuddleFigures, huddle_figures
+from discharge_hub.reports.huddle_data import Count, EquityRow, HuddleFigures, huddle_figures
 from discharge_hub.reports.huddle_pdf import huddle_pdf
 from discharge_hub.services import spells
 from tests.conftest import patient
@@ -166,3 +167,24 @@ def test_a_long_ward_repeats_its_header_on_every_page(sqlite_fixture: Fixture) -
     names = {line for p in pages for line in p if re.fullmatch(r"WARD1\d\d, Zoë", line)}
     assert len(names) == 90
     assert all(f"Page {i} of {len(pages)}" in p for i, p in enumerate(pages, start=1))
+
+
+def test_the_longest_breakdowns_still_lay_out(sqlite_fixture: Fixture) -> None:
+    """Every delay reason, service type and ethnic group at once: the summary flows onto a
+    second page instead of failing (a layout row taller than a page cannot split)."""
+    f = figures(sqlite_fixture)
+    long_label = "Awaiting a decision " * 8
+    reasons = tuple(Count(f"A{i:02d}", long_label, i) for i in range(1, 22))
+    services = tuple(Count(f"s{i}", f"Service type {i}", i) for i in range(12))
+    groups = tuple(EquityRow(f"Group {i}", i + 1, i, i * 3) for i in range(10))
+    crowded = replace(
+        f,
+        nctr_by_delay_reason=reasons,
+        nctr_delay_days_by_reason=reasons,
+        placements_waiting_by_service=services,
+        equity_by_ethnic_group=groups,
+    )
+    pages = pdf_pages(huddle_pdf(crowded, printed_at=PRINTED, printed_by="jsmith"))
+    text = [line for page in pages for line in page]
+    assert "A21" in text and "Group 9" in text
+    assert f"Page 1 of {len(pages)}" in pages[0]
