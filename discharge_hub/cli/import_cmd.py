@@ -1,0 +1,70 @@
+"""``discharge-hub import csv FILE [--skip-invalid REJECTS.csv]``: a PAS extract."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from pathlib import Path
+from typing import Any
+
+from discharge_hub import importer
+from discharge_hub.db import Database
+from discharge_hub.errors import DomainError
+
+
+def register(subs: Any) -> None:
+    imp = subs.add_parser("import", help="import data: csv")
+    kinds = imp.add_subparsers(dest="import_kind", metavar="KIND", required=True)
+    cmd = kinds.add_parser(
+        "csv",
+        help="import a PAS extract of inpatients (CSV)",
+        description="Admit new spells and update open ones from a PAS extract: UTF-8 CSV "
+        "with a header row; columns " + ", ".join(importer.COLUMNS) + " (required: "
+        + ", ".join(importer.REQUIRED) + "). All or nothing: any invalid row and nothing "
+        "is imported, unless --skip-invalid.",
+    )
+    cmd.add_argument("file", metavar="FILE", type=Path, help="the CSV file")
+    cmd.add_argument(
+        "--skip-invalid",
+        metavar="REJECTS.csv",
+        type=Path,
+        default=None,
+        help="import the valid rows and write the invalid ones to REJECTS.csv with a "
+        "reason column",
+    )
+    cmd.set_defaults(handler=_import_csv)
+
+
+def _actor() -> str:
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name (e.g. a container without one)
+        user = "unknown user"
+    return f"{user} (PAS import)"[:100]
+
+
+def _import_csv(args: argparse.Namespace) -> int:
+    source: Path = args.file
+    rejects: Path | None = args.skip_invalid
+    if rejects is not None and rejects.resolve() == source.resolve():
+        raise DomainError(f"--skip-invalid {rejects} would overwrite the file being imported.")
+    extract = importer.read_extract(source)  # file problems before touching the database
+    database = Database.open(args.db)
+    try:
+        result = importer.import_extract(
+            database, extract, actor=_actor(), skip_invalid=rejects is not None
+        )
+    finally:
+        database.dispose()
+    if rejects is not None:
+        try:
+            importer.write_rejects(rejects, extract, result.rejected)
+        except OSError as exc:
+            raise DomainError(
+                f"Imported, but could not write the rejected rows to {rejects}: "
+                f"{exc.strerror or exc}"
+            ) from exc
+    total = len(extract.rows)
+    where = f" (rejected rows in {rejects})" if rejects is not None and result.rejected else ""
+    print(f"{source}: {total} rows: {result.summary()}{where}")
+    return 0
