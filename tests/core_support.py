@@ -21,6 +21,7 @@ SITE = "Leicester Royal Infirmary"
 OTHER_SITE = "Glenfield Hospital"
 
 Fingerprint = dict[str, Any]
+Action = Callable[[Session], object]
 
 
 def fingerprint(session: Session) -> Fingerprint:
@@ -50,7 +51,7 @@ def audit_count(db: Database) -> int:
 
 def refused(
     db: Database,
-    action: Callable[[Session], object],
+    action: Action,
     *,
     field: str,
     error: type[DomainError] = ValidationError,

@@ -60,10 +60,14 @@ def test_updates_record_old_and_new_values_and_who(db: Database) -> None:
         ("bob", "update", days(1).isoformat(), days(3).isoformat()),
     ]
     assert sorted((r.field, r.old_value is not None, r.new_value is None) for r in moves) == [
-        ("bed_id", True, True), ("ward_id", True, False)]
+        ("bed_id", True, True),
+        ("ward_id", True, False),
+    ]
     assert len({r.at for r in moves}) == 1  # one transfer, one moment
     assert [(r.actor, r.new_value, r.spell_id) for r in edd_changes] == [
-        ("alice", "r1", spell.id), ("bob", "r2", spell.id)]
+        ("alice", "r1", spell.id),
+        ("bob", "r2", spell.id),
+    ]
     assert all(r.entity_id is not None for r in edd_changes)
 
 
@@ -72,29 +76,45 @@ def test_every_change_of_a_whole_journey_is_audited(db: Database) -> None:
     provider = add_provider(db)
     with db.unit_of_work("u3") as s:
         spells.set_edd(s, spell_id=spell.id, expected_version=None, edd=days(2), reason="x")
-        spells.record_ctr_review(s, spell_id=spell.id, expected_version=None,
-                                 review_date=days(-2), criteria=[])
+        spells.record_ctr_review(
+            s, spell_id=spell.id, expected_version=None, review_date=days(-2), criteria=[]
+        )
         spells.set_delay_reason(s, spell_id=spell.id, expected_version=None, delay_reason="A13")
         referral = hub.refer_to_hub(s, spell_id=spell.id, expected_version=None)
     with db.unit_of_work("u4") as s:
         hub.accept_referral(s, referral_id=referral.id, expected_version=None)
-        p = hub.request_placement(s, spell_id=spell.id, expected_version=None,
-                                  service_type="reablement", provider_id=provider.id)
+        p = hub.request_placement(
+            s,
+            spell_id=spell.id,
+            expected_version=None,
+            service_type="reablement",
+            provider_id=provider.id,
+        )
         hub.advance_placement(s, placement_id=p.id, expected_version=None, to_state="offered")
         hub.set_vacancies(s, provider_id=provider.id, expected_version=None, vacancies=0)
     with db.unit_of_work("u5") as s:
         carer = care.add_carer(s, spell_id=spell.id, name="Ann")
-        care.record_carer_assessment(s, carer_id=carer.id, expected_version=None,
-                                     status="referred")
-        care.log_contact(s, spell_id=spell.id, contact_at=admitted(1), with_whom="Ann",
-                         method="phone", discussed="Plan")
+        care.record_carer_assessment(s, carer_id=carer.id, expected_version=None, status="referred")
+        care.log_contact(
+            s,
+            spell_id=spell.id,
+            contact_at=admitted(1),
+            with_whom="Ann",
+            method="phone",
+            discussed="Plan",
+        )
         b = care.add_barrier(s, spell_id=spell.id, kind="tto", description="TTOs")
         care.resolve_barrier(s, barrier_id=b.id, expected_version=None)
         care.record_red2green(s, spell_id=spell.id, day=days(-1), colour="red", reason="MRI")
     with db.unit_of_work("u6") as s:
-        spells.discharge(s, spell_id=spell.id, expected_version=None,
-                         discharged_at=admitted(0) - timedelta(hours=1), destination="19",
-                         method="1")
+        spells.discharge(
+            s,
+            spell_id=spell.id,
+            expected_version=None,
+            discharged_at=admitted(0) - timedelta(hours=1),
+            destination="19",
+            method="1",
+        )
     with db.read() as s:
         audited = {(r.entity, r.entity_id, r.action, r.actor) for r in entries(s)}
         updated = {(r.entity, r.entity_id, r.actor) for r in entries(s, action="update")}
@@ -102,15 +122,31 @@ def test_every_change_of_a_whole_journey_is_audited(db: Database) -> None:
         for mapper in Base.registry.mappers:
             model = mapper.class_
             if model is AuditEntry or mapper.local_table.name not in {
-                "spell", "patient", "ward", "bed", "edd_change", "ctr_review", "hub_referral",
-                "provider", "placement", "carer", "carer_contact", "barrier", "red2green_day",
+                "spell",
+                "patient",
+                "ward",
+                "bed",
+                "edd_change",
+                "ctr_review",
+                "hub_referral",
+                "provider",
+                "placement",
+                "carer",
+                "carer_contact",
+                "barrier",
+                "red2green_day",
             }:
                 continue
             for row in s.scalars(select(model)):
                 key = inspect(row).identity[0]
                 actor = row.created_by if isinstance(row, Versioned) else None
-                assert any(e == mapper.local_table.name and i == key and a == "insert"
-                           and (actor is None or who == actor) for e, i, a, who in audited), row
+                assert any(
+                    e == mapper.local_table.name
+                    and i == key
+                    and a == "insert"
+                    and (actor is None or who == actor)
+                    for e, i, a, who in audited
+                ), row
                 if isinstance(row, Versioned) and row.version > 1:
                     assert (mapper.local_table.name, key, row.updated_by) in updated, row
                 checked += 1
@@ -119,9 +155,18 @@ def test_every_change_of_a_whole_journey_is_audited(db: Database) -> None:
         final = s.get(Spell, spell.id)
         assert final is not None and final.updated_by == "u6"
         assert trail[0].id == max(a.id for a in trail)  # newest first
-    assert {a.entity for a in trail} >= {"spell", "patient", "edd_change", "ctr_review",
-                                        "hub_referral", "placement", "carer", "carer_contact",
-                                        "barrier", "red2green_day"}
+    assert {a.entity for a in trail} >= {
+        "spell",
+        "patient",
+        "edd_change",
+        "ctr_review",
+        "hub_referral",
+        "placement",
+        "carer",
+        "carer_contact",
+        "barrier",
+        "red2green_day",
+    }
 
 
 def test_audit_rows_are_in_the_same_transaction_as_the_change(db: Database) -> None:

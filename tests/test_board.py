@@ -27,25 +27,34 @@ def test_board_row_values(db: Database) -> None:
     provider = add_provider(db)
     with db.unit_of_work("ward") as s:
         spells.set_edd(s, spell_id=spell.id, expected_version=None, edd=days(-2), reason="x")
-        spells.record_ctr_review(s, spell_id=spell.id, expected_version=None,
-                                 review_date=days(-4), criteria=[])
+        spells.record_ctr_review(
+            s, spell_id=spell.id, expected_version=None, review_date=days(-4), criteria=[]
+        )
         spells.set_delay_reason(s, spell_id=spell.id, expected_version=None, delay_reason="A13")
-        p = hub.request_placement(s, spell_id=spell.id, expected_version=None,
-                                  service_type="reablement", provider_id=provider.id)
+        p = hub.request_placement(
+            s,
+            spell_id=spell.id,
+            expected_version=None,
+            service_type="reablement",
+            provider_id=provider.id,
+        )
         hub.advance_placement(s, placement_id=p.id, expected_version=None, to_state="offered")
         care.add_carer(s, spell_id=spell.id, name="Ann")
-        care.add_barrier(s, spell_id=spell.id, kind="equipment", description="Hoist",
-                         due_date=days(3))
+        care.add_barrier(
+            s, spell_id=spell.id, kind="equipment", description="Hoist", due_date=days(3)
+        )
         care.add_barrier(s, spell_id=spell.id, kind="tto", description="TTOs", due_date=days(1))
     [row] = rows(db)
     assert (row.spell_id, row.site, row.ward, row.bed) == (spell.id, SITE, "Ward 7", "B10")
-    assert (row.nhs_number, row.family_name, row.given_name) == (
-        spell.nhs_number, "O'Neill", "Zoë")
+    assert (row.nhs_number, row.family_name, row.given_name) == (spell.nhs_number, "O'Neill", "Zoë")
     assert row.age == TODAY.year - 1940 - ((TODAY.month, TODAY.day) < (5, 17))
     assert row.admission_date == days(-9) and row.los == 9
     assert (row.edd, row.days_to_edd, row.edd_passed) == (days(-2), -2, True)
     assert (row.discharge_ready_date, row.delay_days, row.ready_for_discharge) == (
-        days(-4), 4, True)
+        days(-4),
+        4,
+        True,
+    )
     assert (row.pathway, row.through_hub) == ("P1", True)
     assert row.delay_reason == "A13" and row.delay_reason_label
     assert row.placement_state == "offered"
@@ -54,13 +63,21 @@ def test_board_row_values(db: Database) -> None:
     # No next action recorded: the most urgent open barrier stands in for it.
     assert (row.open_barriers, row.next_action) == (2, "TTOs")
     with db.unit_of_work("ward") as s:
-        spells.set_next_action(s, spell_id=spell.id, expected_version=None,
-                               next_action="Confirm start date")
-        care.log_contact(s, spell_id=spell.id, contact_at=admitted(2), with_whom="Ann",
-                         method="phone", discussed="Plan")
+        spells.set_next_action(
+            s, spell_id=spell.id, expected_version=None, next_action="Confirm start date"
+        )
+        care.log_contact(
+            s,
+            spell_id=spell.id,
+            contact_at=admitted(2),
+            with_whom="Ann",
+            method="phone",
+            discussed="Plan",
+        )
         spells.set_edd(s, spell_id=spell.id, expected_version=None, edd=days(5), reason="y")
-        spells.record_ctr_review(s, spell_id=spell.id, expected_version=None,
-                                 review_date=days(-1), criteria=["03"])
+        spells.record_ctr_review(
+            s, spell_id=spell.id, expected_version=None, review_date=days(-1), criteria=["03"]
+        )
     [row] = rows(db)
     assert row.next_action == "Confirm start date"
     assert row.last_carer_contact == clock.as_utc(admitted(2))
@@ -75,7 +92,10 @@ def test_board_defaults_for_a_new_admission(db: Database) -> None:
     assert (row.los, row.edd, row.days_to_edd, row.bed) == (0, None, None, None)
     assert (row.discharge_ready_date, row.delay_days, row.pathway) == (None, None, None)
     assert (row.placement_state, row.carer_status, row.no_carer_contact_flag) == (
-        None, "No carer recorded", False)
+        None,
+        "No carer recorded",
+        False,
+    )
     assert (row.open_barriers, row.next_action) == (0, None)
 
 
@@ -86,8 +106,14 @@ def test_board_filters_and_orders_by_site_ward_and_bed(db: Database) -> None:
     d = admit(db, 3, site=OTHER_SITE, ward="CDU", bed="1")
     gone = admit(db, 4, ward="Ward 7", bed="B1")
     with db.unit_of_work("ward") as s:
-        spells.discharge(s, spell_id=gone.id, expected_version=None, discharged_at=admitted(1),
-                         destination="19", method="1")
+        spells.discharge(
+            s,
+            spell_id=gone.id,
+            expected_version=None,
+            discharged_at=admitted(1),
+            destination="19",
+            method="1",
+        )
     assert [r.spell_id for r in rows(db)] == [d.id, c.id, b.id, a.id]  # Glenfield < Leicester
     assert [r.spell_id for r in rows(db, site=SITE)] == [c.id, b.id, a.id]
     ward7 = rows(db, site=SITE)[-1].ward_id
@@ -114,18 +140,41 @@ def populate(db: Database, first: int, n: int) -> None:
     provider = add_provider(db, f"Provider {first}")
     with db.unit_of_work("demo") as s:
         for i in range(first, first + n):
-            v = spells.admit(s, patient=patient(i), site=SITE, ward=f"Ward {i % 3}",
-                             bed=f"B{i}", admitted_at=admitted(3 + i % 5))
+            v = spells.admit(
+                s,
+                patient=patient(i),
+                site=SITE,
+                ward=f"Ward {i % 3}",
+                bed=f"B{i}",
+                admitted_at=admitted(3 + i % 5),
+            )
             spells.set_pathway(s, spell_id=v.id, expected_version=None, pathway="P1")
             spells.set_edd(s, spell_id=v.id, expected_version=None, edd=days(i % 4), reason="x")
-            spells.record_ctr_review(s, spell_id=v.id, expected_version=None,
-                                     review_date=days(-1), criteria=[] if i % 2 else ["01"])
+            spells.record_ctr_review(
+                s,
+                spell_id=v.id,
+                expected_version=None,
+                review_date=days(-1),
+                criteria=[] if i % 2 else ["01"],
+            )
             spells.set_delay_reason(s, spell_id=v.id, expected_version=None, delay_reason="A05")
-            hub.request_placement(s, spell_id=v.id, expected_version=None,
-                                  service_type="reablement", provider_id=provider.id)
+            hub.request_placement(
+                s,
+                spell_id=v.id,
+                expected_version=None,
+                service_type="reablement",
+                provider_id=provider.id,
+            )
             carer = care.add_carer(s, spell_id=v.id, name="Carer")
-            care.log_contact(s, spell_id=v.id, carer_id=carer.id, contact_at=admitted(1),
-                             with_whom="Carer", method="phone", discussed="Plan")
+            care.log_contact(
+                s,
+                spell_id=v.id,
+                carer_id=carer.id,
+                contact_at=admitted(1),
+                with_whom="Carer",
+                method="phone",
+                discussed="Plan",
+            )
             care.add_barrier(s, spell_id=v.id, kind="tto", description="TTOs")
 
 

@@ -17,8 +17,13 @@ from tests.core_support import add_provider, admit, days, db_fingerprint, on_pat
 
 def edd(db: Database, actor: str, spell_id: int, version: int | None, on_day: int) -> object:
     with db.unit_of_work(actor) as s:
-        return spells.set_edd(s, spell_id=spell_id, expected_version=version, edd=days(on_day),
-                              reason=f"{actor}'s estimate")
+        return spells.set_edd(
+            s,
+            spell_id=spell_id,
+            expected_version=version,
+            edd=days(on_day),
+            reason=f"{actor}'s estimate",
+        )
 
 
 def test_second_save_with_a_stale_version_is_refused_naming_the_first_user(db: Database) -> None:
@@ -49,33 +54,43 @@ def test_stale_versions_are_refused_for_every_versioned_record(db: Database) -> 
     spell = on_pathway(db, admit(db), "P1")
     provider = add_provider(db)
     with db.unit_of_work("alice") as s:
-        placement = hub.request_placement(s, spell_id=spell.id, expected_version=None,
-                                          service_type="reablement")
+        placement = hub.request_placement(
+            s, spell_id=spell.id, expected_version=None, service_type="reablement"
+        )
         referral = hub.refer_to_hub(s, spell_id=spell.id, expected_version=None)
         carer = care.add_carer(s, spell_id=spell.id, name="Ann")
         barrier = care.add_barrier(s, spell_id=spell.id, kind="tto", description="TTOs")
     with db.unit_of_work("alice") as s:
-        hub.advance_placement(s, placement_id=placement.id, expected_version=placement.version,
-                              to_state="assessing")
-        hub.set_vacancies(s, provider_id=provider.id, expected_version=provider.version,
-                          vacancies=1)
+        hub.advance_placement(
+            s, placement_id=placement.id, expected_version=placement.version, to_state="assessing"
+        )
+        hub.set_vacancies(
+            s, provider_id=provider.id, expected_version=provider.version, vacancies=1
+        )
         hub.accept_referral(s, referral_id=referral.id, expected_version=referral.version)
-        care.record_carer_assessment(s, carer_id=carer.id, expected_version=carer.version,
-                                     status="offered")
+        care.record_carer_assessment(
+            s, carer_id=carer.id, expected_version=carer.version, status="offered"
+        )
         care.resolve_barrier(s, barrier_id=barrier.id, expected_version=barrier.version)
     before = db_fingerprint(db)
     stale_saves = [
-        lambda s: hub.advance_placement(s, placement_id=placement.id,
-                                        expected_version=placement.version, to_state="cancelled",
-                                        reason="x"),
-        lambda s: hub.set_vacancies(s, provider_id=provider.id,
-                                    expected_version=provider.version, vacancies=2),
-        lambda s: hub.accept_referral(s, referral_id=referral.id,
-                                      expected_version=referral.version),
-        lambda s: care.record_carer_assessment(s, carer_id=carer.id,
-                                               expected_version=carer.version, status="declined"),
-        lambda s: care.resolve_barrier(s, barrier_id=barrier.id,
-                                       expected_version=barrier.version),
+        lambda s: hub.advance_placement(
+            s,
+            placement_id=placement.id,
+            expected_version=placement.version,
+            to_state="cancelled",
+            reason="x",
+        ),
+        lambda s: hub.set_vacancies(
+            s, provider_id=provider.id, expected_version=provider.version, vacancies=2
+        ),
+        lambda s: hub.accept_referral(
+            s, referral_id=referral.id, expected_version=referral.version
+        ),
+        lambda s: care.record_carer_assessment(
+            s, carer_id=carer.id, expected_version=carer.version, status="declined"
+        ),
+        lambda s: care.resolve_barrier(s, barrier_id=barrier.id, expected_version=barrier.version),
     ]
     for save in stale_saves:
         with pytest.raises(ConflictError, match="changed by alice"), db.unit_of_work("bob") as s:
@@ -103,8 +118,13 @@ def test_two_concurrent_sessions_the_second_waits_then_gets_a_conflict(db: Datab
     lock, or SQLite's write lock), then sees her committed version and is refused."""
     spell = admit(db)
     with db.unit_of_work("alice") as s:
-        spells.set_edd(s, spell_id=spell.id, expected_version=spell.version, edd=days(2),
-                       reason="alice's estimate")
+        spells.set_edd(
+            s,
+            spell_id=spell.id,
+            expected_version=spell.version,
+            edd=days(2),
+            reason="alice's estimate",
+        )
         thread, errors, results = _in_thread(lambda: edd(db, "bob", spell.id, spell.version, 9))
         thread.join(0.7)
         assert thread.is_alive(), "bob's save must wait for alice's transaction"
@@ -120,8 +140,9 @@ def test_two_concurrent_system_saves_lose_nothing(db: Database) -> None:
     """Without a version to check (a system task), concurrent saves queue; both survive."""
     spell = admit(db)
     with db.unit_of_work("alice") as s:
-        spells.set_next_action(s, spell_id=spell.id, expected_version=None,
-                               next_action="Chase TTOs")
+        spells.set_next_action(
+            s, spell_id=spell.id, expected_version=None, next_action="Chase TTOs"
+        )
         thread, errors, _ = _in_thread(lambda: edd(db, "bob", spell.id, None, 4))
         thread.join(0.5)
         assert thread.is_alive()
@@ -130,7 +151,11 @@ def test_two_concurrent_system_saves_lose_nothing(db: Database) -> None:
     with db.read() as s:
         view = spells.get_spell(s, spell.id)
     assert (view.next_action, view.edd, view.version, view.updated_by) == (
-        "Chase TTOs", days(4), spell.version + 2, "bob")
+        "Chase TTOs",
+        days(4),
+        spell.version + 2,
+        "bob",
+    )
 
 
 @pytest.fixture
@@ -149,8 +174,9 @@ def test_orm_version_check_names_who_changed_the_row(pg_db: Database) -> None:
         row = s.get(Spell, spell.id)  # no FOR UPDATE: like a record loaded alongside
         assert row is not None
         with pg_db.unit_of_work("alice") as other:
-            spells.set_next_action(other, spell_id=spell.id, expected_version=None,
-                                   next_action="alice's plan")
+            spells.set_next_action(
+                other, spell_id=spell.id, expected_version=None, next_action="alice's plan"
+            )
         row.next_action = "bob's plan"
     err = info.value
     assert (err.changed_by, err.entity, err.entity_id) == ("alice", "spell", spell.id)

@@ -12,7 +12,7 @@ from discharge_hub.errors import ValidationError
 from discharge_hub.services import board, history, spells
 from discharge_hub.services.drd import derive_drd
 from tests.conftest import TODAY, admitted
-from tests.core_support import admit, days, refused
+from tests.core_support import Action, admit, days, refused
 
 D = date(2026, 3, 1)
 
@@ -78,7 +78,9 @@ def test_drd_follows_the_rule_for_any_history(history_: list[tuple[date, bool]])
 # --- through the service, on SQLite and PostgreSQL ------------------------------------
 
 
-def review(db: Database, spell_id: int, on: date, criteria: list[str], actor: str = "nurse") -> date | None:
+def review(
+    db: Database, spell_id: int, on: date, criteria: list[str], actor: str = "nurse"
+) -> date | None:
     with db.unit_of_work(actor) as s:
         version = spells.get_spell(s, spell_id).version
         view = spells.record_ctr_review(
@@ -158,9 +160,12 @@ def test_finished_spell_keeps_the_start_of_its_final_not_met_period(db: Database
 def test_review_dates_outside_the_spell_are_refused_and_write_nothing(db: Database) -> None:
     spell = admit(db, days_ago=3)
 
-    def at(on: date, criteria: list[str] | None = None) -> object:
+    def at(on: date, criteria: list[str] | None = None) -> Action:
         return lambda s: spells.record_ctr_review(
-            s, spell_id=spell.id, expected_version=spell.version, review_date=on,
+            s,
+            spell_id=spell.id,
+            expected_version=spell.version,
+            review_date=on,
             criteria=criteria or [],
         )
 

@@ -9,22 +9,35 @@ from discharge_hub.db import Database
 from discharge_hub.errors import NotFoundError
 from discharge_hub.services import board, care
 from tests.conftest import TODAY, admitted
-from tests.core_support import admit, days, on_pathway, refused
+from tests.core_support import Action, admit, days, on_pathway, refused
 
 
 def test_barriers_added_and_resolved(db: Database) -> None:
     spell = admit(db, days_ago=4)
     with db.unit_of_work("ward") as s:
-        b1 = care.add_barrier(s, spell_id=spell.id, kind="tto", description=" TTOs from pharmacy ",
-                              owner="Pharmacy", due_date=days(1))
+        b1 = care.add_barrier(
+            s,
+            spell_id=spell.id,
+            kind="tto",
+            description=" TTOs from pharmacy ",
+            owner="Pharmacy",
+            due_date=days(1),
+        )
         b2 = care.add_barrier(s, spell_id=spell.id, kind="equipment", description="Hoist")
     assert (b1.kind, b1.description, b1.owner, b1.due_date, b1.state) == (
-        "tto", "TTOs from pharmacy", "Pharmacy", days(1), "open")
+        "tto",
+        "TTOs from pharmacy",
+        "Pharmacy",
+        days(1),
+        "open",
+    )
     with db.unit_of_work("pharm") as s:
-        done = care.resolve_barrier(s, barrier_id=b1.id, expected_version=b1.version,
-                                    resolution="Ready on ward")
-        gone = care.resolve_barrier(s, barrier_id=b2.id, expected_version=b2.version,
-                                    state="cancelled")
+        done = care.resolve_barrier(
+            s, barrier_id=b1.id, expected_version=b1.version, resolution="Ready on ward"
+        )
+        gone = care.resolve_barrier(
+            s, barrier_id=b2.id, expected_version=b2.version, state="cancelled"
+        )
     assert (done.state, done.resolved_by, done.resolution) == ("resolved", "pharm", "Ready on ward")
     assert done.resolved_at is not None and done.version == b1.version + 1
     assert gone.state == "cancelled"
@@ -36,8 +49,11 @@ def test_barrier_refusals_write_nothing(db: Database) -> None:
     spell = admit(db, days_ago=4)
 
     def adding(**kw: object) -> object:
-        args: dict[str, object] = {"spell_id": spell.id, "kind": "transport",
-                                   "description": "Ambulance"}
+        args: dict[str, object] = {
+            "spell_id": spell.id,
+            "kind": "transport",
+            "description": "Ambulance",
+        }
         args.update(kw)
         return lambda s: care.add_barrier(s, **args)
 
@@ -47,36 +63,68 @@ def test_barrier_refusals_write_nothing(db: Database) -> None:
     refused(db, adding(spell_id=4040), field="", error=NotFoundError)
     with db.unit_of_work("ward") as s:
         b = care.add_barrier(s, spell_id=spell.id, kind="transport", description="Ambulance")
-    refused(db, lambda s: care.resolve_barrier(s, barrier_id=b.id, expected_version=None,
-                                               state="open"), field="state")
+    refused(
+        db,
+        lambda s: care.resolve_barrier(s, barrier_id=b.id, expected_version=None, state="open"),
+        field="state",
+    )
     with db.unit_of_work("ward") as s:
         care.resolve_barrier(s, barrier_id=b.id, expected_version=None)
-    err = refused(db, lambda s: care.resolve_barrier(s, barrier_id=b.id, expected_version=None),
-                  field="barrier")
+    err = refused(
+        db,
+        lambda s: care.resolve_barrier(s, barrier_id=b.id, expected_version=None),
+        field="barrier",
+    )
     assert "already resolved" in str(err)
 
 
 def test_carers_assessment_and_contact_log(db: Database) -> None:
     spell = admit(db, days_ago=6)
     with db.unit_of_work("ward") as s:
-        carer = care.add_carer(s, spell_id=spell.id, name="Siobhán O'Neill", relationship="Daughter",
-                               contact="07700 900000", is_main_carer=True, consent_to_share=True,
-                               language="Irish", interpreter_needed=False)
+        carer = care.add_carer(
+            s,
+            spell_id=spell.id,
+            name="Siobhán O'Neill",
+            relationship="Daughter",
+            contact="07700 900000",
+            is_main_carer=True,
+            consent_to_share=True,
+            language="Irish",
+            interpreter_needed=False,
+        )
         other = care.add_carer(s, spell_id=spell.id, name="Tom")
     assert (carer.name, carer.relationship, carer.is_main_carer) == (
-        "Siobhán O'Neill", "Daughter", True)
+        "Siobhán O'Neill",
+        "Daughter",
+        True,
+    )
     assert carer.assessment_status is None
     with db.unit_of_work("social") as s:
-        assessed = care.record_carer_assessment(s, carer_id=carer.id,
-                                                expected_version=carer.version, status="offered")
+        assessed = care.record_carer_assessment(
+            s, carer_id=carer.id, expected_version=carer.version, status="offered"
+        )
     assert (assessed.assessment_status, assessed.assessment_on) == ("offered", clock.today())
     when = admitted(2).replace(hour=14)
     with db.unit_of_work("ward") as s:
-        c1 = care.log_contact(s, spell_id=spell.id, carer_id=carer.id, contact_at=when,
-                              with_whom="Daughter", method="phone", discussed="Plan for P1",
-                              agreed="Visit Friday", next_contact_due=days(0))
-        c2 = care.log_contact(s, spell_id=spell.id, contact_at=admitted(1), with_whom="Patient",
-                              method="interpreter", discussed="Wishes")
+        c1 = care.log_contact(
+            s,
+            spell_id=spell.id,
+            carer_id=carer.id,
+            contact_at=when,
+            with_whom="Daughter",
+            method="phone",
+            discussed="Plan for P1",
+            agreed="Visit Friday",
+            next_contact_due=days(0),
+        )
+        c2 = care.log_contact(
+            s,
+            spell_id=spell.id,
+            contact_at=admitted(1),
+            with_whom="Patient",
+            method="interpreter",
+            discussed="Wishes",
+        )
     assert c1.contact_at == clock.as_utc(when) and c1.recorded_by == "ward"
     assert c1.interpreter_used is False and c2.interpreter_used is True
     with db.read() as s:
@@ -91,15 +139,33 @@ def test_carer_and_contact_refusals_write_nothing(db: Database) -> None:
         carer = care.add_carer(s, spell_id=spell.id, name="Ann")
         theirs = care.add_carer(s, spell_id=stranger.id, name="Bea")
     refused(db, lambda s: care.add_carer(s, spell_id=spell.id, name=" "), field="name")
-    refused(db, lambda s: care.record_carer_assessment(
-        s, carer_id=carer.id, expected_version=None, status="maybe"), field="assessment_status")
-    refused(db, lambda s: care.record_carer_assessment(
-        s, carer_id=carer.id, expected_version=None, status="declined",
-        on=TODAY + timedelta(days=1)), field="assessment_on")
+    refused(
+        db,
+        lambda s: care.record_carer_assessment(
+            s, carer_id=carer.id, expected_version=None, status="maybe"
+        ),
+        field="assessment_status",
+    )
+    refused(
+        db,
+        lambda s: care.record_carer_assessment(
+            s,
+            carer_id=carer.id,
+            expected_version=None,
+            status="declined",
+            on=TODAY + timedelta(days=1),
+        ),
+        field="assessment_on",
+    )
 
     def contact(at: datetime, **kw: object) -> object:
-        args: dict[str, object] = {"spell_id": spell.id, "contact_at": at, "with_whom": "Ann",
-                                   "method": "phone", "discussed": "Plan"}
+        args: dict[str, object] = {
+            "spell_id": spell.id,
+            "contact_at": at,
+            "with_whom": "Ann",
+            "method": "phone",
+            "discussed": "Plan",
+        }
         args.update(kw)
         return lambda s: care.log_contact(s, **args)
 
@@ -117,8 +183,14 @@ def test_contact_clears_the_p1_p3_red_flag(db: Database) -> None:
         [row] = board.board(s, today=TODAY)
     assert row.no_carer_contact_flag and row.carer_status == "NO CONTACT (P1–P3)"
     with db.unit_of_work("ward") as s:
-        care.log_contact(s, spell_id=spell.id, contact_at=admitted(1), with_whom="Son",
-                         method="in_person", discussed="Plan")
+        care.log_contact(
+            s,
+            spell_id=spell.id,
+            contact_at=admitted(1),
+            with_whom="Son",
+            method="in_person",
+            discussed="Plan",
+        )
     with db.read() as s:
         [row] = board.board(s, today=TODAY)
     assert not row.no_carer_contact_flag
@@ -128,15 +200,23 @@ def test_contact_clears_the_p1_p3_red_flag(db: Database) -> None:
 def test_red2green_days(db: Database) -> None:
     spell = admit(db, days_ago=3)
     with db.unit_of_work("ward") as s:
-        red = care.record_red2green(s, spell_id=spell.id, day=days(-1), colour=" RED ",
-                                    reason="Waiting for MRI", today=TODAY)
-        green = care.record_red2green(s, spell_id=spell.id, day=days(-3), colour="green",
-                                      today=TODAY)
+        red = care.record_red2green(
+            s,
+            spell_id=spell.id,
+            day=days(-1),
+            colour=" RED ",
+            reason="Waiting for MRI",
+            today=TODAY,
+        )
+        green = care.record_red2green(
+            s, spell_id=spell.id, day=days(-3), colour="green", today=TODAY
+        )
     assert (red.colour, red.reason, red.version) == ("red", "Waiting for MRI", 1)
     # A second record for the same day replaces the first.
     with db.unit_of_work("ward") as s:
-        again = care.record_red2green(s, spell_id=spell.id, day=days(-1), colour="green",
-                                      today=TODAY)
+        again = care.record_red2green(
+            s, spell_id=spell.id, day=days(-1), colour="green", today=TODAY
+        )
     assert (again.id, again.colour, again.reason, again.version) == (red.id, "green", None, 2)
     with db.read() as s:
         assert care.red2green_for(s, spell.id) == [green, again]
@@ -145,9 +225,10 @@ def test_red2green_days(db: Database) -> None:
 def test_red2green_refusals_write_nothing(db: Database) -> None:
     spell = admit(db, days_ago=3)
 
-    def day(on: date, colour: str = "green", reason: str | None = None) -> object:
-        return lambda s: care.record_red2green(s, spell_id=spell.id, day=on, colour=colour,
-                                               reason=reason, today=TODAY)
+    def day(on: date, colour: str = "green", reason: str | None = None) -> Action:
+        return lambda s: care.record_red2green(
+            s, spell_id=spell.id, day=on, colour=colour, reason=reason, today=TODAY
+        )
 
     refused(db, day(days(-1), "red"), field="reason")
     refused(db, day(days(-1), "amber", "x"), field="colour")

@@ -11,7 +11,7 @@ from discharge_hub.errors import NotFoundError, ValidationError
 from discharge_hub.services import hub
 from discharge_hub.services.hub import TRANSITIONS
 from tests.conftest import TODAY
-from tests.core_support import add_provider, admit, db_fingerprint, on_pathway, refused
+from tests.core_support import Action, add_provider, admit, db_fingerprint, on_pathway, refused
 
 STATES = tuple(TRANSITIONS)
 
@@ -28,23 +28,35 @@ def test_transitions_form_the_documented_lifecycle() -> None:
 def test_refer_and_accept(db: Database) -> None:
     spell = on_pathway(db, admit(db), "P3")
     with db.unit_of_work("ward") as s:
-        referral = hub.refer_to_hub(s, spell_id=spell.id, expected_version=spell.version,
-                                    notes="Needs nursing home")
+        referral = hub.refer_to_hub(
+            s, spell_id=spell.id, expected_version=spell.version, notes="Needs nursing home"
+        )
     assert (referral.state, referral.pathway, referral.referred_by) == ("referred", "P3", "ward")
     with db.unit_of_work("hubuser") as s:
-        accepted = hub.accept_referral(s, referral_id=referral.id,
-                                       expected_version=referral.version)
+        accepted = hub.accept_referral(
+            s, referral_id=referral.id, expected_version=referral.version
+        )
     assert (accepted.state, accepted.accepted_by) == ("accepted", "hubuser")
     assert accepted.accepted_at is not None and accepted.version == referral.version + 1
     with db.read() as s:
         assert hub.referrals_for(s, spell.id) == [accepted]
-    err = refused(db, lambda s: hub.refer_to_hub(s, spell_id=spell.id, expected_version=None),
-                  field="referral")
+    err = refused(
+        db,
+        lambda s: hub.refer_to_hub(s, spell_id=spell.id, expected_version=None),
+        field="referral",
+    )
     assert "already open" in str(err)
-    refused(db, lambda s: hub.accept_referral(s, referral_id=referral.id, expected_version=None),
-            field="referral")
-    refused(db, lambda s: hub.accept_referral(s, referral_id=9999, expected_version=None),
-            field="", error=NotFoundError)
+    refused(
+        db,
+        lambda s: hub.accept_referral(s, referral_id=referral.id, expected_version=None),
+        field="referral",
+    )
+    refused(
+        db,
+        lambda s: hub.accept_referral(s, referral_id=9999, expected_version=None),
+        field="",
+        error=NotFoundError,
+    )
 
 
 @pytest.mark.parametrize("pathway", [None, "P0"])
@@ -52,21 +64,34 @@ def test_referral_needs_a_hub_pathway(db: Database, pathway: str | None) -> None
     spell = admit(db)
     if pathway:
         spell = on_pathway(db, spell, pathway)
-    err = refused(db, lambda s: hub.refer_to_hub(s, spell_id=spell.id, expected_version=None),
-                  field="pathway")
+    err = refused(
+        db, lambda s: hub.refer_to_hub(s, spell_id=spell.id, expected_version=None), field="pathway"
+    )
     assert "does not go through the hub" in str(err)
 
 
 def test_providers_and_vacancies(db: Database) -> None:
-    p = add_provider(db, "Rutland Reablement", places=["E06000017", "E10000018", "E06000017"],
-                     service_types=["reablement", "domiciliary", "reablement"], capacity=120,
-                     capacity_unit="hours", vacancies=40, phone=" 01572 000000 ")
+    p = add_provider(
+        db,
+        "Rutland Reablement",
+        places=["E06000017", "E10000018", "E06000017"],
+        service_types=["reablement", "domiciliary", "reablement"],
+        capacity=120,
+        capacity_unit="hours",
+        vacancies=40,
+        phone=" 01572 000000 ",
+    )
     assert p.service_types == ("domiciliary", "reablement")
     assert p.places == ("E06000017", "E10000018")
     assert (p.capacity, p.capacity_unit, p.vacancies, p.vacancies_on) == (120, "hours", 40, TODAY)
     with db.unit_of_work("hubuser") as s:
-        q = hub.set_vacancies(s, provider_id=p.id, expected_version=p.version, vacancies=0,
-                              on=TODAY - timedelta(days=1))
+        q = hub.set_vacancies(
+            s,
+            provider_id=p.id,
+            expected_version=p.version,
+            vacancies=0,
+            on=TODAY - timedelta(days=1),
+        )
     assert (q.vacancies, q.vacancies_on, q.version) == (0, TODAY - timedelta(days=1), p.version + 1)
     add_provider(db, "Beds R Us", service_types=["nursing_home"], places=["E06000016"])
     with db.read() as s:
@@ -80,8 +105,12 @@ def test_provider_refusals_write_nothing(db: Database) -> None:
     existing = add_provider(db, "Reablement Ltd")
 
     def adding(**kw: object) -> object:
-        args: dict[str, object] = {"name": "New Ltd", "service_types": ["reablement"],
-                                   "places": ["E06000016"], "capacity": 5}
+        args: dict[str, object] = {
+            "name": "New Ltd",
+            "service_types": ["reablement"],
+            "places": ["E06000016"],
+            "capacity": 5,
+        }
         args.update(kw)
         return lambda s: hub.add_provider(s, **args)
 
@@ -95,8 +124,13 @@ def test_provider_refusals_write_nothing(db: Database) -> None:
     refused(db, adding(name=" "), field="name")
     err = refused(db, adding(name="Reablement Ltd"), field="name")
     assert "already" in str(err)
-    refused(db, lambda s: hub.set_vacancies(s, provider_id=existing.id, expected_version=None,
-                                            vacancies=11), field="vacancies")
+    refused(
+        db,
+        lambda s: hub.set_vacancies(
+            s, provider_id=existing.id, expected_version=None, vacancies=11
+        ),
+        field="vacancies",
+    )
 
 
 def test_placement_walks_the_whole_lifecycle(db: Database) -> None:
@@ -105,10 +139,20 @@ def test_placement_walks_the_whole_lifecycle(db: Database) -> None:
     with db.unit_of_work("ward") as s:
         referral = hub.refer_to_hub(s, spell_id=spell.id, expected_version=None)
     with db.unit_of_work("hubuser") as s:
-        p = hub.request_placement(s, spell_id=spell.id, expected_version=None,
-                                  service_type="reablement", funding="council", notes="AM calls")
+        p = hub.request_placement(
+            s,
+            spell_id=spell.id,
+            expected_version=None,
+            service_type="reablement",
+            funding="council",
+            notes="AM calls",
+        )
     assert (p.state, p.referral_id, p.place_code, p.provider) == (
-        "requested", referral.id, "E06000017", None)
+        "requested",
+        referral.id,
+        "E06000017",
+        None,
+    )
     assert (p.requested_by, p.funding, p.notes) == ("hubuser", "council", "AM calls")
     steps: list[tuple[str, dict[str, object]]] = [
         ("assessing", {}),
@@ -119,13 +163,17 @@ def test_placement_walks_the_whole_lifecycle(db: Database) -> None:
     ]
     for state, extra in steps:
         with db.unit_of_work("council") as s:
-            q = hub.advance_placement(s, placement_id=p.id, expected_version=p.version,
-                                      to_state=state, **extra)  # type: ignore[arg-type]
+            q = hub.advance_placement(
+                s, placement_id=p.id, expected_version=p.version, to_state=state, **extra
+            )  # type: ignore[arg-type]
         assert q.state == state and q.version == p.version + 1
         assert q.state_changed_at >= p.state_changed_at
         p = q
     assert (p.provider, p.start_date, p.state_label) == (
-        "Reablement Ltd", TODAY + timedelta(days=2), "Started")
+        "Reablement Ltd",
+        TODAY + timedelta(days=2),
+        "Started",
+    )
     assert p.started_at is not None
     with db.read() as s:
         assert hub.placements_for(s, spell.id) == [p]
@@ -147,11 +195,22 @@ def test_every_transition_that_does_not_exist_is_refused(db: Database) -> None:
     }
     with db.unit_of_work("hubuser") as s:
         for state, path in paths.items():
-            p = hub.request_placement(s, spell_id=spell.id, expected_version=None,
-                                      service_type="community_rehab", provider_id=provider.id)
+            p = hub.request_placement(
+                s,
+                spell_id=spell.id,
+                expected_version=None,
+                service_type="community_rehab",
+                provider_id=provider.id,
+            )
             for step in path:
-                p = hub.advance_placement(s, placement_id=p.id, expected_version=None,
-                                          to_state=step, start_date=TODAY, reason="r")
+                p = hub.advance_placement(
+                    s,
+                    placement_id=p.id,
+                    expected_version=None,
+                    to_state=step,
+                    start_date=TODAY,
+                    reason="r",
+                )
             assert p.state == state
             ids[state] = p.id
     before = db_fingerprint(db)
@@ -161,8 +220,14 @@ def test_every_transition_that_does_not_exist_is_refused(db: Database) -> None:
             if target in TRANSITIONS[state]:
                 continue
             with pytest.raises(ValidationError) as info, db.unit_of_work("hubuser") as s:
-                hub.advance_placement(s, placement_id=ids[state], expected_version=None,
-                                      to_state=target, reason="r", start_date=TODAY)
+                hub.advance_placement(
+                    s,
+                    placement_id=ids[state],
+                    expected_version=None,
+                    to_state=target,
+                    reason="r",
+                    start_date=TODAY,
+                )
             assert info.value.field == "state" and f"from {state}" in str(info.value)
             refusals += 1
     assert refusals == 9 * 8 - sum(len(t) for t in TRANSITIONS.values())
@@ -177,27 +242,29 @@ def test_placement_refusals_write_nothing(db: Database) -> None:
     provider = add_provider(db)
     beds = add_provider(db, "Care Home Ltd", service_types=["nursing_home"])
 
-    def requesting(spell_id: int = spell.id, service: str = "reablement", **kw: object) -> object:
-        return lambda s: hub.request_placement(s, spell_id=spell_id, expected_version=None,
-                                               service_type=service, **kw)  # type: ignore[arg-type]
+    def requesting(spell_id: int = spell.id, service: str = "reablement", **kw: object) -> Action:
+        return lambda s: hub.request_placement(
+            s, spell_id=spell_id, expected_version=None, service_type=service, **kw
+        )  # type: ignore[arg-type]
 
     err = refused(db, requesting(p0.id), field="pathway")
     assert "P0" in str(err) and "no hub placements" in str(err)
     refused(db, requesting(none.id), field="pathway")
     refused(db, requesting(service="teleport"), field="service_type")
     refused(db, requesting(provider_id=9999), field="provider")
-    assert "does not provide" in str(refused(db, requesting(provider_id=beds.id),
-                                             field="provider"))
+    assert "does not provide" in str(refused(db, requesting(provider_id=beds.id), field="provider"))
     refused(db, requesting(funding="lottery"), field="funding")
     refused(db, requesting(spell_id=9999), field="", error=NotFoundError)
 
     with db.unit_of_work("hubuser") as s:
-        p = hub.request_placement(s, spell_id=spell.id, expected_version=None,
-                                  service_type="reablement")
+        p = hub.request_placement(
+            s, spell_id=spell.id, expected_version=None, service_type="reablement"
+        )
 
-    def advancing(to: str, **kw: object) -> object:
-        return lambda s: hub.advance_placement(s, placement_id=p.id, expected_version=None,
-                                               to_state=to, **kw)  # type: ignore[arg-type]
+    def advancing(to: str, **kw: object) -> Action:
+        return lambda s: hub.advance_placement(
+            s, placement_id=p.id, expected_version=None, to_state=to, **kw
+        )  # type: ignore[arg-type]
 
     refused(db, advancing("offered"), field="provider")
     refused(db, advancing("offered", provider_id=beds.id), field="provider")
@@ -205,12 +272,13 @@ def test_placement_refusals_write_nothing(db: Database) -> None:
         refused(db, advancing(end), field="reason")
         refused(db, advancing(end, reason="   "), field="reason")
     with db.unit_of_work("hubuser") as s:
-        p = hub.advance_placement(s, placement_id=p.id, expected_version=None,
-                                  to_state="offered", provider_id=provider.id)
-        p = hub.advance_placement(s, placement_id=p.id, expected_version=None,
-                                  to_state="accepted")
+        p = hub.advance_placement(
+            s, placement_id=p.id, expected_version=None, to_state="offered", provider_id=provider.id
+        )
+        p = hub.advance_placement(s, placement_id=p.id, expected_version=None, to_state="accepted")
     refused(db, advancing("start_confirmed"), field="start_date")
     with db.unit_of_work("hubuser") as s:
-        done = hub.advance_placement(s, placement_id=p.id, expected_version=None,
-                                     to_state="cancelled", reason="Patient died")
+        done = hub.advance_placement(
+            s, placement_id=p.id, expected_version=None, to_state="cancelled", reason="Patient died"
+        )
     assert (done.state, done.outcome_reason) == ("cancelled", "Patient died")

@@ -14,7 +14,16 @@ from discharge_hub.models import Patient, Placement
 from discharge_hub.services import history, hub, spells
 from discharge_hub.services.views import SpellView
 from tests.conftest import TODAY, admitted, patient, valid_nhs
-from tests.core_support import OTHER_SITE, SITE, add_provider, admit, days, on_pathway, refused
+from tests.core_support import (
+    OTHER_SITE,
+    SITE,
+    Action,
+    add_provider,
+    admit,
+    days,
+    on_pathway,
+    refused,
+)
 
 
 def current(db: Database, spell_id: int) -> SpellView:
@@ -29,9 +38,19 @@ def test_admit_creates_patient_ward_bed_and_spell(db: Database) -> None:
     with db.unit_of_work("alice") as s:
         view = spells.admit(
             s,
-            patient=patient(3, nhs_number=" " + valid_nhs(3)[:3] + " " + valid_nhs(3)[3:6]
-                            + "-" + valid_nhs(3)[6:], family_name="Ndlovu-Smith",
-                            given_name="Łukasz", ethnic_category="m", postcode="le1 5ww"),
+            patient=patient(
+                3,
+                nhs_number=" "
+                + valid_nhs(3)[:3]
+                + " "
+                + valid_nhs(3)[3:6]
+                + "-"
+                + valid_nhs(3)[6:],
+                family_name="Ndlovu-Smith",
+                given_name="Łukasz",
+                ethnic_category="m",
+                postcode="le1 5ww",
+            ),
             site=SITE,
             ward="Ward 21",
             bed="B10",
@@ -56,8 +75,14 @@ def test_admit_creates_patient_ward_bed_and_spell(db: Database) -> None:
 def test_admit_again_after_discharge_updates_demographics(db: Database) -> None:
     first = admit(db, 1, days_ago=20)
     with db.unit_of_work("alice") as s:
-        spells.discharge(s, spell_id=first.id, expected_version=first.version,
-                         discharged_at=admitted(15), destination="19", method="1")
+        spells.discharge(
+            s,
+            spell_id=first.id,
+            expected_version=first.version,
+            discharged_at=admitted(15),
+            destination="19",
+            method="1",
+        )
     second = admit(db, 1, days_ago=2, family_name="O'Brien", ward="Ward 8")
     assert second.id != first.id and second.patient_id == first.patient_id
     assert second.family_name == "O'Brien"
@@ -69,10 +94,19 @@ def test_admit_again_after_discharge_updates_demographics(db: Database) -> None:
 def test_admit_refusals_write_nothing(db: Database) -> None:
     existing = admit(db, 0)
 
-    def admitting(n: int = 1, site: str = SITE, when: datetime | None = None, ward: str = "W1",
-                  **overrides: object) -> object:
+    def admitting(
+        n: int = 1,
+        site: str = SITE,
+        when: datetime | None = None,
+        ward: str = "W1",
+        **overrides: object,
+    ) -> Action:
         return lambda s: spells.admit(
-            s, patient=patient(n, **overrides), site=site, ward=ward, bed="X1",
+            s,
+            patient=patient(n, **overrides),
+            site=site,
+            ward=ward,
+            bed="X1",
             admitted_at=when or admitted(2),
         )
 
@@ -102,19 +136,35 @@ def test_admit_refusals_write_nothing(db: Database) -> None:
 def test_transfer_moves_ward_bed_and_site(db: Database) -> None:
     spell = admit(db)
     with db.unit_of_work("bob") as s:
-        moved = spells.transfer(s, spell_id=spell.id, expected_version=spell.version,
-                                ward="Ward 9", bed="C2")
+        moved = spells.transfer(
+            s, spell_id=spell.id, expected_version=spell.version, ward="Ward 9", bed="C2"
+        )
     assert (moved.site, moved.ward, moved.bed, moved.version) == (SITE, "Ward 9", "C2", 2)
     with db.unit_of_work("bob") as s:
-        moved = spells.transfer(s, spell_id=spell.id, expected_version=moved.version,
-                                site=OTHER_SITE, ward="Ward 30")
+        moved = spells.transfer(
+            s, spell_id=spell.id, expected_version=moved.version, site=OTHER_SITE, ward="Ward 30"
+        )
     assert (moved.site, moved.ward, moved.bed) == (OTHER_SITE, "Ward 30", None)
-    refused(db, lambda s: spells.transfer(s, spell_id=spell.id, expected_version=None,
-                                          site="Nowhere", ward="W"), field="site")
-    refused(db, lambda s: spells.transfer(s, spell_id=spell.id, expected_version=None,
-                                          ward="W", bed="B" * 21), field="bed")
-    refused(db, lambda s: spells.transfer(s, spell_id=10_000, expected_version=None, ward="W"),
-            field="", error=NotFoundError)
+    refused(
+        db,
+        lambda s: spells.transfer(
+            s, spell_id=spell.id, expected_version=None, site="Nowhere", ward="W"
+        ),
+        field="site",
+    )
+    refused(
+        db,
+        lambda s: spells.transfer(
+            s, spell_id=spell.id, expected_version=None, ward="W", bed="B" * 21
+        ),
+        field="bed",
+    )
+    refused(
+        db,
+        lambda s: spells.transfer(s, spell_id=10_000, expected_version=None, ward="W"),
+        field="",
+        error=NotFoundError,
+    )
 
 
 # --- EDD -----------------------------------------------------------------------------
@@ -123,15 +173,22 @@ def test_transfer_moves_ward_bed_and_site(db: Database) -> None:
 def test_set_edd_keeps_every_change_with_reason_and_who(db: Database) -> None:
     spell = admit(db, days_ago=5)
     with db.unit_of_work("alice") as s:
-        v = spells.set_edd(s, spell_id=spell.id, expected_version=spell.version,
-                           edd=days(2), reason="Board round")
+        v = spells.set_edd(
+            s, spell_id=spell.id, expected_version=spell.version, edd=days(2), reason="Board round"
+        )
     with db.unit_of_work("bob") as s:
-        v = spells.set_edd(s, spell_id=spell.id, expected_version=v.version,
-                           edd=days(4), reason="  Awaiting echo  ")
+        v = spells.set_edd(
+            s,
+            spell_id=spell.id,
+            expected_version=v.version,
+            edd=days(4),
+            reason="  Awaiting echo  ",
+        )
     # The same date again is no change: no history row, no new version.
     with db.unit_of_work("bob") as s:
-        same = spells.set_edd(s, spell_id=spell.id, expected_version=v.version,
-                              edd=days(4), reason="again")
+        same = spells.set_edd(
+            s, spell_id=spell.id, expected_version=v.version, edd=days(4), reason="again"
+        )
     assert same.version == v.version == 3 and same.edd == days(4)
     with db.read() as s:
         changes = history.edd_history(s, spell.id)
@@ -141,16 +198,18 @@ def test_set_edd_keeps_every_change_with_reason_and_who(db: Database) -> None:
     ]
     # The admission day is a valid EDD.
     with db.unit_of_work("bob") as s:
-        assert spells.set_edd(s, spell_id=spell.id, expected_version=None, edd=days(-5),
-                              reason="Went well").edd == days(-5)
+        assert spells.set_edd(
+            s, spell_id=spell.id, expected_version=None, edd=days(-5), reason="Went well"
+        ).edd == days(-5)
 
 
 def test_set_edd_refusals_write_nothing(db: Database) -> None:
     spell = admit(db, days_ago=5)
 
-    def edd(on: date, reason: str | None = "ok", spell_id: int = spell.id) -> object:
-        return lambda s: spells.set_edd(s, spell_id=spell_id, expected_version=spell.version,
-                                        edd=on, reason=reason)  # type: ignore[arg-type]
+    def edd(on: date, reason: str | None = "ok", spell_id: int = spell.id) -> Action:
+        return lambda s: spells.set_edd(
+            s, spell_id=spell_id, expected_version=spell.version, edd=on, reason=reason
+        )  # type: ignore[arg-type]
 
     err = refused(db, edd(days(-6)), field="edd")
     assert f"before the admission on {days(-5):%d/%m/%Y}" in str(err)
@@ -168,20 +227,26 @@ def test_pathway_delay_reason_next_action_and_handover_notes(db: Database) -> No
     v = on_pathway(db, spell, "P2")
     assert v.pathway == "P2"
     with db.unit_of_work("alice") as s:
-        v = spells.set_delay_reason(s, spell_id=spell.id, expected_version=v.version,
-                                    delay_reason=" a14 ")
+        v = spells.set_delay_reason(
+            s, spell_id=spell.id, expected_version=v.version, delay_reason=" a14 "
+        )
         assert v.delay_reason == "A14"
-        v = spells.set_next_action(s, spell_id=spell.id, expected_version=v.version,
-                                   next_action=" Chase rehab bed ")
+        v = spells.set_next_action(
+            s, spell_id=spell.id, expected_version=v.version, next_action=" Chase rehab bed "
+        )
         assert v.next_action == "Chase rehab bed"
-        v = spells.update_handover_notes(s, spell_id=spell.id, expected_version=v.version,
-                                         patient_wishes="Wants to go home to Oakham",
-                                         safety_alerts="  ")
+        v = spells.update_handover_notes(
+            s,
+            spell_id=spell.id,
+            expected_version=v.version,
+            patient_wishes="Wants to go home to Oakham",
+            safety_alerts="  ",
+        )
     with db.unit_of_work("alice") as s:
-        v = spells.set_delay_reason(s, spell_id=spell.id, expected_version=v.version,
-                                    delay_reason=None)
-        v = spells.set_next_action(s, spell_id=spell.id, expected_version=v.version,
-                                   next_action="")
+        v = spells.set_delay_reason(
+            s, spell_id=spell.id, expected_version=v.version, delay_reason=None
+        )
+        v = spells.set_next_action(s, spell_id=spell.id, expected_version=v.version, next_action="")
         v = spells.set_pathway(s, spell_id=spell.id, expected_version=v.version, pathway=None)
     assert (v.delay_reason, v.next_action, v.pathway) == (None, None, None)
     with db.read() as s:
@@ -193,30 +258,58 @@ def test_pathway_delay_reason_next_action_and_handover_notes(db: Database) -> No
 
 def test_pathway_delay_reason_and_note_refusals_write_nothing(db: Database) -> None:
     spell = admit(db)
-    refused(db, lambda s: spells.set_pathway(s, spell_id=spell.id, expected_version=None,
-                                             pathway="P9"), field="pathway")
-    refused(db, lambda s: spells.set_delay_reason(s, spell_id=spell.id, expected_version=None,
-                                                  delay_reason="Z99"), field="delay_reason")
-    refused(db, lambda s: spells.set_next_action(s, spell_id=spell.id, expected_version=None,
-                                                 next_action="x" * 501), field="next_action")
-    refused(db, lambda s: spells.update_handover_notes(s, spell_id=spell.id,
-                                                       expected_version=None, gossip="x"),
-            field="gossip")
+    refused(
+        db,
+        lambda s: spells.set_pathway(s, spell_id=spell.id, expected_version=None, pathway="P9"),
+        field="pathway",
+    )
+    refused(
+        db,
+        lambda s: spells.set_delay_reason(
+            s, spell_id=spell.id, expected_version=None, delay_reason="Z99"
+        ),
+        field="delay_reason",
+    )
+    refused(
+        db,
+        lambda s: spells.set_next_action(
+            s, spell_id=spell.id, expected_version=None, next_action="x" * 501
+        ),
+        field="next_action",
+    )
+    refused(
+        db,
+        lambda s: spells.update_handover_notes(
+            s, spell_id=spell.id, expected_version=None, gossip="x"
+        ),
+        field="gossip",
+    )
 
 
 def test_pathway_cannot_become_p0_while_a_hub_placement_is_active(db: Database) -> None:
     spell = on_pathway(db, admit(db), "P1")
     with db.unit_of_work("hub") as s:
-        placement = hub.request_placement(s, spell_id=spell.id, expected_version=None,
-                                          service_type="reablement")
-    err = refused(db, lambda s: spells.set_pathway(s, spell_id=spell.id, expected_version=None,
-                                                   pathway="P0"), field="pathway")
+        placement = hub.request_placement(
+            s, spell_id=spell.id, expected_version=None, service_type="reablement"
+        )
+    err = refused(
+        db,
+        lambda s: spells.set_pathway(s, spell_id=spell.id, expected_version=None, pathway="P0"),
+        field="pathway",
+    )
     assert "active hub placement" in str(err)
     with db.unit_of_work("hub") as s:
-        hub.advance_placement(s, placement_id=placement.id, expected_version=None,
-                              to_state="cancelled", reason="Family will care")
-        assert spells.set_pathway(s, spell_id=spell.id, expected_version=None,
-                                  pathway="P0").pathway == "P0"
+        hub.advance_placement(
+            s,
+            placement_id=placement.id,
+            expected_version=None,
+            to_state="cancelled",
+            reason="Family will care",
+        )
+        assert (
+            spells.set_pathway(s, spell_id=spell.id, expected_version=None, pathway="P0").pathway
+            == "P0"
+        )
 
 
 # --- discharge ----------------------------------------------------------------------------
@@ -226,18 +319,35 @@ def test_discharge_closes_the_spell_and_starts_confirmed_placements(db: Database
     spell = on_pathway(db, admit(db, days_ago=9), "P1")
     provider = add_provider(db)
     with db.unit_of_work("hub") as s:
-        p = hub.request_placement(s, spell_id=spell.id, expected_version=None,
-                                  service_type="reablement", provider_id=provider.id)
+        p = hub.request_placement(
+            s,
+            spell_id=spell.id,
+            expected_version=None,
+            service_type="reablement",
+            provider_id=provider.id,
+        )
         for state in ("offered", "accepted"):
-            p = hub.advance_placement(s, placement_id=p.id, expected_version=p.version,
-                                      to_state=state)
-        p = hub.advance_placement(s, placement_id=p.id, expected_version=p.version,
-                                  to_state="start_confirmed", start_date=TODAY)
+            p = hub.advance_placement(
+                s, placement_id=p.id, expected_version=p.version, to_state=state
+            )
+        p = hub.advance_placement(
+            s,
+            placement_id=p.id,
+            expected_version=p.version,
+            to_state="start_confirmed",
+            start_date=TODAY,
+        )
     when = datetime.combine(TODAY, datetime.min.time()).replace(hour=0, minute=5)
     with db.unit_of_work("carol") as s:
         version = spells.get_spell(s, spell.id).version
-        done = spells.discharge(s, spell_id=spell.id, expected_version=version,
-                                discharged_at=when, destination="19", method="1")
+        done = spells.discharge(
+            s,
+            spell_id=spell.id,
+            expected_version=version,
+            discharged_at=when,
+            destination="19",
+            method="1",
+        )
     assert done.discharged_at == clock.as_utc(when)
     assert (done.destination, done.method, done.pathway) == ("19", "1", "P1")
     with db.read() as s:
@@ -245,12 +355,19 @@ def test_discharge_closes_the_spell_and_starts_confirmed_placements(db: Database
         assert row is not None and row.state == "started" and row.started_at is not None
     # A discharged spell takes no more changes.
     for action in (
-        lambda s: spells.set_edd(s, spell_id=spell.id, expected_version=None, edd=TODAY,
-                                 reason="x"),
+        lambda s: spells.set_edd(
+            s, spell_id=spell.id, expected_version=None, edd=TODAY, reason="x"
+        ),
         lambda s: spells.set_pathway(s, spell_id=spell.id, expected_version=None, pathway="P2"),
         lambda s: spells.transfer(s, spell_id=spell.id, expected_version=None, ward="W2"),
-        lambda s: spells.discharge(s, spell_id=spell.id, expected_version=None,
-                                   discharged_at=when, destination="19", method="1"),
+        lambda s: spells.discharge(
+            s,
+            spell_id=spell.id,
+            expected_version=None,
+            discharged_at=when,
+            destination="19",
+            method="1",
+        ),
     ):
         assert "already discharged" in str(refused(db, action, field="spell"))
 
@@ -258,11 +375,18 @@ def test_discharge_closes_the_spell_and_starts_confirmed_placements(db: Database
 def test_discharge_refusals_write_nothing(db: Database) -> None:
     spell = admit(db, days_ago=3)
 
-    def leaving(when: datetime, destination: str = "19", method: str = "1",
-                pathway: str | None = None) -> object:
-        return lambda s: spells.discharge(s, spell_id=spell.id, expected_version=spell.version,
-                                          discharged_at=when, destination=destination,
-                                          method=method, pathway=pathway)
+    def leaving(
+        when: datetime, destination: str = "19", method: str = "1", pathway: str | None = None
+    ) -> Action:
+        return lambda s: spells.discharge(
+            s,
+            spell_id=spell.id,
+            expected_version=spell.version,
+            discharged_at=when,
+            destination=destination,
+            method=method,
+            pathway=pathway,
+        )
 
     err = refused(db, leaving(admitted(3) - timedelta(minutes=1)), field="discharged_at")
     assert "before the admission" in str(err)

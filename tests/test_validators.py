@@ -180,7 +180,9 @@ def test_datetimes_parse_to_the_minute_in_every_form(dt: datetime) -> None:
     assert parse_datetime(f"{dt:%Y-%m-%d}", "t") == datetime.combine(dt.date(), datetime.min.time())
 
 
-@pytest.mark.parametrize("raw", ["31/02/2026", "2026-13-01", "23-11-2026", "tomorrow", "2026/11/23"])
+@pytest.mark.parametrize(
+    "raw", ["31/02/2026", "2026-13-01", "23-11-2026", "tomorrow", "2026/11/23"]
+)
 def test_impossible_or_foreign_dates_are_refused_naming_field_and_value(raw: str) -> None:
     with pytest.raises(ValidationError) as info:
         parse_date(raw, "edd")

@@ -1,0 +1,100 @@
+"""One-way imports: nothing outside ``discharge_hub/ui`` imports PySide6, so the core runs
+headless (CLI, reports, tests)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "discharge_hub"
+QT = ("PySide6", "PyQt5", "PyQt6", "shiboken6")
+
+
+def core_files() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "ui" not in p.relative_to(PACKAGE).parts[:1])
+
+
+def core_modules() -> list[str]:
+    names = []
+    for path in core_files():
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        if parts[-1] != "__main__":
+            names.append(".".join(parts))
+    return names
+
+
+def imported_names(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif (  # importlib.import_module("PySide6...") / __import__("PySide6")
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called in ("import_module", "__import__"):
+                names.add(node.args[0].value)
+    return names
+
+
+def test_the_core_is_found() -> None:
+    modules = core_modules()
+    for expected in (
+        "discharge_hub.db",
+        "discharge_hub.services.board",
+        "discharge_hub.models.spell",
+        "discharge_hub.validators",
+    ):
+        assert expected in modules
+    assert not any(m.startswith("discharge_hub.ui") for m in modules)
+
+
+def test_no_core_source_imports_qt() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            n for n in imported_names(ast.parse(path.read_text("utf-8"))) if n.split(".")[0] in QT
+        )
+        for path in core_files()
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_ast_check_would_catch_qt_imports() -> None:
+    source = (
+        "import PySide6.QtCore\n"
+        "from PySide6 import QtWidgets\n"
+        "def later():\n"
+        "    importlib.import_module('shiboken6')\n"
+    )
+    assert imported_names(ast.parse(source)) == {"PySide6.QtCore", "PySide6", "shiboken6"}
+
+
+def test_importing_every_core_module_loads_no_qt() -> None:
+    script = (
+        "import importlib, json, sys\n"
+        f"mods = {core_modules()!r}\n"
+        "for m in mods: importlib.import_module(m)\n"
+        f"print(json.dumps(sorted(n for n in sys.modules if n.split('.')[0] in {QT!r})))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
