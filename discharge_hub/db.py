@@ -218,7 +218,25 @@ def map_db_errors() -> Iterator[None]:
                 "The database is busy (another user is saving). Try again in a moment."
             ) from exc
         raise DatabaseError(f"The database could not be reached: {text}") from exc
+    except sa_exc.IntegrityError as exc:
+        table = _unique_violation_table(exc)
+        if table is None:
+            raise  # any other integrity error is a bug, not the environment
+        # Two users created the same record at the same moment; the other one saved first.
+        raise ConflictError(table, None, changed_by=None, changed_at=None) from exc
     except sa_exc.DBAPIError as exc:
         if exc.connection_invalidated:
             raise DatabaseError("The connection to the database was lost.") from exc
         raise
+
+
+def _unique_violation_table(exc: sa_exc.IntegrityError) -> str | None:
+    """The table (as a label) whose unique constraint ``exc`` violated, else None."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "23505":  # psycopg: unique_violation
+        diag = getattr(orig, "diag", None)
+        return str(getattr(diag, "table_name", None) or "record").replace("_", " ")
+    text = str(orig)
+    if text.startswith("UNIQUE constraint failed: "):  # sqlite3
+        return text.split(": ", 1)[1].split(".", 1)[0].replace("_", " ")
+    return None

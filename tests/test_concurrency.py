@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from discharge_hub.db import Database
-from discharge_hub.errors import ConflictError
-from discharge_hub.models import AuditEntry, Spell
+from discharge_hub.errors import ConflictError, ValidationError
+from discharge_hub.models import AuditEntry, Patient, Spell
 from discharge_hub.services import care, history, hub, spells
-from tests.core_support import add_provider, admit, days, db_fingerprint, on_pathway
+from tests.conftest import admitted, patient
+from tests.core_support import SITE, add_provider, admit, days, db_fingerprint, on_pathway
 
 
 def edd(db: Database, actor: str, spell_id: int, version: int | None, on_day: int) -> object:
@@ -183,3 +184,24 @@ def test_orm_version_check_names_who_changed_the_row(pg_db: Database) -> None:
     assert (err.expected_version, err.current_version) == (1, 2)
     with pg_db.read() as s:
         assert spells.get_spell(s, spell.id).next_action == "alice's plan"
+
+
+def test_two_users_admitting_the_same_new_patient_at_once(db: Database) -> None:
+    """Both see no patient; the second insert meets the first's unique key (PostgreSQL) or
+    waits for the write lock and finds the open spell (SQLite): a domain error, one spell."""
+    with db.unit_of_work("alice") as s:
+        first = spells.admit(s, patient=patient(7), site=SITE, ward="AMU", admitted_at=admitted(1))
+        thread, errors, results = _in_thread(lambda: admit(db, 7, days_ago=1, actor="bob"))
+        thread.join(0.7)
+        assert thread.is_alive()
+    thread.join(15)
+    assert results == []
+    [err] = errors
+    if db.is_sqlite:  # bob's transaction began after alice's commit
+        assert isinstance(err, ValidationError) and "already has an open spell" in str(err)
+    else:  # bob's insert met alice's unique NHS number: not an IntegrityError crash
+        assert isinstance(err, ConflictError) and err.entity == "patient", repr(err)
+    with db.read() as s:
+        assert s.scalar(select(func.count(Spell.id))) == 1
+        assert s.scalar(select(func.count(Patient.id))) == 1
+        assert spells.find_spell(s, first.nhs_number) == spells.get_spell(s, first.id)
