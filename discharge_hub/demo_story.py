@@ -153,7 +153,7 @@ def open_story(session: Session, world: World, person: PatientDetails, stage: st
         _carers(session, world, sid, adm, world.today, None, person)
         return
     _edds(session, world, sid, adm, slips=r.randint(2, 4) if stage == "edd_slipped" else
-          r.choice((0, 0, 1)))
+          r.choice((0, 0, 1)), current=not stage.startswith("nctr_") and r.random() < 0.8)
     drd = _reviews(session, world, sid, adm, stage, delay)
     pathway = stage[5:] if stage.startswith("nctr_") else None
     if stage in ("ready_today", "remet") or (stage == "treating" and r.random() < 0.4):
@@ -168,7 +168,10 @@ def open_story(session: Session, world: World, person: PatientDetails, stage: st
     _extras(session, world, sid, adm, site, drd, pathway)
 
 
-def _edds(session: Session, world: World, sid: int, adm: date, *, slips: int) -> None:
+def _edds(
+    session: Session, world: World, sid: int, adm: date, *, slips: int, current: bool = False
+) -> None:
+    """The first EDD and its slips; ``current``: reviewed so it is not in the past."""
     r = world.rng
     edd = adm + timedelta(days=r.randint(2, 7))
     changes = [(adm, edd, "Initial EDD at board round")]
@@ -177,6 +180,9 @@ def _edds(session: Session, world: World, sid: int, adm: date, *, slips: int) ->
         day = min(world.today, day + timedelta(days=r.randint(1, 3)))
         edd = max(edd, day) + timedelta(days=r.randint(1, 5))
         changes.append((day, edd, r.choice(data.EDD_SLIP_REASONS)))
+    if current and edd < world.today:
+        edd = world.today + timedelta(days=r.randint(0, 5))
+        changes.append((world.today, edd, r.choice(data.EDD_SLIP_REASONS)))
     for _, new, why in changes:
         spells.set_edd(session, spell_id=sid, expected_version=None, edd=new, reason=why)
     ids = session.scalars(
@@ -233,8 +239,8 @@ def _hub(
     target = PLACEMENT_PLAN[world.plan_index % len(PLACEMENT_PLAN)]
     world.plan_index += 1
     service = world.weighted(data.SERVICES_BY_PATHWAY[pathway])
-    if target in ("declined", "cancelled"):
-        _placement(session, world, sid, day, pathway, service, place, target)
+    if target in ("declined", "cancelled"):  # ended early that day; then a new request
+        _placement(session, world, sid, day, pathway, service, place, target, ended=True)
         target = r.choice(("requested", "assessing"))
     _placement(session, world, sid, day, pathway, service, place, target)
     if pathway == "P1" and r.random() < 0.15:
@@ -250,6 +256,8 @@ def _placement(
     service: str,
     place: str | None,
     target: str,
+    *,
+    ended: bool = False,
 ) -> None:
     r = world.rng
     provider = world.provider(service, place) if target != "requested" or r.random() < 0.3 \
@@ -270,9 +278,10 @@ def _placement(
             reason=r.choice(data.DECLINE_REASONS if step == "declined" else data.CANCEL_REASONS)
             if step in ("declined", "cancelled") else None,
         )
-    moved = world.day_between(day, world.today)
-    _backdate(session, Placement, view.id, requested_at=world.at(day, 12),
-              state_changed_at=world.at(moved, 15 if moved < world.today else 8))
+    moved = day if ended else world.day_between(day, world.today)
+    hour = 7 if ended else 15 if moved < world.today else 8
+    _backdate(session, Placement, view.id, requested_at=world.at(day, 6 if ended else 12),
+              state_changed_at=world.at(moved, hour))
 
 
 def _delay_and_barriers(
