@@ -12,6 +12,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
@@ -49,7 +50,7 @@ COLUMNS: tuple[tuple[str, float], ...] = (
     ("Ward", 50),
     ("Bed", 28),
     ("Name", 100),
-    ("NHS number", 56),
+    ("NHS number", 60),
     ("LOS", 22),
     ("EDD", 46),
     ("DRD", 46),
@@ -57,7 +58,7 @@ COLUMNS: tuple[tuple[str, float], ...] = (
     ("Path-\nway", 28),
     ("Delay\nreason", 32),
     ("Placement", 62),
-    ("Carer status", 92),
+    ("Carer status", 88),
     ("Next action", 0),  # the rest of the width
 )
 
@@ -262,18 +263,25 @@ def _d(value: date | None) -> str:
     return f"{value:%d/%m/%Y}" if value else ""
 
 
-def _fit(text: str | None, chars: int) -> Any:
-    """Short text as a plain string (fast); longer text wraps in a paragraph."""
+LEADING = 9.0
+PADDING = 1.5
+
+
+def _wrap(text: str | None, width: float) -> str:
+    """Text broken into lines that fit ``width``: plain strings are far cheaper for a
+    table to measure and draw than paragraphs (the list may run to 3,000 rows)."""
     if not text:
         return ""
-    return text if len(text) <= chars else para(text, "cell")
+    if stringWidth(text, FONT, 7.5) <= width - 6:
+        return text
+    return "\n".join(simpleSplit(text, FONT, 7.5, width - 6))
 
 
-def _patient_row(r: BoardRow) -> list[Any]:
+def _patient_row(r: BoardRow, widths: Sequence[float]) -> list[Any]:
     return [
-        _fit(r.ward, 11),
-        r.bed or "",
-        _fit(f"{r.family_name.upper()}, {r.given_name}", 22),
+        _wrap(r.ward, widths[0]),
+        _wrap(r.bed, widths[1]),
+        _wrap(f"{r.family_name.upper()}, {r.given_name}", widths[2]),
         format_nhs_number(r.nhs_number),
         r.los,
         _d(r.edd),
@@ -282,16 +290,22 @@ def _patient_row(r: BoardRow) -> list[Any]:
         r.pathway or "",
         r.delay_reason or "",
         (r.placement_state or "").replace("_", " "),
-        _fit(r.carer_status, 21),
-        _fit(r.next_action, 30),
+        _wrap(r.carer_status, widths[11]),
+        _wrap(r.next_action, widths[12]),
     ]
 
 
 def ward_table(rows: Sequence[BoardRow], width: float) -> LongTable:
     widths = [w for _, w in COLUMNS]
     widths[-1] = width - sum(widths)
-    data = [[h for h, _ in COLUMNS], *(_patient_row(r) for r in rows)]
+    body = [_patient_row(r, widths) for r in rows]
+    data = [[h for h, _ in COLUMNS], *body]
+    # Row heights from the line counts, so the table need not measure 40,000 cells.
+    heights = [
+        max(str(cell).count("\n") + 1 for cell in row) * LEADING + 2 * PADDING for row in data
+    ]
     style = _grid()
+    style.append(("LEADING", (0, 0), (-1, -1), LEADING))
     style.append(("ALIGN", (4, 0), (4, -1), "RIGHT"))
     style.append(("ALIGN", (7, 0), (7, -1), "RIGHT"))
     style.append(("VALIGN", (0, 0), (-1, 0), "BOTTOM"))
@@ -302,7 +316,7 @@ def ward_table(rows: Sequence[BoardRow], width: float) -> LongTable:
             style.append(("FONT", (7, i), (7, i), FONT_BOLD, 7.5))
         if r.no_carer_contact_flag:
             style.append(("TEXTCOLOR", (11, i), (11, i), WARN))
-    table = LongTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table = LongTable(data, colWidths=widths, rowHeights=heights, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(style))
     return table
 
