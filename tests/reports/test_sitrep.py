@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, date, datetime
 
+from discharge_hub import clock
+from discharge_hub.db import Database
 from discharge_hub.reports import sitrep
+from discharge_hub.reports.common import day_start_utc
+from discharge_hub.services import spells
+from tests.conftest import patient
 from tests.reports.conftest import LCH, LRI, Fixture
 
 PATHWAYS = ("P0", "P1", "P2", "P3", "P3b", "none")
@@ -118,3 +124,32 @@ def test_drd_bands_cover_every_day() -> None:
         "21+",
         "21+",
     ]
+
+
+def test_summer_time_days_are_uk_days(db: Database) -> None:
+    """In BST a UK day starts at 23:00 UTC the day before: counts follow the UK date."""
+    today = clock.today()
+    year = today.year if today > date(today.year, 7, 10) else today.year - 1
+    july = date(year, 7, 1)
+    assert day_start_utc(july) == datetime(year, 6, 30, 23, 0, tzinfo=UTC)
+    with db.unit_of_work("test") as s:
+        spell = spells.admit(
+            s, patient=patient(1), site=LRI, ward="Ward 7",
+            admitted_at=datetime(year, 7, 1, 0, 30),  # UK time: 23:30 UTC on 30 June
+        )  # fmt: skip
+        spells.discharge(
+            s, spell_id=spell.id, expected_version=None, destination="19", method="1",
+            discharged_at=datetime(year, 7, 5, 23, 30),  # UK time: 22:30 UTC on 5 July
+        )  # fmt: skip
+
+    def value(day: date, measure: str) -> int:
+        with db.read() as session:
+            rows = sitrep.sitrep(session, on=day)
+        return next(r.value for r in rows if r.site == "ALL" and r.measure == measure)
+
+    assert value(date(year, 6, 30), "inpatients") == 0
+    assert value(july, "inpatients") == 1
+    assert value(date(year, 7, 4), "inpatients") == 1
+    assert value(date(year, 7, 5), "inpatients") == 0
+    assert value(date(year, 7, 5), "discharged") == 1
+    assert value(date(year, 7, 6), "discharged") == 0
