@@ -47,18 +47,18 @@ TITLE = "Daily huddle"
 PAGE = landscape(A4)
 # The patient list: (heading, width in points).
 COLUMNS: tuple[tuple[str, float], ...] = (
-    ("Ward", 50),
+    ("Ward", 62),
     ("Bed", 28),
     ("Name", 100),
     ("NHS number", 60),
     ("LOS", 22),
-    ("EDD", 46),
-    ("DRD", 46),
+    ("EDD", 50),
+    ("DRD", 50),
     ("Delay\ndays", 28),
     ("Path-\nway", 28),
     ("Delay\nreason", 32),
-    ("Placement", 62),
-    ("Carer status", 88),
+    ("Placement", 66),
+    ("Carer status", 92),
     ("Next action", 0),  # the rest of the width
 )
 
@@ -289,7 +289,7 @@ def _patient_row(r: BoardRow, widths: Sequence[float]) -> list[Any]:
         "" if r.delay_days is None else r.delay_days,
         r.pathway or "",
         r.delay_reason or "",
-        (r.placement_state or "").replace("_", " "),
+        _wrap((r.placement_state or "").replace("_", " "), widths[10]),
         _wrap(r.carer_status, widths[11]),
         _wrap(r.next_action, widths[12]),
     ]
