@@ -79,3 +79,9 @@ def show_crash_report(parent: QWidget | None, task: str, text: str) -> None:
     box.setDetailedText(text)
     box.setModal(False)
     box.show()
+
+
+def ask_yes_no(parent: QWidget | None, title: str, question: str) -> bool:
+    """A yes/no question (tests replace this function instead of clicking a modal box)."""
+    answer = QMessageBox.question(parent, title, question)
+    return answer == QMessageBox.StandardButton.Yes

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from discharge_hub.services.board import board
 from discharge_hub.services.reference_lists import ReferenceLists, reference_lists
+from discharge_hub.ui import errors
 from discharge_hub.ui.board_model import BoardModel
 from discharge_hub.ui.board_round import BoardRoundWidget
 from discharge_hub.ui.board_view import BoardPanel
@@ -196,10 +197,8 @@ class MainWindow(QMainWindow):
         if index <= 0 or w is None:
             return True
         if getattr(w, "is_dirty", lambda: False)():
-            answer = QMessageBox.question(
-                self, "Unsaved changes", "This screen has unsaved changes. Close and lose them?"
-            )
-            if answer != QMessageBox.StandardButton.Yes:
+            question = "This screen has unsaved changes. Close and lose them?"
+            if not errors.ask_yes_no(self, "Unsaved changes", question):
                 return False
         self.tabs.removeTab(index)
         w.deleteLater()

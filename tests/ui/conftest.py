@@ -3,6 +3,7 @@ window opened on it, and QSettings kept out of the user's real config."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -48,6 +49,30 @@ def demo_db(demo_url: str) -> Iterator[Database]:
     database = Database.open(demo_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def collect_on_gui_thread(qapp):
+    """Widgets caught in reference cycles must be freed here, on the GUI thread, not by
+    a garbage collection that happens to run on a worker (Qt forbids that)."""
+    yield
+    qapp.processEvents()
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def answers(monkeypatch) -> list[str]:
+    """Every yes/no question is answered yes (and recorded) instead of a modal box."""
+    from discharge_hub.ui import errors
+
+    asked: list[str] = []
+
+    def ask(_parent, _title, question):
+        asked.append(question)
+        return True
+
+    monkeypatch.setattr(errors, "ask_yes_no", ask)
+    return asked
 
 
 @pytest.fixture

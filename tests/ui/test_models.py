@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 
 import pytest
@@ -77,14 +78,25 @@ def test_status_is_text_not_colour_alone(rows) -> None:
                 assert model.data(index, Qt.ItemDataRole.DisplayRole), (n, col)
 
 
-def test_workspace_models_pass_modeltester(qtmodeltester, qtbot, demo_db, rows) -> None:
+@pytest.fixture
+def keep_alive():
+    """Holds widgets until after qtmodeltester's teardown (set up before it)."""
+    kept: list = []
+    yield kept
+    for widget in kept:
+        widget.deleteLater()
+    kept.clear()
+    gc.collect()
+
+
+def test_workspace_models_pass_modeltester(keep_alive, qtmodeltester, demo_db, rows) -> None:
     spell_id = max(rows, key=lambda r: r.carer_count + r.open_barriers).spell_id
     with demo_db.read() as s:
         detail = ws.spell_detail(s, spell_id)
     tabs = [PlanTab(), HubTab(), BarriersTab(), CarersTab(), HistoryTab()]
+    keep_alive.extend(tabs)
     models: list[RowsModel] = []
     for tab in tabs:
-        qtbot.addWidget(tab)
         tab.load(detail)
         models += [m for m in vars(tab).values() if isinstance(m, RowsModel)]
     assert len(models) == 8  # EDD, referrals, placements, barriers, carers, log, CTR, audit

@@ -9,7 +9,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QTabWidget,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from discharge_hub.services import workspace as ws
 from discharge_hub.services.reference_lists import ReferenceLists
+from discharge_hub.ui import errors
 from discharge_hub.ui import formatting as fmt
 from discharge_hub.ui.errors import make_banner, route_error
 from discharge_hub.ui.tasks import TaskRunner
@@ -125,9 +125,10 @@ class WorkspaceWidget(QWidget):
 
     # -- load ---------------------------------------------------------------------
     def reload(self) -> None:
+        spell_id = self.spell_id  # workers get plain values, never a widget
         self.runner.read(
             "loading the patient",
-            lambda s: ws.spell_detail(s, self.spell_id),
+            lambda s: ws.spell_detail(s, spell_id),
             self._on_loaded,
             self._on_load_failed,
         )
@@ -228,5 +229,4 @@ class WorkspaceWidget(QWidget):
                 return
 
     def _confirm(self, question: str) -> bool:
-        answer = QMessageBox.question(self, "Discharge Hub", question)
-        return answer == QMessageBox.StandardButton.Yes
+        return errors.ask_yes_no(self, "Discharge Hub", question)
