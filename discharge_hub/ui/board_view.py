@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -61,7 +60,7 @@ class BoardPanel(QWidget):
         for box in (self.ward_box, self.pathway_box, self.view_box):
             box.currentIndexChanged.connect(self._apply_filter)
         self.search.textChanged.connect(self._on_search_text_changed)
-        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
+        self.search.returnPressed.connect(self._on_search_return_pressed)
         self.set_reference_lists(None)
 
     def _combo(self, name: str) -> QComboBox:
@@ -170,6 +169,12 @@ class BoardPanel(QWidget):
     def _on_search_text_changed(self, text: str) -> None:
         self.model.set_search(text)
         self.filter_changed.emit()
+
+    def _on_search_return_pressed(self) -> None:
+        """Enter in the search box goes to the first match (Enter again opens it)."""
+        if self.model.rowCount():
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.table.selectRow(0)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         tools = self.addToolBar("Main")
         tools.setObjectName("main_toolbar")
         self.refresh_action = self._action(
-            file_menu, "&Refresh board", self.load_board, Qt.Key.Key_F5, "Reload the board (F5)"
+            file_menu, "&Refresh", self.refresh, Qt.Key.Key_F5, "Reload the board or patient (F5)"
         )
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.open_action = self._action(
@@ -133,6 +133,14 @@ class MainWindow(QMainWindow):
             )
 
         self.runner.read("loading the board", lambda s: board(s), done, self._on_board_failed)
+
+    def refresh(self) -> None:
+        """F5: reload what is in front of the user (the board, or the open patient)."""
+        current = self.tabs.currentWidget()
+        if current is self.board:
+            self.load_board()
+        elif hasattr(current, "request_reload"):
+            current.request_reload()
 
     def _on_board_failed(self, exc: BaseException) -> None:
         self.counts.setText(f"The board could not be loaded: {exc} (F5 to retry)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,6 +109,7 @@ def big_board_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathF
     spec = importlib.util.spec_from_file_location("dh_bench_build_data", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     path = tmp_path_factory.mktemp("big") / "big.sqlite3"
     shutil.copyfile(sqlite_template, path)

@@ -184,6 +184,7 @@ class CarersTab(QWidget):
         )
         s.add_field("with_whom", "With &whom", self.with_whom)
         self.with_whom.setAccessibleName("Contact with whom")
+        self.with_whom.lineEdit().setAccessibleName("Contact with whom")
         self.method = s.add_field("method", "&How", code_combo("Contact method", ()))
         self.interpreter = s.add_field("interpreter_used", "", QCheckBox("Interpreter used"))
         self.discussed = QPlainTextEdit()

@@ -98,10 +98,9 @@ class WorkspaceWidget(QWidget):
         self.reload_button = QPushButton("Reload (F5)")
         self.close_button = QPushButton("Close (Esc)")
         self.save_button.clicked.connect(self.save)
-        self.reload_button.clicked.connect(self._on_reload_clicked)
+        self.reload_button.clicked.connect(self.request_reload)
         self.close_button.clicked.connect(self.close_requested)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self._on_reload_clicked)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close_requested.emit)
 
     def _lay_out(self) -> None:
@@ -133,7 +132,7 @@ class WorkspaceWidget(QWidget):
             self._on_load_failed,
         )
 
-    def _on_reload_clicked(self) -> None:
+    def request_reload(self) -> None:
         if self.is_dirty() and not self._confirm("Reload and lose your unsaved changes?"):
             return
         self.reload()

@@ -1,0 +1,100 @@
+"""Board round mode, keyboard access, accessible names, remembered column widths."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QWidget
+
+from discharge_hub.models import Spell
+from tests.ui.conftest import wait_loaded
+
+
+def _ward_with_patients(window, n: int = 2) -> int:
+    counts: dict[int, int] = {}
+    for r in window.model.all_rows():
+        counts[r.ward_id] = counts.get(r.ward_id, 0) + 1
+    return max(counts, key=lambda w: counts[w])
+
+
+def test_board_round_steps_in_bed_order_and_saves_as_it_goes(qtbot, main_window, demo_db):
+    ward_id = _ward_with_patients(main_window)
+    main_window.board.select_ward(ward_id)
+    round_ = main_window.open_board_round()
+    wait_loaded(qtbot, round_)
+    keys = [r.bed_sort_key or "" for r in round_.rows]
+    assert keys == sorted(keys) and len(round_.rows) >= 2
+    first = round_.rows[0]
+    round_.plan.next_action.setText("Chase care package")
+    with qtbot.waitSignal(round_.moved, timeout=10_000) as moved:
+        qtbot.keyClick(round_, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert moved.args == [1]
+    with demo_db.read() as s:
+        assert s.get(Spell, first.spell_id).next_action == "Chase care package"
+    row = main_window.model.all_rows()
+    assert next(r for r in row if r.spell_id == first.spell_id).next_action == "Chase care package"
+    with qtbot.waitSignal(round_.moved, timeout=10_000) as moved:
+        qtbot.keyClick(round_, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    assert moved.args == [0]
+    assert round_.plan.next_action.text() == "Chase care package"
+
+
+def test_board_round_stays_on_a_patient_whose_save_is_refused(qtbot, main_window):
+    main_window.board.select_ward(_ward_with_patients(main_window))
+    round_ = main_window.open_board_round()
+    wait_loaded(qtbot, round_)
+    round_.plan.r2g_red.setChecked(True)  # a red day needs its reason
+    with qtbot.waitSignal(round_.save_failed, timeout=10_000):
+        round_.next()
+    assert round_.position == 0
+    assert "required" in round_.plan.r2g_section.error_text("reason")
+    assert round_.plan.r2g_red.isChecked()
+
+
+def _unnamed_focusable(root: QWidget) -> list[str]:
+    missing = []
+    for w in root.findChildren(QWidget):
+        if not w.isVisibleTo(root) or not (w.focusPolicy() & Qt.FocusPolicy.TabFocus):
+            continue
+        if type(w).__name__ in ("QScrollBar", "QTabBar", "QToolButton", "QScrollArea"):
+            continue
+        if isinstance(w, QAbstractButton) and w.text():
+            continue
+        if not w.accessibleName():
+            missing.append(f"{type(w).__name__}:{w.objectName()}")
+    return missing
+
+
+def test_every_tab_stop_has_an_accessible_name(qtbot, main_window):
+    row = main_window.model.all_rows()[0]
+    workspace = main_window.open_spell(row.spell_id)
+    wait_loaded(qtbot, workspace)
+    for n in range(workspace.tabs.count()):
+        workspace.tabs.setCurrentIndex(n)
+        assert _unnamed_focusable(workspace) == [], workspace.tabs.tabText(n)
+    main_window.tabs.setCurrentIndex(0)
+    assert _unnamed_focusable(main_window.board) == []
+
+
+def test_ctrl_f_search_and_escape_close(qtbot, main_window):
+    row = main_window.model.all_rows()[3]
+    main_window.activateWindow()
+    qtbot.keyClick(main_window.board.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert main_window.board.search.hasFocus()
+    qtbot.keyClicks(main_window.board.search, row.nhs_number[:6])
+    assert row.spell_id in {r.spell_id for r in main_window.model.visible_rows()}
+    assert main_window.counts.text().startswith(f"Showing {main_window.model.rowCount()} of")
+    workspace = main_window.open_spell(row.spell_id)
+    wait_loaded(qtbot, workspace)
+    assert main_window.tabs.count() == 2
+    qtbot.keyClick(workspace, Qt.Key.Key_Escape)
+    assert main_window.tabs.count() == 1
+
+
+def test_column_widths_and_geometry_are_remembered(qtbot, main_window):
+    from discharge_hub.ui.app import build_window
+
+    main_window.board.table.horizontalHeader().resizeSection(2, 333)
+    main_window.save_settings()
+    again, _runner = build_window(actor="x")
+    qtbot.addWidget(again)
+    assert again.board.table.horizontalHeader().sectionSize(2) == 333
