@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,7 +59,7 @@ class ReferenceLists:
         return code
 
 
-def _codes(session: Session, model: type, *order: object) -> tuple[Code, ...]:
+def _codes(session: Session, model: type, *order: Any) -> tuple[Code, ...]:
     rows = session.execute(select(model.code, model.label).order_by(*order))  # type: ignore[attr-defined]
     return tuple(Code(c, label) for c, label in rows)
 
