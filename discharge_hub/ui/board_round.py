@@ -48,6 +48,7 @@ class BoardRoundWidget(QWidget):
         self.plan = PlanTab()
         self.plan.set_reference_lists(refs)
         self.plan.edd_table.setVisible(False)  # compact: history is in the workspace
+        self.plan.edd_history_label.setVisible(False)
         self.where = QLabel()
         self.where.setAccessibleName("Position in the round")
         self.prev_button = QPushButton("◀ Previous (Alt+Left)")

@@ -109,7 +109,27 @@ class MainWindow(QMainWindow):
         # The reports UI is another engineer's module; wire it only if it is there.
         if importlib.util.find_spec("discharge_hub.ui.reports") is None:
             return
+        from discharge_hub.ui.reports.actions import add_report_actions
+
         self.reports_menu = bar.addMenu("&Reports")
+        add_report_actions(
+            self.reports_menu,
+            self,
+            self.runner,
+            self.current_spell_id,
+            show_dashboard=self._show_dashboard,
+        )
+
+    def current_spell_id(self) -> int | None:
+        """The patient in front of the user: the open workspace, else the board's selection."""
+        current = self.tabs.currentWidget()
+        if isinstance(current, WorkspaceWidget):
+            return current.spell_id
+        row = self.board.current_row()
+        return row.spell_id if row is not None else None
+
+    def _show_dashboard(self, widget: QWidget) -> None:
+        self.tabs.setCurrentIndex(self.tabs.addTab(widget, "Huddle dashboard"))
 
     # -- board --------------------------------------------------------------------------
     def set_reference_lists(self, refs: ReferenceLists) -> None:

@@ -81,6 +81,8 @@ def read_only_table(name: str, model) -> QTableView:
     header.setStretchLastSection(True)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     table.setTabKeyNavigation(False)  # Tab moves on to the next control
+    model.modelReset.connect(table.resizeColumnsToContents)
+    header.setMaximumSectionSize(420)
     return table
 
 

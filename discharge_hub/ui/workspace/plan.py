@@ -119,7 +119,8 @@ class PlanTab(QWidget):
         self.edd_model = RowsModel(EDD_COLUMNS, self)
         self.edd_table = read_only_table("EDD history", self.edd_model)
         self.edd_table.setMaximumHeight(130)
-        s.form.addRow(QLabel("History"), self.edd_table)
+        self.edd_history_label = QLabel("History")
+        s.form.addRow(self.edd_history_label, self.edd_table)
         return s
 
     def _ctr_section(self) -> Section:

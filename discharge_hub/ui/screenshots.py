@@ -1,0 +1,115 @@
+"""Render the main screens offscreen with demo data to PNG (for docs and reviews).
+
+    discharge-hub screenshots --out docs/screenshots
+
+Without ``--db`` a temporary SQLite database is filled with demo data first.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+
+from discharge_hub.db import Database
+
+SIZE = (1440, 900)
+
+
+def _wait(signals: list, timeout_ms: int = 30_000) -> None:
+    """Run the event loop until every signal has fired once (or the timeout)."""
+    loop = QEventLoop()
+    left = {"n": len(signals)}
+
+    def hit(*_args: object) -> None:
+        left["n"] -= 1
+        if left["n"] <= 0:
+            loop.quit()
+
+    for signal in signals:
+        signal.connect(hit)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+
+
+def _settle(ms: int = 150) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def _demo_database(patients: int) -> Database:
+    from discharge_hub import demo
+
+    folder = Path(tempfile.mkdtemp(prefix="dh-screens-"))
+    database = Database.open(f"sqlite:///{folder / 'demo.sqlite3'}")
+    demo.generate(database, patients=patients, seed=11)
+    return database
+
+
+def render(out: Path, *, db_url: str | None = None, patients: int = 120) -> list[Path]:
+    """Write the PNGs into ``out``; returns their paths."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from discharge_hub.ui.app import build_window, ensure_app
+
+    ensure_app()
+    out.mkdir(parents=True, exist_ok=True)
+    database = Database.open(db_url) if db_url else _demo_database(patients)
+    window, runner = build_window(actor="demo.coordinator")
+    runner.database = database
+    window.resize(*SIZE)
+    window.show()
+    window.load_references()
+    window.load_board()
+    _wait([window.refs_loaded, window.board_loaded])
+    written: list[Path] = []
+
+    def shot(name: str, prepare: Callable[[], None] | None = None) -> None:
+        if prepare is not None:
+            prepare()
+        _settle()
+        path = out / f"{name}.png"
+        window.grab().save(str(path))
+        written.append(path)
+
+    try:
+        _shoot_all(window, shot)
+    finally:
+        runner.wait_idle()
+        window.close()
+        database.dispose()
+    return written
+
+
+def _busiest_row(window):
+    rows = [r for r in window.model.all_rows() if r.through_hub and r.carer_count]
+    rows = rows or window.model.all_rows()
+    return max(rows, key=lambda r: (r.open_barriers, r.los))
+
+
+def _shoot_all(window, shot: Callable[..., None]) -> None:
+    shot("01-ward-board")
+    shot("02-board-ready-for-discharge", lambda: window.board.set_view("nctr"))
+    window.board.set_view("all")
+    target = _busiest_row(window)
+    window.board.select_ward(target.ward_id)
+    shot("03-board-one-ward")
+    workspace = window.open_spell(target.spell_id)
+    _wait([workspace.loaded])
+    for n, name in (
+        (0, "04-workspace-plan"),
+        (2, "05-workspace-barriers"),
+        (3, "06-workspace-carers"),
+        (1, "07-workspace-hub"),
+        (5, "08-workspace-history"),
+    ):
+        shot(name, lambda n=n: workspace.tabs.setCurrentIndex(n))
+    window.tabs.setCurrentIndex(0)
+    window.board.select_spell(target.spell_id)
+    round_ = window.open_board_round()
+    if round_ is not None:
+        _wait([round_.moved])
+        shot("09-board-round")
