@@ -132,6 +132,7 @@ class BoardModel(QAbstractTableModel):
         self._keys: dict[int, str] = {}
         self._rows: list[BoardRow] = []
         self._filter = BoardFilter()
+        self._candidates: list[tuple[BoardRow, str]] = []  # rows passing all but the search
         self._sort: tuple[int, Qt.SortOrder] = (1, Qt.SortOrder.AscendingOrder)
 
     # -- Qt model API ---------------------------------------------------------
@@ -168,6 +169,7 @@ class BoardModel(QAbstractTableModel):
         old = self.persistentIndexList()
         ids = [self._rows[i.row()].spell_id if i.isValid() else None for i in old]
         self._sort_all()
+        self._refresh_candidates()
         self._rows = [r for r in self._all if self._accepts(r)]
         where = {r.spell_id: n for n, r in enumerate(self._rows)}
         self.changePersistentIndexList(
@@ -185,15 +187,31 @@ class BoardModel(QAbstractTableModel):
         self._all = list(rows)
         self._keys = {r.spell_id: search_key(r) for r in self._all}
         self._sort_all()
+        self._refresh_candidates()
         self._rows = [r for r in self._all if self._accepts(r)]
         self.endResetModel()
 
     def set_filter(self, f: BoardFilter) -> None:
         if f == self._filter:
             return
+        old, self._filter = self._filter, f
+        if replace(old, search=f.search) != f:
+            self._candidates = [
+                (r, self._keys.get(r.spell_id, "")) for r in self._all if matches(r, f)
+            ]
+        # Typing one more letter narrows the rows already shown: search only those.
+        narrowing = (
+            bool(old.search)
+            and f.search.startswith(old.search)
+            and len(self._rows) < len(self._candidates)
+        )
+        pool = (
+            [(r, self._keys.get(r.spell_id, "")) for r in self._rows]
+            if narrowing
+            else self._candidates
+        )
         self.beginResetModel()
-        self._filter = f
-        self._rows = [r for r in self._all if self._accepts(r)]
+        self._rows = [r for r, key in pool if f.search in key] if f.search else [r for r, _ in pool]
         self.endResetModel()
 
     def set_search(self, text: str) -> None:
@@ -211,6 +229,7 @@ class BoardModel(QAbstractTableModel):
             self._all.append(row)
             self._keys[spell_id] = search_key(row)
             self._sort_all()
+        self._refresh_candidates()
         if pos is None:
             return
         if row is None:
@@ -238,18 +257,28 @@ class BoardModel(QAbstractTableModel):
         return len(self._all)
 
     def summary(self) -> str:
-        rows = self._rows
-        nctr = [r for r in rows if r.ready_for_discharge]
-        delay = sum(r.delay_days or 0 for r in nctr)
+        nctr = delay = passed = no_edd = los21 = no_carer = 0
+        for r in self._rows:  # one pass: this runs after every keystroke
+            if r.delay_days is not None:
+                nctr += 1
+                delay += r.delay_days
+            if r.edd is None:
+                no_edd += 1
+            elif r.days_to_edd is not None and r.days_to_edd < 0:
+                passed += 1
+            los21 += r.los >= 21
+            no_carer += r.no_carer_contact_flag
         return (
-            f"Showing {len(rows)} of {len(self._all)} patients · NCTR {len(nctr)} "
-            f"({delay} delay days) · EDD passed {sum(r.edd_passed for r in rows)} · "
-            f"no EDD {sum(r.edd is None for r in rows)} · "
-            f"LOS 21+ {sum(r.los >= 21 for r in rows)} · "
-            f"no carer contact (P1–P3) {sum(r.no_carer_contact_flag for r in rows)}"
+            f"Showing {len(self._rows)} of {len(self._all)} patients · NCTR {nctr} "
+            f"({delay} delay days) · EDD passed {passed} · no EDD {no_edd} · "
+            f"LOS 21+ {los21} · no carer contact (P1–P3) {no_carer}"
         )
 
     # -- internals --------------------------------------------------------------
+    def _refresh_candidates(self) -> None:
+        f = self._filter
+        self._candidates = [(r, self._keys.get(r.spell_id, "")) for r in self._all if matches(r, f)]
+
     def _accepts(self, r: BoardRow) -> bool:
         f = self._filter
         if f.search and f.search not in self._keys.get(r.spell_id, ""):
