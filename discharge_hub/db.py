@@ -89,7 +89,13 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(credentials.with_password(url), pool_pre_ping=True, **kwargs)
+    # JIT off for the whole session: the board's and reports' queries pass PostgreSQL's
+    # jit_above_cost (correlated subqueries over long histories) yet run in tens of ms,
+    # while compiling them took ~150-300 ms (EXPLAIN ANALYZE, bench/results/board.md).
+    connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
+    return create_engine(
+        credentials.with_password(url), pool_pre_ping=True, connect_args=connect_args, **kwargs
+    )
 
 
 @dataclass
