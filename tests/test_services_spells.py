@@ -128,6 +128,10 @@ def test_admit_refusals_write_nothing(db: Database) -> None:
     err = refused(db, admitting(0, family_name="Changed"), field="nhs_number")
     assert "already has an open spell" in str(err)
     assert current(db, existing.id).family_name == "O'Neill"
+    with db.read() as s, pytest.raises(NotFoundError, match="No spell with id 424242"):
+        spells.get_spell(s, 424242)
+    with db.read() as s, pytest.raises(ValidationError):
+        spells.find_spell(s, "not a number")
 
 
 # --- transfer ------------------------------------------------------------------------
@@ -395,10 +399,3 @@ def test_discharge_refusals_write_nothing(db: Database) -> None:
     refused(db, leaving(admitted(1), method="7"), field="method")
     refused(db, leaving(admitted(1), pathway="P7"), field="pathway")
     assert current(db, spell.id).discharged_at is None
-
-
-def test_get_spell_unknown_is_not_found(db: Database) -> None:
-    with db.read() as s, pytest.raises(NotFoundError, match="No spell with id 424242"):
-        spells.get_spell(s, 424242)
-    with db.read() as s, pytest.raises(ValidationError):
-        spells.find_spell(s, "not a number")
