@@ -81,8 +81,8 @@ def bench_board_and_search(db_url: str, reps: int) -> dict[str, list[float]]:
             shown.append((time.perf_counter() - started) * 1000)
     rows = window.model.rowCount()
     keystrokes: list[float] = []
-    names = sorted({r.family_name for r in window.model.all_rows()})[:: max(1, rows // 60)]
-    for name in names[: reps * 2]:
+    names = sorted({r.family_name for r in window.model.all_rows()})
+    for name in names[:: max(1, len(names) // 12)][:12]:
         for i in range(1, min(len(name), 5) + 1):
             started = time.perf_counter()
             window.board.search.setText(name[:i])

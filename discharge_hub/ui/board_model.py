@@ -132,6 +132,7 @@ class BoardModel(QAbstractTableModel):
         self._keys: dict[int, str] = {}
         self._rows: list[BoardRow] = []
         self._filter = BoardFilter()
+        self._texts: dict[int, tuple[str, ...]] = {}
         self._candidates: list[tuple[BoardRow, str]] = []  # rows passing all but the search
         self._sort: tuple[int, Qt.SortOrder] = (1, Qt.SortOrder.AscendingOrder)
 
@@ -153,8 +154,11 @@ class BoardModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         col = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return COLUMNS[col].text(row)
+        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
+            texts = self._texts.get(row.spell_id)
+            if texts is None:  # formatted once per row, on first paint
+                texts = self._texts[row.spell_id] = tuple(c.text(row) for c in COLUMNS)
+            return texts[col]
         if role == Qt.ItemDataRole.BackgroundRole:
             return self._background(row, col)
         if role == RowRole:
@@ -185,6 +189,7 @@ class BoardModel(QAbstractTableModel):
     def set_rows(self, rows: Sequence[BoardRow]) -> None:
         self.beginResetModel()
         self._all = list(rows)
+        self._texts = {}
         self._keys = {r.spell_id: search_key(r) for r in self._all}
         self._sort_all()
         self._refresh_candidates()
@@ -224,6 +229,7 @@ class BoardModel(QAbstractTableModel):
     def replace_row(self, spell_id: int, row: BoardRow | None) -> None:
         """After a save: show the fresh row (None: the spell left the board)."""
         pos = next((n for n, r in enumerate(self._rows) if r.spell_id == spell_id), None)
+        self._texts.pop(spell_id, None)
         self._all = [r for r in self._all if r.spell_id != spell_id]
         if row is not None:
             self._all.append(row)
