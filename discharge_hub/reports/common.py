@@ -7,7 +7,7 @@ import tempfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from discharge_hub import clock
@@ -46,14 +46,6 @@ def check_site(session: Session, site: str | None) -> str | None:
         if name.casefold() == site.strip().casefold():
             return name
     raise ValidationError("site", site, "is not a known site (known: " + "; ".join(names) + ")")
-
-
-def without_jit(session: Session) -> None:
-    """Turn PostgreSQL's JIT off for this transaction. The report queries cost just over
-    ``jit_above_cost`` yet run in ~50 ms; compiling them took ~200 ms (EXPLAIN ANALYZE
-    on 3,000 open spells: "JIT ... Emission 182 ms")."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
 
 
 def shown_date(day: date) -> str:

@@ -43,7 +43,6 @@ from discharge_hub.reports.common import (
     check_site,
     day_end_utc,
     day_start_utc,
-    without_jit,
 )
 from discharge_hub.services.board import BoardRow, to_row
 from discharge_hub.services.hub import WAITING_STATES
@@ -275,7 +274,6 @@ def _reason_counts(nctr: list[BoardRow]) -> tuple[tuple[Count, ...], tuple[Count
 def huddle_figures(session: Session, *, on: date, site: str | None = None) -> HuddleFigures:
     """The huddle for day ``on`` (a UK date), for one site or (``None``) all sites."""
     site = check_site(session, site)
-    without_jit(session)
     places = list(session.scalars(select(Place.name).order_by(Place.name)))
     raw = session.execute(_rows_statement(on, site)).all()
     pairs = [(to_row(r[:29], on), r[29], r[30]) for r in raw]

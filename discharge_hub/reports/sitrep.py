@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from discharge_hub import clock
 from discharge_hub.models import DelayReason, Site, Spell
-from discharge_hub.reports.common import NONE, PATHWAYS, day_end_utc, day_start_utc, without_jit
+from discharge_hub.reports.common import NONE, PATHWAYS, day_end_utc, day_start_utc
 
 COLUMNS = ("date", "site", "measure", "breakdown", "value")
 ALL_SITES = "ALL"
@@ -69,7 +69,6 @@ def drd_band(days: int) -> str:
 
 def _load(session: Session, on: date) -> tuple[list[str], list[str], list[_Spell]]:
     start, end = day_start_utc(on), day_end_utc(on)
-    without_jit(session)
     sites = list(
         session.scalars(
             select(Site.name)
