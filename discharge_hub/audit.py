@@ -15,7 +15,7 @@ from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from discharge_hub.clock import as_utc, now
-from discharge_hub.models import AuditEntry, Spell
+from discharge_hub.models import AuditEntry, CtrReview, CtrReviewCriterion, Spell
 from discharge_hub.models.base import BOOKKEEPING_COLUMNS, Versioned
 
 NOT_AUDITED = frozenset({"audit_entry"})
@@ -61,9 +61,14 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _spell_id(obj: Any) -> int | None:
+def _spell_id(session: Session, obj: Any) -> int | None:
     if isinstance(obj, Spell):
         return obj.id
+    if isinstance(obj, CtrReviewCriterion):
+        # A ticked criterion belongs to its review's spell (the review is in this
+        # session's identity map, so this costs no query); the History tab needs it.
+        review = session.get(CtrReview, obj.review_id)
+        return review.spell_id if review is not None else None
     value = getattr(obj, "spell_id", None)
     return value if isinstance(value, int) else None
 
@@ -71,13 +76,17 @@ def _spell_id(obj: Any) -> int | None:
 def _entity_id(obj: Any) -> int | None:
     # Not ``state.identity``: a row inserted in this flush gets its identity key only
     # after ``after_flush``, so inserts would be audited without their id.
+    if isinstance(obj, CtrReviewCriterion):
+        return obj.review_id  # composite key: the review it was ticked in
     key = inspect(obj).mapper.primary_key_from_instance(obj)
     if len(key) == 1 and isinstance(key[0], int):
         return key[0]
     return None
 
 
-def _rows_for(obj: Any, action: str, actor: str, moment: datetime) -> list[dict[str, Any]]:
+def _rows_for(
+    session: Session, obj: Any, action: str, actor: str, moment: datetime
+) -> list[dict[str, Any]]:
     state = inspect(obj)
     table = state.mapper.local_table.name
     if table in NOT_AUDITED:
@@ -88,7 +97,7 @@ def _rows_for(obj: Any, action: str, actor: str, moment: datetime) -> list[dict[
         "action": action,
         "entity": table,
         "entity_id": _entity_id(obj),
-        "spell_id": _spell_id(obj),
+        "spell_id": _spell_id(session, obj),
     }
     rows: list[dict[str, Any]] = []
     for attr in state.mapper.column_attrs:
@@ -128,6 +137,6 @@ def _write_audit(session: Session, _ctx: Any) -> None:
     moment = now()
     rows: list[dict[str, Any]] = []
     for obj, action in changes:
-        rows.extend(_rows_for(obj, action, actor, moment))
+        rows.extend(_rows_for(session, obj, action, actor, moment))
     if rows:
         session.connection().execute(insert(AuditEntry), rows)

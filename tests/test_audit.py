@@ -200,3 +200,21 @@ def test_writes_need_an_acting_user(db: Database) -> None:
     with pytest.raises(RuntimeError, match="no acting user"), db.read() as s:
         spells.set_next_action(s, spell_id=spell.id, expected_version=None, next_action="y")
     assert db_fingerprint(db) == before
+
+
+def test_ticked_criteria_appear_in_the_spells_audit_trail(db: Database) -> None:
+    spell = admit(db)
+    with db.unit_of_work("alice") as s:
+        spells.record_ctr_review(
+            s, spell_id=spell.id, expected_version=None, review_date=TODAY,
+            criteria=["03", "02"],
+        )
+    with db.read() as s:
+        trail = history.audit_trail(s, spell.id)
+        review_id = history.ctr_reviews(s, spell.id)[0].id
+    ticked = sorted(
+        a.new_value or "" for a in trail
+        if a.entity == "ctr_review_criterion" and a.field == "criterion_code"
+    )
+    assert ticked == ["02", "03"]
+    assert {a.entity_id for a in trail if a.entity == "ctr_review_criterion"} == {review_id}

@@ -190,3 +190,17 @@ def test_board_statement_count_does_not_grow_with_spells(db: Database) -> None:
     assert all(r.open_barriers == 1 and r.delay_reason == "A05" for r in board_rows)
     assert 1 <= len(thirty) == len(one) <= 3, thirty
     assert sum("SELECT" in s.upper() for s in thirty) == 1
+
+
+
+def test_wards_and_beds_come_in_natural_order(db: Database) -> None:
+    places = [("Ward 21", "B2"), ("Ward 7", "B10"), ("Ward 7", "B2"), ("Aston Ward", "A1")]
+    with db.unit_of_work("alice") as s:
+        for n, (ward, bed) in enumerate(places):
+            spells.admit(
+                s, patient=patient(700 + n), site="Glenfield Hospital", ward=ward, bed=bed,
+                admitted_at=admitted(3),
+            )
+    with db.read() as s:
+        order = [(r.ward, r.bed) for r in board.board(s)]
+    assert order == [("Aston Ward", "A1"), ("Ward 7", "B2"), ("Ward 7", "B10"), ("Ward 21", "B2")]

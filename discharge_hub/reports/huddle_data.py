@@ -44,7 +44,7 @@ from discharge_hub.reports.common import (
     day_end_utc,
     day_start_utc,
 )
-from discharge_hub.services.board import BoardRow, to_row
+from discharge_hub.services.board import BoardRow, in_board_order, to_row
 from discharge_hub.services.hub import WAITING_STATES
 
 NOT_RECORDED = "Not recorded"
@@ -277,7 +277,7 @@ def huddle_figures(session: Session, *, on: date, site: str | None = None) -> Hu
     places = list(session.scalars(select(Place.name).order_by(Place.name)))
     raw = session.execute(_rows_statement(on, site)).all()
     pairs = [(to_row(r[:29], on), r[29], r[30]) for r in raw]
-    rows = [row for row, _, _ in pairs]
+    rows = in_board_order([row for row, _, _ in pairs])
     nctr = [r for r in rows if r.ready_for_discharge]
     by_reason, days_by_reason = _reason_counts(nctr)
     gone = _discharged_by_pathway(session, on - timedelta(days=1), site)

@@ -7,6 +7,7 @@ is constant whatever the number of spells (``tests/test_board.py`` proves it).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -277,4 +278,20 @@ def board(
     # selects columns, not entities, and the ORM result layer cost ~15 ms for 3,000
     # rows for nothing (bench/bench_board.py). Same transaction, same single statement.
     result = session.connection().execute(board_statement(site=site, ward_id=ward_id))
-    return [to_row(r, on) for r in result]
+    return in_board_order([to_row(r, on) for r in result])
+
+
+def in_board_order(rows: list[BoardRow]) -> list[BoardRow]:
+    """Site, then wards in natural order ("Ward 7" before "Ward 21"), then beds.
+
+    SQL orders ward names as text; a few thousand rows re-sort here in ~2 ms.
+    """
+    return sorted(
+        rows,
+        key=lambda r: (r.site, natural_key(r.ward), r.bed_sort_key or "\uffff", r.spell_id),
+    )
+
+
+def natural_key(text: str) -> str:
+    """Digit runs zero-padded, case folded: a sort key in the order people expect."""
+    return re.sub(r"\d+", lambda m: m.group().zfill(6), text.casefold())

@@ -82,12 +82,13 @@ def test_every_figure_of_the_huddle_for_all_sites(fixture: Fixture) -> None:
         EquityRow("Interpreter needed", 2, 2, 13),
         EquityRow("No interpreter needed", 4, 2, 14),
     )
+    # Wards in natural order: Ward 7 before Ward 21 (beds B1, B2; then 3, 4, 5).
     assert [r.family_name for r in f.rows] == [
+        "O'Neill",
+        "Kowalski",
         "Brown",
         "Smith",
         "Jones",
-        "O'Neill",
-        "Kowalski",
         "D'Arcy",
     ]
 
