@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import time
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -51,7 +51,13 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_actions()
         self.board.spell_activated.connect(self.open_spell)
-        self.board.filter_changed.connect(self._update_counts)
+        # Counts follow a filter change once per turn of the event loop, after the
+        # keystroke's repaint, not once per keystroke inside it (summary() walks every row).
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(0)
+        self._counts_timer.timeout.connect(self._update_counts)
+        self.board.filter_changed.connect(self._counts_timer.start)
         runner.busy_changed.connect(self._on_busy_changed)
         runner.bug_raised.connect(lambda task, text: show_crash_report(self, task, text))
         self._restore_settings()
@@ -166,6 +172,7 @@ class MainWindow(QMainWindow):
         self.counts.setText(f"The board could not be loaded: {exc} (F5 to retry)")
 
     def _update_counts(self) -> None:
+        self._counts_timer.stop()
         self.counts.setText(self.model.summary())
 
     def _on_busy_changed(self, busy: int) -> None:

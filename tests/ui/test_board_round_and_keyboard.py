@@ -82,7 +82,11 @@ def test_ctrl_f_search_and_escape_close(qtbot, main_window):
     assert main_window.board.search.hasFocus()
     qtbot.keyClicks(main_window.board.search, row.nhs_number[:6])
     assert row.spell_id in {r.spell_id for r in main_window.model.visible_rows()}
-    assert main_window.counts.text().startswith(f"Showing {main_window.model.rowCount()} of")
+    # The counts follow once the event loop turns (coalesced across keystrokes).
+    qtbot.waitUntil(
+        lambda: main_window.counts.text().startswith(f"Showing {main_window.model.rowCount()} of"),
+        timeout=2000,
+    )
     workspace = main_window.open_spell(row.spell_id)
     wait_loaded(qtbot, workspace)
     assert main_window.tabs.count() == 2

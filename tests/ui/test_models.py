@@ -35,7 +35,57 @@ def test_board_model_passes_modeltester_through_filters_and_sorts(qtmodeltester,
     model.set_search("a")
     model.replace_row(rows[0].spell_id, replace(rows[0], next_action="Chase TTOs"))
     model.replace_row(rows[1].spell_id, None)
+    # Typing narrows, deleting widens, no match empties: each a layout change, which the
+    # tester (connected by the first check) follows with its persistent indexes.
+    for text in ("", "a", "ar", "a", "zzzz-nobody", ""):
+        model.set_search(text)
+    left = [r for r in rows if r is not rows[1] and matches(r, BoardFilter(view="nctr"))]
+    assert {r.spell_id for r in model.visible_rows()} == {r.spell_id for r in left}
     qtmodeltester.check(model, force_py=True)
+
+
+def test_search_keeps_the_selected_patient_and_the_column_widths(qtbot, main_window) -> None:
+    """A new search moves rows (a layout change, not a reset): the selected patient stays
+    selected while shown, and the header keeps its widths and sort order."""
+    table, header = main_window.board.table, main_window.board.table.horizontalHeader()
+    header.resizeSection(2, 321)
+    target = main_window.model.visible_rows()[5]
+    main_window.board.select_spell(target.spell_id)
+    main_window.board.search.setText(target.nhs_number)
+    assert [r.spell_id for r in main_window.model.visible_rows()] == [target.spell_id]
+    assert main_window.board.current_row() == target
+    assert [i.row() for i in table.selectionModel().selectedRows()] == [0]
+    main_window.board.search.setText("zzzz-nobody")
+    assert main_window.model.rowCount() == 0 and main_window.board.current_row() is None
+    main_window.board.search.clear()
+    assert main_window.model.rowCount() == main_window.model.total
+    assert header.sectionSize(2) == 321
+    assert header.sortIndicatorSection() == 1
+
+
+def test_board_delegate_paints_what_the_model_says(qtbot, main_window) -> None:
+    """The delegate's shortcut (texts and colours without data()) shows the same cells."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    table, model = main_window.board.table, main_window.model
+    delegate = table.itemDelegate()
+    coloured = 0
+    for row in range(model.rowCount()):
+        for col in range(model.columnCount()):
+            index = model.index(row, col)
+            option = QStyleOptionViewItem()
+            delegate.initStyleOption(option, index)
+            assert option.text == model.data(index, Qt.ItemDataRole.DisplayRole)
+            background = model.data(index, Qt.ItemDataRole.BackgroundRole)
+            if background is None:
+                assert option.backgroundBrush.style() == Qt.BrushStyle.NoBrush
+            else:
+                coloured += 1
+                assert option.backgroundBrush == background
+            alternate = QStyleOptionViewItem.ViewItemFeature.Alternate
+            assert bool(option.features & alternate) == bool(row % 2)
+            assert option.features & QStyleOptionViewItem.ViewItemFeature.HasDisplay
+    assert coloured > 0
 
 
 @pytest.mark.parametrize("view", [key for key, _ in QUICK_VIEWS])
