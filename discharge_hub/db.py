@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from discharge_hub import audit, credentials, migrate
+from discharge_hub import audit, migrate
 from discharge_hub.errors import ConflictError, DatabaseError, DomainError
 from discharge_hub.models import Versioned
 
@@ -93,6 +93,9 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     # jit_above_cost (correlated subqueries over long histories) yet run in tens of ms,
     # while compiling them took ~150-300 ms (EXPLAIN ANALYZE, bench/results/board.md).
     connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
+    # Imported here: keyring (~50 ms) is needed for PostgreSQL only, not on a SQLite start.
+    from discharge_hub import credentials
+
     return create_engine(
         credentials.with_password(url), pool_pre_ping=True, connect_args=connect_args, **kwargs
     )

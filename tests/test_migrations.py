@@ -150,3 +150,50 @@ def test_db_current_and_upgrade_commands(tmp_path: Path) -> None:
         database.dispose()
     refused = cli("db", "current", "--db", str(path))
     assert refused.returncode == 2 and "newer version" in refused.stderr
+
+
+def test_schema_head_constant_is_alembics_head() -> None:
+    """The start-up shortcut trusts SCHEMA_HEAD: a new migration must move it too."""
+    assert migrate.SCHEMA_HEAD == migrate.head_revision()
+
+
+def test_opening_a_database_at_head_skips_alembic_but_still_syncs_labels(db_url: str) -> None:
+    """At head, opening needs no Alembic import (cold start), and a reference label
+    changed since (here: in the database, as if the CSV had changed) is synced."""
+    engine = create_db_engine(resolve_url(db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(Pathway).where(Pathway.code == "P1").values(label="Stale"))
+        assert migrate.stored_revisions(engine) == [migrate.SCHEMA_HEAD]
+    finally:
+        engine.dispose()
+    unwanted = ("alembic", "mako") if "postgres" in db_url else ("alembic", "mako", "keyring")
+    code = (
+        "import sys\n"
+        "from discharge_hub.db import Database\n"
+        f"Database.open({db_url!r}).dispose()\n"
+        f"print(sorted(m for m in {unwanted!r} if m in sys.modules))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
+    engine = create_db_engine(resolve_url(db_url))
+    try:
+        with engine.connect() as conn:
+            label = conn.scalar(select(Pathway.label).where(Pathway.code == "P1"))
+        wanted = next(r["label"] for r in reference.read_csv("pathways.csv") if r["code"] == "P1")
+        assert label == wanted != "Stale"
+    finally:
+        engine.dispose()
+
+
+def test_an_empty_database_reports_no_stored_revision(empty_url: str) -> None:
+    engine = create_db_engine(empty_url)
+    try:
+        assert migrate.stored_revisions(engine) == []
+        assert migrate.check_not_newer(engine) is None
+        assert inspect(engine).get_table_names() == []  # looking created nothing
+    finally:
+        engine.dispose()
