@@ -16,7 +16,7 @@ import sys
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from discharge_hub.db import ENV_VAR, Database, describe_url
-from discharge_hub.ui.main_window import MainWindow
+from discharge_hub.ui.main_window import MainWindow, warm_up
 from discharge_hub.ui.tasks import TaskRunner
 
 
@@ -51,10 +51,16 @@ def start(window: MainWindow, db_url: str | None, *, offer_demo: bool = False) -
     def opened(database: Database) -> None:
         runner.database = database
         window.db_label.setText(describe_url(database.url))
+        window.load_board()  # first: the longest query
         window.load_references()
         if offer_demo:
             window.board_loaded.connect(lambda n: _offer_demo(window) if n == 0 else None)
-        window.load_board()
+
+    def board_shown(_rows: int) -> None:
+        window.board_loaded.disconnect(board_shown)
+        warm_up()
+
+    window.board_loaded.connect(board_shown)
 
     def failed(exc: BaseException) -> None:
         window.counts.setText(f"The database could not be opened: {exc}")

@@ -1,0 +1,62 @@
+"""Cold start: the window comes up without what the board does not need (Alembic,
+ReportLab, the patient screens); those arrive when used, or from the warm-up thread."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFERRED = (
+    "alembic",
+    "keyring",
+    "reportlab",
+    "discharge_hub.ui.workspace",
+    "discharge_hub.ui.board_round",
+    "discharge_hub.ui.reports.actions",
+)
+
+CHILD = """
+import json, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from discharge_hub.db import Database
+from discharge_hub.ui.app import build_window, ensure_app
+from discharge_hub.ui.main_window import warm_up
+app = ensure_app()
+database = Database.open({url!r})
+window, runner = build_window(actor="test")
+window.show()
+before = [m for m in {deferred!r} if m in sys.modules]
+warm_up().join()
+after = [m for m in {deferred!r} if m in sys.modules]
+print(json.dumps([before, after]))
+database.dispose()
+"""
+
+
+def test_start_path_defers_alembic_reportlab_and_the_patient_screens(demo_url: str) -> None:
+    code = CHILD.format(url=demo_url, deferred=DEFERRED)
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    before, after = json.loads(run.stdout.strip().splitlines()[-1])
+    assert before == []
+    assert "discharge_hub.ui.workspace" in after and "discharge_hub.ui.board_round" in after
+    assert "alembic" not in after and "keyring" not in after
+
+
+def test_reports_menu_is_filled_when_first_opened(qtbot, main_window) -> None:
+    menu = getattr(main_window, "reports_menu", None)
+    if menu is None:
+        pytest.skip("the reports UI is not installed")
+    assert menu.actions() == []
+    menu.aboutToShow.emit()
+    texts = [a.text() for a in menu.actions()]
+    assert "Print &huddle report…" in texts and "Print hand&over…" in texts
+    menu.aboutToShow.emit()
+    assert [a.text() for a in menu.actions()] == texts  # filled once
