@@ -65,9 +65,11 @@ def test_search_keeps_the_selected_patient_and_the_column_widths(qtbot, main_win
 
 def test_board_delegate_paints_what_the_model_says(qtbot, main_window) -> None:
     """The delegate's shortcut (texts and colours without data()) shows the same cells."""
+    from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QStyleOptionViewItem
 
     table, model = main_window.board.table, main_window.model
+    assert table.font().styleStrategy() & QFont.StyleStrategy.PreferNoShaping
     delegate = table.itemDelegate()
     coloured = 0
     for row in range(model.rowCount()):
