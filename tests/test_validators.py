@@ -211,3 +211,22 @@ def test_text_rules() -> None:
     with pytest.raises(ValidationError, match="longer than 5 characters") as info:
         optional_text("abcdefgh", "code", max_length=5)
     assert info.value.field == "code"
+
+
+def test_uk_dates_of_instants_match_zoneinfo_across_both_clock_changes() -> None:
+    """clock.local_date's per-day cache agrees with a plain zoneinfo conversion, minute
+    by minute around the 2026 clock changes and every 17 minutes all year."""
+    from datetime import UTC, datetime, timedelta
+
+    from discharge_hub.clock import LONDON, local_date
+
+    instants = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=17 * i) for i in range(31_000)]
+    for change in (datetime(2026, 3, 29, tzinfo=UTC), datetime(2026, 10, 25, tzinfo=UTC)):
+        instants += [change + timedelta(minutes=i) for i in range(-90, 26 * 60)]
+    wrong = [
+        t for t in instants
+        if local_date(t) != t.astimezone(LONDON).date()
+        or local_date(t.replace(tzinfo=None)) != t.astimezone(LONDON).date()
+    ]
+    assert wrong == []
+    assert local_date(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == datetime(2026, 7, 1).date()
