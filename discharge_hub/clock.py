@@ -33,9 +33,12 @@ def local(value: datetime) -> datetime:
 
 def local_date(value: datetime) -> date:
     """The UK calendar date of an instant (naive values are taken as UTC from storage)."""
-    if value.tzinfo is not None and value.utcoffset() != _ZERO:
+    if value.tzinfo is None:
+        naive = value
+    elif value.utcoffset() == _ZERO:
+        naive = value.replace(tzinfo=None)
+    else:
         return value.astimezone(LONDON).date()
-    naive = value.replace(tzinfo=None)
     offset = _uk_offset_all_day(naive.date())
     if offset is None:  # the two days a year the clocks change
         return naive.replace(tzinfo=UTC).astimezone(LONDON).date()

@@ -8,12 +8,15 @@ is constant whatever the number of spells (``tests/test_board.py`` proves it).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from discharge_hub import clock
 from discharge_hub.models import (
@@ -79,8 +82,20 @@ class BoardRow:
         return self.days_to_edd is not None and self.days_to_edd < 0
 
 
+_FIELDS = tuple(f.name for f in fields(BoardRow))
+
+
 def board_statement(*, site: str | None = None, ward_id: int | None = None) -> Any:
     """The board's single SELECT (also used by the benchmark's raw fetch)."""
+    stmt = _unfiltered_statement()
+    if site:
+        stmt = stmt.where(Site.name == site)
+    if ward_id is not None:
+        stmt = stmt.where(Spell.ward_id == ward_id)
+    return stmt
+
+
+def _unfiltered_statement() -> Any:
     latest_placement = (
         select(Placement.state)
         .where(Placement.spell_id == Spell.id)
@@ -156,11 +171,23 @@ def board_statement(*, site: str | None = None, ward_id: int | None = None) -> A
         .where(Spell.discharged_at.is_(None))
         .order_by(Site.name, Ward.name, Bed.sort_key, Spell.id)
     )
-    if site:
-        stmt = stmt.where(Site.name == site)
-    if ward_id is not None:
-        stmt = stmt.where(Spell.ward_id == ward_id)
     return stmt
+
+
+@lru_cache(maxsize=32)
+def _compiled(dialect: Dialect, by_site: bool, by_ward: bool) -> SQLCompiler:
+    """The board SQL compiled once per database kind and filter shape.
+
+    ``Compiled`` objects are immutable; the values are bound at each call.
+    """
+    stmt = _unfiltered_statement()
+    if by_site:
+        stmt = stmt.where(Site.name == bindparam("board_site"))
+    if by_ward:
+        stmt = stmt.where(Spell.ward_id == bindparam("board_ward_id"))
+    compiled = stmt.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)
+    return compiled
 
 
 def age_on(born: date, on: date) -> int:
@@ -211,47 +238,28 @@ def to_row(r: Any, today: date) -> BoardRow:
         next_barrier,
     ) = r
     dob, edd, drd = _as_date(dob), _as_date(edd), _as_date(drd)
-    admitted_at, last_contact = _as_instant(admitted_at), _as_instant(last_contact)
-    admitted_on = clock.local_date(admitted_at)
+    admitted_naive = _naive_utc(admitted_at)
+    admitted_on = clock.local_date(admitted_naive)
+    contact_naive = _naive_utc(last_contact)
     hub = bool(through_hub)
-    status, flag = carer_status(carers, last_contact, hub)
-    return _frozen_row(
-        spell_id=spell_id,
-        version=version,
-        site=site,
-        ward_id=ward_id,
-        ward=ward,
-        bed=bed,
-        bed_sort_key=bed_key,
-        patient_id=patient_id,
-        nhs_number=nhs,
-        family_name=family,
-        given_name=given,
-        date_of_birth=dob,
-        sex=sex,
-        age=age_on(dob, today),
-        place_code=place,
-        ethnic_category=ethnic,
-        interpreter_needed=bool(interpreter),
-        admitted_at=admitted_at,
-        admission_date=admitted_on,
-        los=(today - admitted_on).days,
-        edd=edd,
-        days_to_edd=(edd - today).days if edd else None,
-        discharge_ready_date=drd,
-        delay_days=(today - drd).days if drd and drd <= today else None,
-        pathway=pathway,
-        through_hub=hub,
-        delay_reason=reason,
-        delay_reason_label=reason_label,
-        placement_state=placement_state,
-        carer_count=carers,
-        last_carer_contact=last_contact,
-        carer_status=status,
-        no_carer_contact_flag=flag,
-        open_barriers=barriers,
-        next_action=next_action or next_barrier,
-    )
+    status, flag = carer_status(carers, contact_naive, hub)
+    values = (
+        spell_id, version, site, ward_id, ward, bed, bed_key, patient_id, nhs, family, given,
+        dob, sex, age_on(dob, today), place, ethnic, bool(interpreter),
+        admitted_naive.replace(tzinfo=UTC), admitted_on, (today - admitted_on).days, edd,
+        (edd - today).days if edd else None, drd,
+        (today - drd).days if drd and drd <= today else None, pathway, hub, reason,
+        reason_label, placement_state, carers,
+        contact_naive.replace(tzinfo=UTC) if contact_naive else None, status, flag, barriers,
+        next_action or next_barrier,
+    )  # fmt: skip
+    # Not the frozen dataclass's generated __init__ (35 object.__setattr__ calls) nor
+    # keyword arguments: filling __dict__ from the field names gives the same object
+    # (equality, repr, immutability come from the class) for a fraction of the cost,
+    # which matters for 3,000 rows (bench/bench_board.py).
+    row = object.__new__(BoardRow)
+    object.__setattr__(row, "__dict__", dict(zip(_FIELDS, values, strict=True)))
+    return row
 
 
 def _as_date(value: Any) -> Any:
@@ -259,26 +267,14 @@ def _as_date(value: Any) -> Any:
     return value if value is None or isinstance(value, date) else date.fromisoformat(value[:10])
 
 
-def _as_instant(value: Any) -> Any:
-    """An aware UTC instant from a typed result, a naive UTC value or SQLite ISO text."""
-    if value is None:
-        return None
+def _naive_utc(value: Any) -> Any:
+    """A naive UTC datetime from a typed result (aware UTC), a raw driver value (naive
+    UTC) or SQLite ISO text."""
+    if value is None or value.__class__ is datetime and value.tzinfo is None:
+        return value
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _frozen_row(**fields: Any) -> BoardRow:
-    """A BoardRow without its generated ``__init__``.
-
-    A frozen dataclass's ``__init__`` sets each of the 35 fields through
-    ``object.__setattr__``: ~7 µs a row, a third of the board's Python time for 3,000
-    rows (bench/bench_board.py). Filling ``__dict__`` gives the same object (equality,
-    repr and immutability come from the class) for a tenth of the cost.
-    """
-    row = object.__new__(BoardRow)
-    row.__dict__.update(fields)
-    return row
+        return datetime.fromisoformat(value)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def board(
@@ -295,8 +291,8 @@ def board(
     # than the query itself for 3,000 rows (bench/bench_board.py); ``to_row`` converts
     # the few date columns with the C-implemented ``fromisoformat`` instead.
     conn = session.connection()
-    compiled = board_statement(site=site, ward_id=ward_id).compile(dialect=conn.dialect)
-    params = compiled.construct_params()
+    compiled = _compiled(conn.dialect, bool(site), ward_id is not None)
+    params = compiled.construct_params({"board_site": site, "board_ward_id": ward_id}) or {}
     args = tuple(params[k] for k in compiled.positiontup or ()) if compiled.positional else params
     # all(): one fetchall, not a fetchone per row (~20 ms for 3,000 rows on SQLite).
     raw = conn.exec_driver_sql(compiled.string, args).all()
