@@ -1,0 +1,53 @@
+# ruff: noqa: E501  (the markdown table below is one line a row)
+"""Write docs/benchmarks.md from the per-benchmark results in bench/results/.
+
+Each bench script writes its own results file (figures, machine, date and the command
+that reproduces them); this gathers them into the one document the issues point to.
+
+    python bench/collect_results.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+ORDER = ("board.md", "ui.md", "reports.md")
+
+HEADER = """# Benchmarks
+
+Speed is measured by scripts in `bench/`, never by timed tests (these machines are
+shared and noisy). Each section below is written by its script
+(`bench/results/*.md`) and gathered here by `python bench/collect_results.py`.
+All figures are medians over repetitions after warm-up, with p90 where given; each
+section names the machine, its load, the date and the command to reproduce it.
+
+| Issue | What | Target | Section |
+|---|---|---|---|
+| 2 (core) | board query, 3,000 open + 100,000 discharged spells | within 2x one raw SQL fetch of the same rows; < 150 ms | [Board query](#board-query-benchmark) |
+| 3 (desktop) | board shown; quick-search keystroke; cold start | < 300 ms; < 16 ms; < 2 s | [UI](#ui-benchmark-ward-board) |
+| 4 (reports) | huddle PDF; handover; sitrep, 3,000 open spells | < 2 s; < 200 ms; < 500 ms | [Reports](#reports-benchmark) |
+
+"""
+
+
+def main() -> None:
+    parts = [HEADER]
+    for name in ORDER:
+        text = (RESULTS / name).read_text(encoding="utf-8").strip()
+        # Each results file starts with a level-1 heading; make it a section here.
+        lines = text.splitlines()
+        if lines and lines[0].startswith("# "):
+            lines[0] = "#" + lines[0]
+        body = "\n".join(
+            ("#" + line) if line.startswith("## ") else line for line in lines
+        )
+        parts.append(body + "\n")
+    out = ROOT / "docs" / "benchmarks.md"
+    out.write_text("\n".join(parts), encoding="utf-8")
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
