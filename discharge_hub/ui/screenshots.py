@@ -8,11 +8,13 @@ Without ``--db`` a temporary SQLite database is filled with demo data first.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
+from sqlalchemy.engine import make_url
 
 from discharge_hub.db import Database
 
@@ -81,6 +83,8 @@ def render(out: Path, *, db_url: str | None = None, patients: int = 120) -> list
         runner.wait_idle()
         window.close()
         database.dispose()
+        if db_url is None:  # the throwaway demo database made for the pictures
+            shutil.rmtree(Path(make_url(database.url).database or "").parent, ignore_errors=True)
     return written
 
 

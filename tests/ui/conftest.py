@@ -3,6 +3,7 @@ window opened on it, and QSettings kept out of the user's real config."""
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import shutil
@@ -14,7 +15,9 @@ from pathlib import Path
 import pytest
 
 # QSettings (geometry, column widths) must not touch the developer's real config.
-os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="dh-ui-config-")
+_CONFIG_HOME = tempfile.mkdtemp(prefix="dh-ui-config-")
+os.environ["XDG_CONFIG_HOME"] = _CONFIG_HOME
+atexit.register(shutil.rmtree, _CONFIG_HOME, ignore_errors=True)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from discharge_hub.db import Database  # noqa: E402
