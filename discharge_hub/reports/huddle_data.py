@@ -22,20 +22,13 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from discharge_hub.models import (
-    Barrier,
-    Bed,
-    Carer,
-    CarerContact,
-    DelayReason,
     EthnicCategory,
-    Pathway,
     Patient,
     Place,
     Placement,
     ServiceType,
     Site,
     Spell,
-    Ward,
 )
 from discharge_hub.reports.common import (
     NONE,
@@ -44,7 +37,7 @@ from discharge_hub.reports.common import (
     day_end_utc,
     day_start_utc,
 )
-from discharge_hub.services.board import BoardRow, in_board_order, to_row
+from discharge_hub.services.board import BoardRow, board_select, in_board_order, to_row
 from discharge_hub.services.hub import WAITING_STATES
 
 NOT_RECORDED = "Not recorded"
@@ -132,69 +125,14 @@ def _open_at_end(on: date) -> Any:
     )
 
 
-def _child(column: Any, *where: Any, order: Iterable[Any] = ()) -> Any:
-    stmt = select(column).where(*where)
-    if order:
-        stmt = stmt.order_by(*order).limit(1)
-    return stmt.correlate(Spell).scalar_subquery()
-
-
 def _rows_statement(on: date, site: str | None) -> Any:
     """The board's columns (``services.board.to_row`` reads them) for the spells open at
     the end of ``on``, then the patient's ethnic group and place name."""
-    open_barrier = (Barrier.spell_id == Spell.id, Barrier.state == "open")
     stmt = (
-        select(
-            Spell.id,
-            Spell.version,
-            Site.name,
-            Ward.id,
-            Ward.name,
-            Bed.label,
-            Bed.sort_key,
-            Patient.id,
-            Patient.nhs_number,
-            Patient.family_name,
-            Patient.given_name,
-            Patient.date_of_birth,
-            Patient.sex,
-            Patient.place_code,
-            Patient.ethnic_category_code,
-            Patient.interpreter_needed,
-            Spell.admitted_at,
-            Spell.edd,
-            Spell.discharge_ready_date,
-            Spell.pathway_code,
-            Pathway.through_hub,
-            DelayReason.code,
-            DelayReason.label,
-            _child(
-                Placement.state,
-                Placement.spell_id == Spell.id,
-                order=(Placement.state_changed_at.desc(), Placement.id.desc()),
-            ),
-            _child(func.count(Carer.id), Carer.spell_id == Spell.id),
-            _child(func.max(CarerContact.contact_at), CarerContact.spell_id == Spell.id),
-            _child(func.count(Barrier.id), *open_barrier),
-            Spell.next_action,
-            _child(
-                Barrier.description,
-                *open_barrier,
-                order=(Barrier.due_date.asc().nulls_last(), Barrier.id),
-            ),
-            EthnicCategory.group,
-            Place.name,
-        )  # fmt: skip
-        .join(Patient, Patient.id == Spell.patient_id)
-        .join(Site, Site.id == Spell.site_id)
-        .join(Ward, Ward.id == Spell.ward_id)
-        .outerjoin(Bed, Bed.id == Spell.bed_id)
-        .outerjoin(Pathway, Pathway.code == Spell.pathway_code)
-        .outerjoin(DelayReason, DelayReason.id == Spell.delay_reason_id)
+        board_select(_open_at_end(on))
+        .add_columns(EthnicCategory.group, Place.name)
         .outerjoin(EthnicCategory, EthnicCategory.code == Patient.ethnic_category_code)
         .outerjoin(Place, Place.code == Patient.place_code)
-        .where(_open_at_end(on))
-        .order_by(Site.name, Ward.name, Bed.sort_key, Spell.id)
     )
     return stmt.where(Site.name == site) if site else stmt
 

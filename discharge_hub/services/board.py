@@ -87,7 +87,7 @@ _FIELDS = tuple(f.name for f in fields(BoardRow))
 
 def board_statement(*, site: str | None = None, ward_id: int | None = None) -> Any:
     """The board's single SELECT (also used by the benchmark's raw fetch)."""
-    stmt = _unfiltered_statement()
+    stmt = board_select()
     if site:
         stmt = stmt.where(Site.name == site)
     if ward_id is not None:
@@ -95,7 +95,10 @@ def board_statement(*, site: str | None = None, ward_id: int | None = None) -> A
     return stmt
 
 
-def _unfiltered_statement() -> Any:
+def board_select(spells: Any = None) -> Any:
+    """The board's columns (what ``to_row`` reads), joins and order, for the spells that
+    match ``spells`` (a WHERE clause; default: open now). The huddle report selects the
+    spells open at the end of a past day with it and adds its own columns."""
     latest_placement = (
         select(Placement.state)
         .where(Placement.spell_id == Spell.id)
@@ -168,7 +171,7 @@ def _unfiltered_statement() -> Any:
         .outerjoin(Bed, Bed.id == Spell.bed_id)
         .outerjoin(Pathway, Pathway.code == Spell.pathway_code)
         .outerjoin(DelayReason, DelayReason.id == Spell.delay_reason_id)
-        .where(Spell.discharged_at.is_(None))
+        .where(Spell.discharged_at.is_(None) if spells is None else spells)
         .order_by(Site.name, Ward.name, Bed.sort_key, Spell.id)
     )
     return stmt
@@ -180,7 +183,7 @@ def _compiled(dialect: Dialect, by_site: bool, by_ward: bool) -> SQLCompiler:
 
     ``Compiled`` objects are immutable; the values are bound at each call.
     """
-    stmt = _unfiltered_statement()
+    stmt = board_select()
     if by_site:
         stmt = stmt.where(Site.name == bindparam("board_site"))
     if by_ward:
