@@ -81,6 +81,9 @@ def _sqlite_on_begin(conn: Any) -> None:
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    # No patient data in logs or crash reports: SQLAlchemy would otherwise put the
+    # bound values (names, NHS numbers) into every error message it raises.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = make_url(url).database
         if path and path != ":memory:":

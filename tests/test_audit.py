@@ -218,3 +218,26 @@ def test_ticked_criteria_appear_in_the_spells_audit_trail(db: Database) -> None:
     )
     assert ticked == ["02", "03"]
     assert {a.entity_id for a in trail if a.entity == "ctr_review_criterion"} == {review_id}
+
+
+
+def test_database_errors_do_not_carry_the_values_written(db: Database) -> None:
+    """SQLAlchemy's error text (what a crash report or log would show) leaves out the
+    bound values. (PostgreSQL's own DETAIL line, in ``exc.orig``, may still show a row.)"""
+    import sqlalchemy.exc
+
+    from discharge_hub.models import Patient
+
+    with pytest.raises(sqlalchemy.exc.IntegrityError) as caught:
+        with db.unit_of_work("alice") as s:
+            s.execute(
+                Patient.__table__.insert().values(  # family_name is NOT NULL: a bug
+                    nhs_number="9990000018", family_name=None, given_name="Zoë-Secret",
+                    date_of_birth=TODAY, sex="F", interpreter_needed=False, version=1,
+                    created_at=clock.now(), created_by="alice", updated_at=clock.now(),
+                    updated_by="alice",
+                )
+            )
+    added_by_sqlalchemy = str(caught.value).replace(str(caught.value.orig), "")
+    assert "[SQL parameters hidden due to hide_parameters=True]" in added_by_sqlalchemy
+    assert "Zoë-Secret" not in added_by_sqlalchemy and "9990000018" not in added_by_sqlalchemy
