@@ -85,12 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
-        if args.command is None:
-            from discharge_hub.cli.ui_cmd import run_app  # the desktop app (issue: UI)
+        if args.command is not None:
+            parser.print_help(sys.stderr)
+            return EXIT_INVALID
+        from discharge_hub.cli.ui_cmd import run_app  # no command: the desktop app
 
-            return int(run_app(args))
-        parser.print_help(sys.stderr)
-        return EXIT_INVALID
+        handler = run_app
     try:
         return int(handler(args))
     except DomainError as exc:

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import sys
 from pathlib import Path
 from typing import Any
+
+from discharge_hub.cli import UsageError
 
 
 def register(subs: Any) -> None:
@@ -30,8 +34,22 @@ def register(subs: Any) -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    require_screen()
     ui_app = importlib.import_module("discharge_hub.ui.app")
     return int(ui_app.main(db_url=args.db))
+
+
+def require_screen() -> None:
+    """Refuse clearly, before Qt aborts with a plugin error, where there is no screen."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    raise UsageError(
+        "the desktop app needs a screen, and this session has none (neither DISPLAY nor "
+        "WAYLAND_DISPLAY is set). Run it from a desktop session; the other commands "
+        "(discharge-hub --help) work without one."
+    )
 
 
 def run_screenshots(args: argparse.Namespace) -> int:
