@@ -32,27 +32,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from discharge_hub.db import Database  # noqa: E402
-
-
-def _wait(signals: list, timeout_ms: int = 60_000) -> None:
-    loop = QEventLoop()
-    left = {"n": len(signals)}
-
-    def hit(*_args: object) -> None:
-        left["n"] -= 1
-        if left["n"] <= 0:
-            loop.quit()
-
-    for s in signals:
-        s.connect(hit)
-    QTimer.singleShot(timeout_ms, loop.quit)
-    loop.exec()
-    for s in signals:
-        s.disconnect(hit)
+from discharge_hub.ui.screenshots import wait_for  # noqa: E402
 
 
 def _paint(window) -> None:
@@ -74,12 +57,12 @@ def bench_board_and_search(db_url: str, reps: int) -> dict[str, list[float]]:
     window.resize(1440, 900)
     window.show()
     window.load_references()
-    _wait([window.refs_loaded])
+    wait_for([window.refs_loaded], 60_000)
     shown: list[float] = []
     for n in range(reps + 2):
         started = time.perf_counter()
         window.load_board()
-        _wait([window.board_loaded])
+        wait_for([window.board_loaded], 60_000)
         _paint(window)
         if n >= 2:  # two warm-up runs
             shown.append((time.perf_counter() - started) * 1000)

@@ -21,8 +21,10 @@ from discharge_hub.db import Database
 SIZE = (1440, 900)
 
 
-def _wait(signals: list, timeout_ms: int = 30_000) -> None:
-    """Run the event loop until every signal has fired once (or the timeout)."""
+def wait_for(signals: list, timeout_ms: int = 30_000) -> None:
+    """Run the event loop until every signal has fired once (or the timeout).
+
+    For scripts that drive the window without a test harness (screenshots, bench)."""
     loop = QEventLoop()
     left = {"n": len(signals)}
 
@@ -35,6 +37,8 @@ def _wait(signals: list, timeout_ms: int = 30_000) -> None:
         signal.connect(hit)
     QTimer.singleShot(timeout_ms, loop.quit)
     loop.exec()
+    for signal in signals:
+        signal.disconnect(hit)
 
 
 def _settle(ms: int = 150) -> None:
@@ -66,7 +70,7 @@ def render(out: Path, *, db_url: str | None = None, patients: int = 120) -> list
     window.show()
     window.load_references()
     window.load_board()
-    _wait([window.refs_loaded, window.board_loaded])
+    wait_for([window.refs_loaded, window.board_loaded])
     written: list[Path] = []
 
     def shot(name: str, prepare: Callable[[], None] | None = None) -> None:
@@ -102,7 +106,7 @@ def _shoot_all(window, shot: Callable[..., None]) -> None:
     window.board.select_ward(target.ward_id)
     shot("03-board-one-ward")
     workspace = window.open_spell(target.spell_id)
-    _wait([workspace.loaded])
+    wait_for([workspace.loaded])
     for n, name in (
         (0, "04-workspace-plan"),
         (2, "05-workspace-barriers"),
@@ -115,5 +119,5 @@ def _shoot_all(window, shot: Callable[..., None]) -> None:
     window.board.select_spell(target.spell_id)
     round_ = window.open_board_round()
     if round_ is not None:
-        _wait([round_.moved])
+        wait_for([round_.moved])
         shot("09-board-round")
