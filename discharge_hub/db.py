@@ -27,8 +27,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from discharge_hub import audit, migrate
-from discharge_hub.errors import ConflictError, DatabaseError, DomainError
+from discharge_hub import audit, migrate, sqlite_file
+from discharge_hub.errors import ConflictError, DatabaseError
 from discharge_hub.models import Versioned
 
 ENV_VAR = "DISCHARGE_HUB_DB"
@@ -42,18 +42,35 @@ def default_sqlite_path() -> Path:
 def resolve_url(url: str | None = None) -> str:
     """``--db`` wins, then ``$DISCHARGE_HUB_DB``, then the embedded SQLite file.
 
-    A bare path is taken as a SQLite file; ``postgresql://`` uses psycopg 3.
+    A bare path is taken as a SQLite file; ``postgresql://`` uses psycopg 3. Any other
+    kind of address (``smb://``, ``file://``, ``mysql://``) is refused with a message.
     """
-    chosen = url or os.environ.get(ENV_VAR) or ""
+    chosen = (url or os.environ.get(ENV_VAR) or "").strip()
     if not chosen:
-        path = default_sqlite_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{path}"
+        return f"sqlite:///{default_sqlite_path()}"
     if "://" not in chosen:
         return f"sqlite:///{Path(chosen).expanduser().resolve()}"
-    if chosen.startswith(("postgresql://", "postgres://")):
+    scheme = chosen.split("://", 1)[0].lower()
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
         return "postgresql+psycopg://" + chosen.split("://", 1)[1]
-    return chosen
+    if scheme in ("sqlite", "sqlite+pysqlite"):
+        return chosen
+    raise DatabaseError(
+        f"{scheme}:// is not a kind of database Discharge Hub can open. Give the path of a "
+        "SQLite file on this computer, or postgresql://user@host/database for the shared "
+        "database."
+    )
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    name = parsed.database
+    if name.startswith("file:"):  # a URI filename
+        name = name[5:].split("?", 1)[0]
+    return Path(name)
 
 
 def describe_url(url: str) -> str:
@@ -73,24 +90,95 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _sqlite_on_begin(conn: Any) -> None:
-    # Writers take the lock up front so two writers queue (busy_timeout) instead of
-    # failing mid-transaction when a read lock cannot be upgraded.
-    mode = "IMMEDIATE" if conn.get_execution_options().get("sqlite_write") else "DEFERRED"
-    conn.exec_driver_sql(f"BEGIN {mode}")
+def _sqlite_read_only_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    dbapi_conn.execute("PRAGMA busy_timeout=10000")
+    dbapi_conn.execute("PRAGMA query_only=ON")
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
+def _read_only_engine(path: Path, **kwargs: Any) -> Engine:
+    """An engine that reads the file without ever writing it (see sqlite_file)."""
+    kwargs.setdefault("hide_parameters", True)
+    last: Exception | None = None
+    for url in sqlite_file.read_only_urls(path):
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_read_only_on_connect)
+        event.listen(engine, "begin", _sqlite_begin_listener(_GuardRef()))
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
+            return engine
+        except sa_exc.OperationalError as exc:
+            engine.dispose()
+            last = exc
+    raise DatabaseError(f"Cannot open the database {path}: {_first_line(last or Exception())}")
+
+
+def _check_ours_read_only(path: Path) -> None:
+    """Refuse another program's SQLite file without changing a byte of it."""
+    engine = _read_only_engine(path)
+    try:
+        with map_db_errors():
+            migrate.check_ours(engine, describe_url(f"sqlite:///{path}"))
+    finally:
+        engine.dispose()
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(
+            f"Cannot create the folder {path.parent} for the database: {exc.strerror or exc}"
+        ) from exc
+
+
+def _prepare_schema(engine: Engine, resolved: str, *, upgrade: bool, any_revision: bool) -> None:
+    label = describe_url(resolved)
+    try:
+        if upgrade:
+            migrate.upgrade(engine, label)
+        else:
+            migrate.check_readable(engine, label, any_revision=any_revision)
+    except sa_exc.DBAPIError as exc:
+        engine.dispose()
+        if _is_disk_full(exc):
+            raise DatabaseError(DISK_FULL) from exc
+        if isinstance(exc, sa_exc.OperationalError | sa_exc.DatabaseError):
+            raise DatabaseError(f"Cannot open the database {label}: {_first_line(exc)}") from exc
+        raise
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+@dataclass
+class _GuardRef:
+    """Filled once the database is open: the file guard the ``begin`` listener checks."""
+
+    guard: sqlite_file.FileGuard | None = None
+
+
+def _sqlite_begin_listener(ref: _GuardRef) -> Any:
+    def on_begin(conn: Any) -> None:
+        if ref.guard is not None:
+            ref.guard.check()  # never write into a log another program deleted
+        # Writers take the lock up front so two writers queue (busy_timeout) instead of
+        # failing mid-transaction when a read lock cannot be upgraded.
+        mode = "IMMEDIATE" if conn.get_execution_options().get("sqlite_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return on_begin
+
+
+def create_db_engine(url: str, *, guard_ref: _GuardRef | None = None, **kwargs: Any) -> Engine:
     # No patient data in logs or crash reports: SQLAlchemy would otherwise put the
     # bound values (names, NHS numbers) into every error message it raises.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        path = make_url(url).database
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
+        event.listen(engine, "begin", _sqlite_begin_listener(guard_ref or _GuardRef()))
         return engine
     # JIT off for the whole session: the board's and reports' queries pass PostgreSQL's
     # jit_above_cost (correlated subqueries over long histories) yet run in tens of ms,
@@ -111,31 +199,83 @@ class Database:
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
+    read_only: bool = False
+    _guard: sqlite_file.FileGuard | None = None
+    _lock_key: str | None = None
 
     @classmethod
     def open(
-        cls, url: str | None = None, *, upgrade: bool = True, **engine_kwargs: Any
+        cls,
+        url: str | None = None,
+        *,
+        upgrade: bool = True,
+        create: bool = True,
+        read_only: bool = False,
+        any_revision: bool = False,
+        program: str = "Discharge Hub",
+        **engine_kwargs: Any,
     ) -> Database:
-        """Connect, refuse a newer schema, upgrade to head and sync reference data."""
+        """Connect; refuse a newer or a foreign schema; upgrade to head and sync the
+        reference lists (``upgrade``), else require the schema at head (unless
+        ``any_revision``). ``read_only`` never creates, upgrades or writes anything;
+        ``create=False`` refuses a SQLite path where no file exists yet. On the embedded
+        file a writing program holds it alone (:mod:`discharge_hub.sqlite_file`)."""
         resolved = resolve_url(url)
+        if read_only:
+            upgrade = create = False
+        path = sqlite_path(resolved)
+        if path is not None:
+            return cls._open_sqlite(
+                resolved, path, upgrade=upgrade, create=create, read_only=read_only,
+                any_revision=any_revision, program=program, **engine_kwargs,
+            )  # fmt: skip
         engine = create_db_engine(resolved, **engine_kwargs)
+        _prepare_schema(engine, resolved, upgrade=upgrade, any_revision=any_revision)
+        return cls._finish(resolved, engine, read_only=read_only)
+
+    @classmethod
+    def _open_sqlite(
+        cls,
+        resolved: str,
+        path: Path,
+        *,
+        upgrade: bool,
+        create: bool,
+        read_only: bool,
+        any_revision: bool,
+        program: str,
+        **engine_kwargs: Any,
+    ) -> Database:
+        if not create:
+            sqlite_file.require_existing(path)
+        if path.exists():
+            sqlite_file.check_is_sqlite(path)
+            if not read_only:  # before a writing connection turns on WAL in its header
+                _check_ours_read_only(path)
+        if read_only:
+            engine = _read_only_engine(path, **engine_kwargs)
+            _prepare_schema(engine, resolved, upgrade=False, any_revision=any_revision)
+            return cls._finish(resolved, engine, read_only=True)
+        _make_folder(path)
+        key = sqlite_file.acquire_program_lock(path, program)
+        ref = _GuardRef()
         try:
-            if upgrade:
-                migrate.upgrade(engine)
-            else:
-                migrate.check_not_newer(engine)
-        except DomainError:
-            engine.dispose()
+            engine = create_db_engine(resolved, guard_ref=ref, **engine_kwargs)
+            _prepare_schema(engine, resolved, upgrade=upgrade, any_revision=any_revision)
+            ref.guard = sqlite_file.FileGuard.start(path)
+        except BaseException:
+            sqlite_file.release_program_lock(key)
             raise
-        except sa_exc.OperationalError as exc:
-            engine.dispose()
-            raise DatabaseError(
-                f"Cannot open the database {describe_url(resolved)}: {_first_line(exc)}"
-            ) from exc
+        database = cls._finish(resolved, engine, read_only=False)
+        database._guard, database._lock_key = ref.guard, key
+        return database
+
+    @classmethod
+    def _finish(cls, resolved: str, engine: Engine, *, read_only: bool) -> Database:
         sessions = sessionmaker(engine, expire_on_commit=False)
         audit.install(sessions)
         event.listen(sessions, "before_flush", _remember_versions)
-        return cls(resolved, engine, sessions)
+        return cls(resolved, engine, sessions, read_only=read_only)
 
     @property
     def is_sqlite(self) -> bool:
@@ -146,6 +286,8 @@ class Database:
         """One transaction for one user action, committed on success."""
         if not actor or not actor.strip():
             raise ValueError("a unit of work needs the acting user")
+        if self.read_only:
+            raise DatabaseError("This database was opened read-only; nothing can be saved.")
         with map_db_errors():
             with self.sessions() as session:
                 session.info["actor"] = actor
@@ -153,6 +295,8 @@ class Database:
                 try:
                     yield session
                     session.commit()
+                    if self._guard is not None:
+                        self._guard.check("after")  # a log deleted during the save
                 except StaleDataError as exc:
                     # The ORM's version check caught a change made since this session read
                     # the row: find who made it, so the user is told (issue 2, item 4).
@@ -193,7 +337,15 @@ class Database:
         return ConflictError("record", None, changed_by=None, changed_at=None)
 
     def dispose(self) -> None:
+        if self._guard is not None and self._guard.broken is not None:
+            return  # keep stale connections open: closing them could checkpoint old pages
         self.engine.dispose()
+        if self._guard is not None:
+            self._guard.close()
+            self._guard = None
+        if self._lock_key is not None:
+            sqlite_file.release_program_lock(self._lock_key)
+            self._lock_key = None
 
 
 _VERSIONS_READ = "versions_read"
@@ -225,6 +377,8 @@ def map_db_errors() -> Iterator[None]:
         raise ConflictError("record", None, changed_by=None, changed_at=None) from exc
     except sa_exc.OperationalError as exc:
         text = _first_line(exc)
+        if _is_disk_full(exc):
+            raise DatabaseError(DISK_FULL) from exc
         if "locked" in text or "busy" in text:
             raise DatabaseError(
                 "The database is busy (another user is saving). Try again in a moment."
@@ -237,9 +391,27 @@ def map_db_errors() -> Iterator[None]:
         # Two users created the same record at the same moment; the other one saved first.
         raise ConflictError(table, None, changed_by=None, changed_at=None) from exc
     except sa_exc.DBAPIError as exc:
+        if _is_disk_full(exc):
+            raise DatabaseError(DISK_FULL) from exc
         if exc.connection_invalidated:
             raise DatabaseError("The connection to the database was lost.") from exc
         raise
+
+
+DISK_FULL = (
+    "The disk holding the database is full: nothing was saved. Free some space (or ask "
+    "IT to), then save again; what you typed is still on screen."
+)
+
+
+def _is_disk_full(exc: sa_exc.DBAPIError) -> bool:
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in ("53100", "53000"):  # disk_full, insufficient res.
+        return True
+    if getattr(orig, "sqlite_errorname", None) == "SQLITE_FULL":
+        return True
+    text = str(orig).lower()
+    return "disk is full" in text or "no space left on device" in text
 
 
 def _unique_violation_table(exc: sa_exc.IntegrityError) -> str | None:

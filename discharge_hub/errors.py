@@ -93,3 +93,19 @@ class DatabaseError(DomainError):
 
 class DatabaseTooNewError(DatabaseError):
     """The database schema was written by a newer version of the program."""
+
+
+class DatabaseInUseError(DatabaseError):
+    """Another Discharge Hub program has the embedded database open for writing."""
+
+
+class FileReplacedError(DatabaseError):
+    """The database file or its write-ahead log was removed or replaced underneath us."""
+
+
+class NotADatabaseError(DatabaseError):
+    """The path or database exists but is not a Discharge Hub database."""
+
+
+class NoDatabaseError(DatabaseError):
+    """No database (or no schema yet) where the command needs one; it creates none."""

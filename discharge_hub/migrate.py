@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
 
-from discharge_hub.errors import DatabaseTooNewError
+from discharge_hub.errors import (
+    DatabaseError,
+    DatabaseTooNewError,
+    NoDatabaseError,
+    NotADatabaseError,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -84,10 +89,53 @@ def check_not_newer(engine: Engine) -> str | None:
     return current
 
 
-def upgrade(engine: Engine) -> None:
+def check_ours(engine: Engine, label: str) -> list[str]:
+    """The stored revisions; refuse a database of another program or a damaged record."""
+    with engine.connect() as conn:
+        tables = inspect(conn).get_table_names()
+        revisions: list[str] = []
+        if "alembic_version" in tables:
+            revisions = list(conn.scalars(text("SELECT version_num FROM alembic_version")))
+    if len(revisions) > 1:
+        raise DatabaseError(
+            f"{label} has a damaged schema record ({len(revisions)} rows in alembic_version "
+            "where there must be one); nothing was changed. Restore the database from a "
+            "backup, or ask the Discharge Hub team to repair it."
+        )
+    foreign = sorted(t for t in tables if t != "alembic_version")
+    if not revisions and foreign:
+        shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
+        raise NotADatabaseError(
+            f"{label} is not a Discharge Hub database (it holds tables of another program: "
+            f"{shown}); nothing was changed. Check the --db path."
+        )
+    return revisions
+
+
+def check_readable(engine: Engine, label: str, *, any_revision: bool = False) -> str | None:
+    """For commands that only read: the schema must be ours and (unless
+    ``any_revision``) at this program's head. Never changes anything."""
+    revisions = check_ours(engine, label)
+    if not revisions:
+        if any_revision:
+            return None
+        raise NoDatabaseError(
+            f"{label} holds no Discharge Hub data yet — create it with `discharge-hub db upgrade`."
+        )
+    current = check_not_newer(engine)
+    if not any_revision and current != SCHEMA_HEAD:
+        raise DatabaseError(
+            f"{label} is at schema revision {current}; this program needs {SCHEMA_HEAD}. "
+            "Run `discharge-hub db upgrade` first; nothing was changed."
+        )
+    return current
+
+
+def upgrade(engine: Engine, label: str = "The database") -> None:
     """Bring the schema to head, then load the reference lists from ``resources/``."""
     from discharge_hub import reference  # local: reference imports models
 
+    check_ours(engine, label)
     if check_not_newer(engine) != SCHEMA_HEAD:
         from alembic import command
 

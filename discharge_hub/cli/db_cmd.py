@@ -27,7 +27,7 @@ def register(subs: Any) -> None:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    database = Database.open(args.db, upgrade=True)
+    database = Database.open(args.db, upgrade=True, program="discharge-hub db upgrade")
     try:
         with database.engine.connect() as conn:
             rev = migrate.current_revision(conn)
@@ -38,7 +38,7 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _current(args: argparse.Namespace) -> int:
-    database = Database.open(args.db, upgrade=False)
+    database = Database.open(args.db, read_only=True, any_revision=True)
     try:
         with database.engine.connect() as conn:
             rev = migrate.current_revision(conn)

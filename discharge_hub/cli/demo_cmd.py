@@ -30,7 +30,7 @@ def register(subs: Any) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     today = parse_date(args.today, "--today") if args.today else None
-    database = Database.open(args.db)
+    database = Database.open(args.db, program="discharge-hub demo")
     try:
         started = time.perf_counter()
         summary = demo.generate(database, patients=args.patients, seed=args.seed, today=today)

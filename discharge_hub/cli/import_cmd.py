@@ -49,7 +49,7 @@ def _import_csv(args: argparse.Namespace) -> int:
     if rejects is not None and rejects.resolve() == source.resolve():
         raise DomainError(f"--skip-invalid {rejects} would overwrite the file being imported.")
     extract = importer.read_extract(source)  # file problems before touching the database
-    database = Database.open(args.db)
+    database = Database.open(args.db, create=False, program="discharge-hub import csv")
     try:
         result = importer.import_extract(
             database, extract, actor=_actor(), skip_invalid=rejects is not None

@@ -80,7 +80,7 @@ def _huddle(args: argparse.Namespace) -> int:
     from discharge_hub.reports.common import write_atomically
 
     on, out = parse_day(args.date), check_output(args.out)
-    database = Database.open(args.db)
+    database = Database.open(args.db, read_only=True)
     try:
         with database.read() as session:
             data = render.huddle_report(session, on=on, site=args.site, printed_by=_user())
@@ -96,7 +96,7 @@ def _handover(args: argparse.Namespace) -> int:
     from discharge_hub.reports.common import write_atomically
 
     out = check_output(args.out)
-    database = Database.open(args.db)
+    database = Database.open(args.db, read_only=True)
     try:
         with database.read() as session:
             spell_id = render.spell_for_handover(session, args.nhs_number)
@@ -113,7 +113,7 @@ def _sitrep(args: argparse.Namespace) -> int:
     from discharge_hub.reports.common import write_atomically
 
     on, out = parse_day(args.date), check_output(args.out)
-    database = Database.open(args.db)
+    database = Database.open(args.db, read_only=True)
     try:
         with database.read() as session:
             data = render.sitrep_csv(session, on=on)

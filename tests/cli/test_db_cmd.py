@@ -8,11 +8,12 @@ from discharge_hub import migrate
 from tests.cli.conftest import run_cli
 
 
-def test_upgrade_then_current_on_an_empty_sqlite_file(tmp_path: Path) -> None:
+def test_current_refuses_a_missing_file_then_upgrade_creates_it(tmp_path: Path) -> None:
     path = tmp_path / "new.sqlite3"
     before = run_cli("db", "current", "--db", str(path))
-    assert before.returncode == 0, before.stderr
-    assert "(empty)" in before.stdout
+    assert before.returncode == 2
+    assert f"No database at {path}" in before.stderr and "db upgrade" in before.stderr
+    assert not path.exists()  # a read-only command never creates a database
     up = run_cli("--db", str(path), "db", "upgrade")
     assert up.returncode == 0, up.stderr
     assert f"schema at {migrate.head_revision()} (head)" in up.stdout
