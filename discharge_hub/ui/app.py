@@ -13,9 +13,12 @@ import importlib.util
 import os
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from discharge_hub.db import ENV_VAR, Database, describe_url
+from discharge_hub.db import ENV_VAR, Database, describe_url, resolve_url, sqlite_path
+from discharge_hub.errors import DomainError
+from discharge_hub.ui import errors
 from discharge_hub.ui.main_window import MainWindow, warm_up
 from discharge_hub.ui.tasks import TaskRunner
 
@@ -66,7 +69,34 @@ def start(window: MainWindow, db_url: str | None, *, offer_demo: bool = False) -
         window.counts.setText(f"The database could not be opened: {exc}")
         QMessageBox.critical(window, "Discharge Hub", f"The database could not be opened:\n{exc}")
 
-    runner.call("opening the database", lambda: Database.open(db_url), opened, failed)
+    try:
+        create = _may_create(window, db_url)
+    except DomainError as exc:
+        failed(exc)
+        return
+    if not create:
+        window.counts.setText("No database is open: none was created.")
+        QTimer.singleShot(0, window.close)
+        return
+    runner.call(
+        "opening the database",
+        lambda: Database.open(db_url, program="Discharge Hub desktop"),
+        opened,
+        failed,
+    )
+
+
+def _may_create(window: MainWindow, db_url: str | None) -> bool:
+    """True to go on: the database exists, is not a file, or the user agreed to create it."""
+    path = sqlite_path(resolve_url(db_url))
+    if path is None or path.exists():
+        return True
+    return errors.ask_yes_no(
+        window,
+        "New database",
+        f"There is no Discharge Hub database at\n{path}\nyet.\n\nCreate a new, empty "
+        "database there? (Choose No to close without creating anything.)",
+    )
 
 
 def demo_available() -> bool:

@@ -60,3 +60,33 @@ def test_reports_menu_is_filled_when_first_opened(qtbot, main_window) -> None:
     assert "Print &huddle report…" in texts and "Print hand&over…" in texts
     menu.aboutToShow.emit()
     assert [a.text() for a in menu.actions()] == texts  # filled once
+
+
+def test_the_desktop_asks_before_creating_a_database(qtbot, tmp_path: Path, answers) -> None:
+    from discharge_hub.ui.app import build_window, start
+
+    target = tmp_path / "new" / "hub.sqlite3"
+    window, runner = build_window(actor="test")
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.board_loaded, timeout=30_000):
+        start(window, str(target))
+    assert any(str(target) in q and "Create a new, empty database" in q for q in answers)
+    assert target.exists()
+    runner.wait_idle()
+    runner.database.dispose()
+
+
+def test_declining_to_create_a_database_creates_nothing(qtbot, tmp_path: Path, monkeypatch) -> None:
+    from discharge_hub.ui import errors
+    from discharge_hub.ui.app import build_window, start
+
+    monkeypatch.setattr(errors, "ask_yes_no", lambda *_args: False)
+    target = tmp_path / "hub.sqlite3"
+    window, runner = build_window(actor="test")
+    qtbot.addWidget(window)
+    window.show()
+    start(window, str(target))
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
+    assert "none was created" in window.counts.text()
+    assert runner.database is None and not target.exists()
+    assert list(tmp_path.iterdir()) == []

@@ -47,7 +47,7 @@ def open_huddle_preview(
     actor = runner.actor
 
     def done(pdf: bytes) -> None:
-        dialog = show_preview(parent, pdf, f"Daily huddle {day:%d/%m/%Y}")
+        dialog = show_preview(parent, pdf, f"Daily huddle {day.isoformat()}")
         if on_shown is not None:
             on_shown(dialog)
 

@@ -9,6 +9,8 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
+from discharge_hub.user_paths import suggested_path
+
 # Pages are rendered as images at this resolution: sharp on paper, bounded in memory.
 RENDER_DPI = 200
 
@@ -21,6 +23,8 @@ class PdfPrintPreview(QPrintPreviewDialog):
         super().__init__(self.printer, parent)
         self.setWindowTitle(f"Print preview — {title}")
         self.printer.setDocName(title)
+        # "Print to file" proposes the documents folder, never the database's folder.
+        self.printer.setOutputFileName(str(suggested_path(f"{title}.pdf")))
         self._bytes = QByteArray(pdf)
         self._buffer = QBuffer(self._bytes, self)  # must outlive the document
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
