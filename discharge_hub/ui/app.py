@@ -68,6 +68,7 @@ def start(window: MainWindow, db_url: str | None, *, offer_demo: bool = False) -
     def failed(exc: BaseException) -> None:
         window.counts.setText(f"The database could not be opened: {exc}")
         QMessageBox.critical(window, "Discharge Hub", f"The database could not be opened:\n{exc}")
+        window.close()  # nothing can be done without a database; the message said why
 
     try:
         create = _may_create(window, db_url)
