@@ -134,13 +134,11 @@ class DischargeTab(QWidget):
             if done
             else "In hospital"
         )
-        # a discharged spell shows its recorded discharge; an open one a fresh form
         self.when.setText(fmt.uk_datetime(sp.discharged_at) if done else fmt.now_input())
-        select_code(
-            self.destination, sp.destination if done else None, unknown_label="not on the list"
-        )
-        select_code(self.method, sp.method if done else None, unknown_label="not on the list")
-        select_code(self.pathway, sp.pathway if done else None, unknown_label="not on the list")
+        if done:  # the recorded discharge, not an empty form or the choices typed before
+            select_code(self.destination, sp.destination, unknown_label="not on the list")
+            select_code(self.method, sp.method, unknown_label="not on the list")
+            select_code(self.pathway, sp.pathway, unknown_label="not on the list")
         self.section.setEnabled(not done)
         self.button.setEnabled(not done)
 
