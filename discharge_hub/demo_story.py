@@ -195,7 +195,7 @@ def _edds(
 def _review(session: Session, world: World, sid: int, day: date, *, meets: bool) -> None:
     criteria = world.rng.sample(MEETS, world.rng.randint(1, 2)) if meets else []
     spells.record_ctr_review(session, spell_id=sid, expected_version=None, review_date=day,
-                             criteria=criteria, today=world.today)
+                             criteria=criteria, meets=meets, today=world.today)
 
 
 def _reviews(

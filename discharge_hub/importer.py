@@ -463,7 +463,8 @@ def _update_spell(session: Session, spell: Spell, row: ExtractRow, today: date) 
     if row.drd and row.drd != spell.discharge_ready_date:
         _check_drd(session, spell, row.drd)
         spells.record_ctr_review(session, spell_id=spell.id, expected_version=None,
-                                 review_date=row.drd, criteria=[], note=EDD_REASON, today=today)
+                                 review_date=row.drd, criteria=[], meets=False, note=EDD_REASON,
+                                 today=today)
     if row.pathway and row.pathway != spell.pathway_code:
         spells.set_pathway(session, spell_id=spell.id, expected_version=None,
                            pathway=row.pathway)

@@ -338,6 +338,17 @@ def record_red2green(
     )
 
 
+def clear_red2green(session: Session, *, spell_id: int, day: date) -> None:
+    """Back to "not recorded" for that day (the removal is audited)."""
+    spell = open_spell(session, spell_id, expected_version=None)
+    entry = session.scalars(
+        select(Red2GreenDay).where(Red2GreenDay.spell_id == spell.id, Red2GreenDay.day == day)
+    ).one_or_none()
+    if entry is not None:
+        session.delete(entry)
+        session.flush()
+
+
 def red2green_for(session: Session, spell_id: int) -> list[Red2GreenView]:
     return [
         Red2GreenView(e.id, e.version, e.spell_id, e.day, e.colour, e.reason)

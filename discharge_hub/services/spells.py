@@ -239,11 +239,17 @@ def record_ctr_review(
     expected_version: int | None,
     review_date: date,
     criteria: list[str],
+    meets: bool | None = None,
     note: str | None = None,
     today: date | None = None,
 ) -> SpellView:
-    """Record which criteria to reside still apply (none: ready for discharge) and
-    re-derive the discharge ready date from the whole dated history."""
+    """Record the reviewer's answer (``meets``: still meets the criteria to reside, with
+    the ``criteria`` that apply; or no longer meets: ready for discharge, no criteria)
+    and re-derive the discharge ready date from the whole dated history.
+
+    The answer is never guessed from the ticked criteria when it is given: "still
+    meets" with nothing ticked is refused, not saved as its opposite. ``meets=None``
+    keeps the older callers' meaning (no criteria: no longer meets); forms pass it."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
     today = today or clock.today()
     if review_date < admission_date(spell):
@@ -255,10 +261,12 @@ def record_ctr_review(
     if review_date > today:
         raise ValidationError("review_date", f"{review_date:%d/%m/%Y}", "is in the future")
     codes = sorted({check_code(session, Criterion, "criteria", c) for c in criteria})
+    meets = bool(codes) if meets is None else meets
+    _check_answer(meets, codes)
     review = CtrReview(
         spell_id=spell.id,
         review_date=review_date,
-        meets_criteria=bool(codes),
+        meets_criteria=meets,
         note=optional_text(note, "note"),
         reviewed_by=actor_of(session),
         recorded_at=clock.now(),
@@ -269,6 +277,23 @@ def record_ctr_review(
     spell.discharge_ready_date = _derive_for(session, spell.id)
     session.flush()
     return _view(session, spell)
+
+
+def _check_answer(meets: bool, codes: list[str]) -> None:
+    if meets and not codes:
+        raise ValidationError(
+            "criteria",
+            None,
+            'tick the criterion that still applies (or choose "no longer meets the '
+            'criteria to reside")',
+        )
+    if not meets and codes:
+        raise ValidationError(
+            "criteria",
+            None,
+            f"{', '.join(codes)} ticked, but the review says the patient no longer meets "
+            'the criteria to reside: untick them or choose "still meets"',
+        )
 
 
 def _derive_for(session: Session, spell_id: int) -> date | None:

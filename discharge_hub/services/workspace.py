@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -46,9 +46,14 @@ class SpellDetail:
 
 @dataclass(frozen=True)
 class CtrEntry:
+    """A review as the user answered it: ``meets`` is their choice (True: still meets,
+    False: no longer meets, None: neither chosen, refused), never inferred from
+    ``criteria`` (the ticked codes)."""
+
     review_date: str
-    criteria: tuple[str, ...]  # empty: no longer meets the criteria to reside
+    criteria: tuple[str, ...]
     note: str | None = None
+    meets: bool | None = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ class NewCarer:
 @dataclass(frozen=True)
 class Red2GreenEntry:
     day: str
-    colour: str
+    colour: str | None  # None: not recorded (removes the day's entry)
     reason: str | None = None
 
 
@@ -94,7 +99,7 @@ class WorkspaceChanges:
     """What the user changed in the form. Dates are as typed (UK or ISO)."""
 
     edd: str | None = None  # None: unchanged
-    edd_reason: str | None = None
+    edd_reason: str | None = None  # with no EDD change: refused, never dropped
     ctr: CtrEntry | None = None
     pathway_changed: bool = False
     pathway: str | None = None
@@ -180,30 +185,10 @@ def save(
 def _save_plan(
     session: Session, spell_id: int, version: _Version, c: WorkspaceChanges, on: date
 ) -> None:
-    if c.edd is not None:
-        with _section("edd"):
-            edd = parse_date(c.edd, "edd", required=True)
-            assert edd is not None
-            spells.set_edd(
-                session,
-                spell_id=spell_id,
-                expected_version=version.take(),
-                edd=edd,
-                reason=c.edd_reason or "",
-            )
+    _save_edd(session, spell_id, version, c)
     if c.ctr is not None:
         with _section("ctr"):
-            review_date = parse_date(c.ctr.review_date, "review_date", required=True)
-            assert review_date is not None
-            spells.record_ctr_review(
-                session,
-                spell_id=spell_id,
-                expected_version=version.take(),
-                review_date=review_date,
-                criteria=list(c.ctr.criteria),
-                note=c.ctr.note,
-                today=on,
-            )
+            _save_ctr(session, spell_id, version, c.ctr, on)
     if c.pathway_changed:
         with _section("pathway"):
             spells.set_pathway(
@@ -232,19 +217,58 @@ def _save_plan(
             )
 
 
+def _save_edd(session: Session, spell_id: int, version: _Version, c: WorkspaceChanges) -> None:
+    if c.edd is None:
+        if (c.edd_reason or "").strip():  # typed, so never dropped without a word
+            raise ValidationError(
+                "edd.reason", None, "is saved only with a new EDD: change the EDD or clear it"
+            )
+        return
+    with _section("edd"):
+        edd = parse_date(c.edd, "edd", required=True)
+        assert edd is not None
+        spells.set_edd(
+            session,
+            spell_id=spell_id,
+            expected_version=version.take(),
+            edd=edd,
+            reason=c.edd_reason or "",
+        )
+
+
+def _save_ctr(session: Session, spell_id: int, version: _Version, e: CtrEntry, on: date) -> None:
+    review_date = parse_date(e.review_date, "review_date", required=True)
+    assert review_date is not None
+    if e.meets is None:
+        raise ValidationError("criteria", None, "choose whether the patient still meets them")
+    spells.record_ctr_review(
+        session,
+        spell_id=spell_id,
+        expected_version=version.take(),
+        review_date=review_date,
+        criteria=list(e.criteria),
+        meets=e.meets,
+        note=e.note,
+        today=on,
+    )
+
+
 def _save_care(session: Session, spell_id: int, c: WorkspaceChanges, on: date) -> None:
     if c.red2green is not None:
         with _section("red2green"):
             day = parse_date(c.red2green.day, "day", required=True)
             assert day is not None
-            care.record_red2green(
-                session,
-                spell_id=spell_id,
-                day=day,
-                colour=c.red2green.colour,
-                reason=c.red2green.reason,
-                today=on,
-            )
+            if c.red2green.colour is None:
+                care.clear_red2green(session, spell_id=spell_id, day=day)
+            else:
+                care.record_red2green(
+                    session,
+                    spell_id=spell_id,
+                    day=day,
+                    colour=c.red2green.colour,
+                    reason=c.red2green.reason,
+                    today=on,
+                )
     for b in c.new_barriers:
         with _section("barrier"):
             care.add_barrier(

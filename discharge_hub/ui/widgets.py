@@ -63,8 +63,21 @@ def fill_codes(
     box.blockSignals(False)
 
 
-def select_code(box: QComboBox, code: str | None) -> None:
+UNLISTED_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def select_code(box: QComboBox, code: str | None, *, unknown_label: str | None = None) -> None:
+    """Show ``code`` as the current item. With ``unknown_label``, a stored code the list
+    no longer offers (a retired list version) is shown as itself, never replaced by the
+    first item: the form then shows what is stored, and saving something else keeps it."""
+    for n in reversed(range(box.count())):  # the previous record's unlisted code
+        if box.itemData(n, UNLISTED_ROLE):
+            box.removeItem(n)
     index = box.findData(code)
+    if index < 0 and code is not None and unknown_label is not None:
+        box.addItem(f"{code} – {unknown_label}", code)
+        index = box.count() - 1
+        box.setItemData(index, True, UNLISTED_ROLE)
     box.setCurrentIndex(index if index >= 0 else 0)
 
 

@@ -31,7 +31,9 @@ from discharge_hub.ui.widgets import (
 )
 
 
-def _assessment_text(c: Any) -> str:
+def _assessment_text(c: Any, pending: str | None = None) -> str:
+    if pending is not None:
+        return f"{pending.upper()} (unsaved)"
     status = (c.assessment_status or "not recorded").upper()
     return f"{status} {fmt.uk_date(c.assessment_on)}".strip()
 
@@ -114,6 +116,10 @@ class CarersTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._detail: SpellDetail | None = None
+        # carer id -> (version seen, status chosen): one choice per carer, each kept
+        # with its carer whichever row is selected when the user saves
+        self.pending_assessments: dict[int, tuple[int, str]] = {}
+        self._interpreter_ticked = False  # the user's own tick, kept while "via interpreter"
         self.carers_model = RowsModel(
             (
                 ("Name", lambda c: c.name + (" (main carer)" if c.is_main_carer else "")),
@@ -128,7 +134,7 @@ class CarersTab(QWidget):
                 ),
                 (
                     "Carer's assessment",
-                    _assessment_text,
+                    lambda c: _assessment_text(c, self.pending_assessments.get(c.id, (0, None))[1]),
                 ),
             ),
             self,
@@ -149,9 +155,11 @@ class CarersTab(QWidget):
         self.log_table = read_only_table("Communication log", self.log_model)
         self.assessment = QComboBox()
         self.assessment.setAccessibleName("Carer's assessment status for the selected carer")
-        self.assessment.addItem("— unchanged —", None)
+        self.assessment.addItem("— not recorded —", None)
         for status in ASSESSMENT_STATUSES:
             self.assessment.addItem(status.capitalize(), status)
+        self.assessment.activated.connect(self._on_assessment_chosen)
+        self.carers_table.selectionModel().currentRowChanged.connect(self._show_assessment)
         self.carer_section = self._carer_section()
         self.contact_section = self._contact_section()
         self._lay_out()
@@ -216,6 +224,7 @@ class CarersTab(QWidget):
     def set_reference_lists(self, refs: ReferenceLists) -> None:
         fill_codes(self.method, refs.contact_methods, show_code=False)
         select_code(self.method, "phone")
+        self.method.currentIndexChanged.connect(self._on_method_changed)
 
     def load(self, detail: SpellDetail) -> None:
         self._detail = detail
@@ -240,13 +249,64 @@ class CarersTab(QWidget):
         self.discussed.clear()
         self.agreed.clear()
         self.next_due.clear()
-        self.assessment.setCurrentIndex(0)
+        self._interpreter_ticked = False
+        select_code(self.method, "phone")
+        self.pending_assessments.clear()
         if detail.carers:
             self.carers_table.selectRow(0)
+        self._show_assessment()
+
+    def _selected_carer(self) -> Any:
+        return self.carers_model.row_at(self.carers_table.currentIndex().row())
+
+    def _show_assessment(self, *_: object) -> None:
+        """The picker shows the selected carer's status: chosen (unsaved) or stored."""
+        carer = self._selected_carer()
+        self.assessment.setEnabled(carer is not None)
+        stored = carer.assessment_status if carer is not None else None
+        pending = self.pending_assessments.get(carer.id) if carer is not None else None
+        select_code(self.assessment, pending[1] if pending else stored)
+        # a recorded assessment can be changed, not un-recorded
+        self.assessment.model().item(0).setEnabled(stored is None)
+
+    def _on_assessment_chosen(self, index: int) -> None:
+        carer = self._selected_carer()
+        if carer is None:
+            return
+        status = self.assessment.itemData(index)
+        if status == carer.assessment_status or status is None:
+            self.pending_assessments.pop(carer.id, None)
+        else:
+            self.pending_assessments[carer.id] = (carer.version, status)
+        self.carers_model.set_rows(self.carers_model.rows())  # shows "(unsaved)"
+        self.carers_table.selectRow(self.carers_model.rows().index(carer))
+
+    def _on_method_changed(self, _index: int) -> None:
+        # the service records a contact via an interpreter as one that used an
+        # interpreter, so the box says so too
+        via = self.method.currentData() == "interpreter"
+        if via == self.interpreter.isEnabled():  # entering or leaving "via interpreter"
+            if via:
+                self._interpreter_ticked = self.interpreter.isChecked()
+            self.interpreter.setChecked(via or self._interpreter_ticked)
+        self.interpreter.setEnabled(not via)
+
+    def _carer_typed(self) -> bool:
+        texts = (self.carer_name, self.carer_relationship, self.carer_contact, self.carer_language)
+        boxes = (self.carer_main, self.carer_consent, self.carer_interpreter)
+        return any(w.text().strip() for w in texts) or any(b.isChecked() for b in boxes)
+
+    def _contact_typed(self) -> bool:
+        texts = (self.agreed, self.next_due)
+        return (
+            bool(self.with_whom.currentText().strip() or self.discussed.toPlainText().strip())
+            or any(w.text().strip() for w in texts)
+            or (self.interpreter.isChecked() and self.interpreter.isEnabled())
+        )
 
     def changes(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if self.carer_name.text().strip():
+        if self._carer_typed():  # a half-filled carer is refused, never dropped
             out["new_carers"] = (
                 NewCarer(
                     self.carer_name.text(),
@@ -259,7 +319,7 @@ class CarersTab(QWidget):
                 ),
             )
         text = self.with_whom.currentText().strip()
-        if text or self.discussed.toPlainText().strip():
+        if self._contact_typed():
             idx = self.with_whom.findText(text)
             carer_id = self.with_whom.itemData(idx) if idx >= 0 else None
             out["new_contacts"] = (
@@ -274,8 +334,9 @@ class CarersTab(QWidget):
                     next_contact_due=self.next_due.text() or None,
                 ),
             )
-        status = self.assessment.currentData()
-        carer = self.carers_model.row_at(self.carers_table.currentIndex().row())
-        if status and carer is not None:
-            out["assessments"] = ((carer.id, carer.version, status),)
+        if self.pending_assessments:
+            out["assessments"] = tuple(
+                (cid, version, status)
+                for cid, (version, status) in self.pending_assessments.items()
+            )
         return out

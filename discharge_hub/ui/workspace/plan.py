@@ -3,8 +3,10 @@ referral, delay reason, next action, today's Red2Green."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from discharge_hub import clock
+from discharge_hub.errors import ValidationError
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.services.workspace import CtrEntry, Red2GreenEntry, SpellDetail
 from discharge_hub.ui import formatting as fmt
@@ -30,6 +33,7 @@ from discharge_hub.ui.widgets import (
     read_only_table,
     select_code,
 )
+from discharge_hub.validators import parse_date
 
 EDD_COLUMNS = (
     ("Changed", lambda c: fmt.uk_datetime(c.changed_at)),
@@ -41,16 +45,18 @@ EDD_COLUMNS = (
 
 
 class CriteriaPicker(QWidget):
-    """Tick the criteria that still apply, or say none applies any more."""
+    """The reviewer's answer: still meets (tick the criteria that apply) or no longer
+    meets. Shows the last review's answer; with no review, neither is chosen."""
+
+    edited = Signal()  # the user clicked a choice or a criterion
 
     def __init__(self) -> None:
         super().__init__()
         self.meets = QRadioButton("Still meets criteria to reside (tick which apply)")
         self.no_longer = QRadioButton("No longer meets criteria to reside (ready for discharge)")
-        group = QButtonGroup(self)
-        group.addButton(self.meets)
-        group.addButton(self.no_longer)
-        self.meets.setChecked(True)
+        self._group = QButtonGroup(self)
+        self._group.addButton(self.meets)
+        self._group.addButton(self.no_longer)
         self.boxes: dict[str, QCheckBox] = {}
         self._grid = QGridLayout()
         layout = QVBoxLayout(self)
@@ -59,6 +65,8 @@ class CriteriaPicker(QWidget):
         layout.addLayout(self._grid)
         layout.addWidget(self.no_longer)
         self.no_longer.toggled.connect(self._on_no_longer_toggled)
+        self.meets.clicked.connect(self.edited)
+        self.no_longer.clicked.connect(self.edited)
 
     def set_criteria(self, refs: ReferenceLists) -> None:
         for n, c in enumerate(refs.criteria):
@@ -66,6 +74,7 @@ class CriteriaPicker(QWidget):
             box = QCheckBox(f"{c.code} {short}")
             box.setToolTip(c.label)
             box.setAccessibleName(f"Criterion {c.code}: {c.label}")
+            box.clicked.connect(self._on_box_clicked)
             self.boxes[c.code] = box
             self._grid.addWidget(box, n, 0)
 
@@ -75,13 +84,31 @@ class CriteriaPicker(QWidget):
             if on:
                 box.setChecked(False)
 
+    def _on_box_clicked(self, ticked: bool) -> None:
+        if ticked:  # a criterion that applies is a "still meets" answer
+            self.meets.setChecked(True)
+        self.edited.emit()
+
+    def answer(self) -> bool | None:
+        """True: still meets; False: no longer meets; None: neither chosen."""
+        if self.meets.isChecked():
+            return True
+        return False if self.no_longer.isChecked() else None
+
     def criteria(self) -> tuple[str, ...]:
         if self.no_longer.isChecked():
             return ()
         return tuple(code for code, box in self.boxes.items() if box.isChecked())
 
-    def reset(self, current: tuple[str, ...]) -> None:
-        self.meets.setChecked(True)
+    def reset(self, meets: bool | None, current: tuple[str, ...]) -> None:
+        """Show a stored answer (None: no review yet, neither chosen)."""
+        if meets is None:
+            self._group.setExclusive(False)  # the only way to uncheck both
+            self.meets.setChecked(False)
+            self.no_longer.setChecked(False)
+            self._group.setExclusive(True)
+        else:
+            (self.meets if meets else self.no_longer).setChecked(True)
         for code, box in self.boxes.items():
             box.setChecked(code in current)
 
@@ -137,9 +164,7 @@ class PlanTab(QWidget):
         self.last_review = QLabel()
         s.form.addRow(QLabel("Last review"), self.last_review)
         self.ctr_record.toggled.connect(self._on_ctr_record_toggled)
-        self.criteria.no_longer.toggled.connect(lambda on: on and self.ctr_record.setChecked(True))
-        for box in self.criteria.boxes.values():
-            box.toggled.connect(lambda _on: self.ctr_record.setChecked(True))
+        self.criteria.edited.connect(lambda: self.ctr_record.setChecked(True))
         return s
 
     def _pathway_section(self) -> Section:
@@ -152,6 +177,8 @@ class PlanTab(QWidget):
         )
         self.refer.setAccessibleName("Refer to the hub")
         self.referral_notes = s.add_field("notes", "Referral notes", line_edit("Referral notes"))
+        self.referral_notes.setEnabled(False)  # notes are saved with a referral only
+        self.refer.toggled.connect(self.referral_notes.setEnabled)
         self.delay_reason = s.add_field(
             "delay_reason", "De&lay reason", code_combo("Delay reason", ())
         )
@@ -174,18 +201,32 @@ class PlanTab(QWidget):
         s.add_field("colour", "Today", row)
         row.setAccessibleName("Red2Green today")
         self.r2g_reason = s.add_field("reason", "Red &day reason", line_edit("Red day reason"))
+        self.r2g_reason.setEnabled(False)
+        self.r2g_red.toggled.connect(self._on_r2g_red_toggled)
+        self._r2g_day = clock.today()
+        self._r2g_loaded: tuple[str | None, str] = (None, "")
         return s
 
     def set_reference_lists(self, refs: ReferenceLists) -> None:
         fill_codes(self.pathway, refs.pathways, "— not decided —")
         fill_codes(self.delay_reason, refs.delay_reasons, "— none —")
         self.criteria.set_criteria(refs)
-        for box in self.criteria.boxes.values():
-            box.toggled.connect(lambda _on: self.ctr_record.setChecked(True))
 
     def _on_ctr_record_toggled(self, on: bool) -> None:
         self.ctr_date.setEnabled(on)
         self.criteria.setEnabled(on)
+        if not on:  # not recording: the picker shows the stored answer again
+            last = (
+                self._detail.ctr_reviews[-1] if self._detail and self._detail.ctr_reviews else None
+            )
+            self.criteria.reset(
+                last.meets_criteria if last else None, last.criteria if last else ()
+            )
+
+    def _on_r2g_red_toggled(self, red: bool) -> None:
+        self.r2g_reason.setEnabled(red)
+        if not red:  # a reason belongs to a red day; it does not follow onto another
+            self.r2g_reason.clear()
 
     # -- data -----------------------------------------------------------------
     def load(self, detail: SpellDetail) -> None:
@@ -194,15 +235,13 @@ class PlanTab(QWidget):
         self.edd.setText(fmt.ui_date_input(sp.edd))
         self.edd_reason.clear()
         self.edd_model.set_rows(list(reversed(detail.edd_history)))
-        last = detail.ctr_reviews[-1] if detail.ctr_reviews else None
-        self.criteria.reset(last.criteria if last else ())
         self.ctr_record.setChecked(False)
-        self._on_ctr_record_toggled(False)
+        self._on_ctr_record_toggled(False)  # shows the last review's answer
         self.ctr_date.setText(fmt.uk_date(clock.today()))
         self.drd_label.setText(self._drd_text(detail))
         self.last_review.setText(self._last_review_text(detail))
-        select_code(self.pathway, sp.pathway)
-        select_code(self.delay_reason, sp.delay_reason)
+        select_code(self.pathway, sp.pathway, unknown_label="not on the pathway list")
+        select_code(self.delay_reason, sp.delay_reason, unknown_label="no longer on the list")
         self.next_action.setText(sp.next_action or "")
         self._load_referral(detail)
         self._load_r2g(detail)
@@ -236,15 +275,17 @@ class PlanTab(QWidget):
         self.refer.setChecked(False)
         self.refer.setEnabled(ref is None)
         self.referral_notes.clear()
+        self.referral_notes.setEnabled(False)
 
     def _load_r2g(self, d: SpellDetail) -> None:
-        today = next((e for e in d.red2green if e.day == clock.today()), None)
+        self._r2g_day = clock.today()  # the day shown is the day saved, even after midnight
+        today = next((e for e in d.red2green if e.day == self._r2g_day), None)
         button = {"green": self.r2g_green, "red": self.r2g_red}.get(
             today.colour if today else "", self.r2g_none
         )
         button.setChecked(True)
         self.r2g_reason.setText(today.reason or "" if today else "")
-        self._r2g_loaded = (today.colour, today.reason or "") if today else ("", "")
+        self._r2g_loaded = (today.colour, today.reason or "") if today else (None, "")
 
     def changes(self) -> dict[str, Any]:
         """The pending edits as WorkspaceChanges keyword arguments."""
@@ -252,11 +293,14 @@ class PlanTab(QWidget):
         if sp is None:
             return {}
         out: dict[str, Any] = {}
-        if self.edd.text().strip() != fmt.ui_date_input(sp.edd):
+        if not _same_date(self.edd.text(), sp.edd):
             out["edd"] = self.edd.text()
-            out["edd_reason"] = self.edd_reason.text()
+        if "edd" in out or self.edd_reason.text().strip():
+            out["edd_reason"] = self.edd_reason.text()  # a reason alone is refused, not lost
         if self.ctr_record.isChecked():
-            out["ctr"] = CtrEntry(self.ctr_date.text(), self.criteria.criteria())
+            out["ctr"] = CtrEntry(
+                self.ctr_date.text(), self.criteria.criteria(), meets=self.criteria.answer()
+            )
         if self.pathway.currentData() != sp.pathway:
             out.update(pathway_changed=True, pathway=self.pathway.currentData())
         if self.refer.isChecked():
@@ -265,11 +309,25 @@ class PlanTab(QWidget):
             out.update(delay_reason_changed=True, delay_reason=self.delay_reason.currentData())
         if self.next_action.text().strip() != (sp.next_action or ""):
             out.update(next_action_changed=True, next_action=self.next_action.text())
-        colour = (
-            "green" if self.r2g_green.isChecked() else "red" if self.r2g_red.isChecked() else ""
-        )
-        if colour and (colour, self.r2g_reason.text().strip()) != self._r2g_loaded:
-            out["red2green"] = Red2GreenEntry(
-                fmt.uk_date(clock.today()), colour, self.r2g_reason.text()
-            )
+        r2g = self._r2g_change()
+        if r2g is not None:
+            out["red2green"] = r2g
         return out
+
+    def _r2g_change(self) -> Red2GreenEntry | None:
+        colour = (
+            "green" if self.r2g_green.isChecked() else "red" if self.r2g_red.isChecked() else None
+        )
+        reason = self.r2g_reason.text()
+        if (colour, reason.strip()) == self._r2g_loaded:
+            return None
+        # colour None: "Not recorded" chosen after a colour was saved removes the entry
+        return Red2GreenEntry(fmt.uk_date(self._r2g_day), colour, reason or None)
+
+
+def _same_date(typed: str, stored: date | None) -> bool:
+    """Whether the typed text is the stored date (in any accepted spelling)."""
+    try:
+        return parse_date(typed, "edd") == stored
+    except ValidationError:
+        return False

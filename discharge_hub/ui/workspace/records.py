@@ -9,7 +9,14 @@ from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.services.workspace import SpellDetail
 from discharge_hub.ui import formatting as fmt
 from discharge_hub.ui.rows_model import RowsModel
-from discharge_hub.ui.widgets import Section, code_combo, date_edit, fill_codes, read_only_table
+from discharge_hub.ui.widgets import (
+    Section,
+    code_combo,
+    date_edit,
+    fill_codes,
+    read_only_table,
+    select_code,
+)
 
 REFERRAL_COLUMNS = (
     ("State", lambda r: r.state.upper()),
@@ -127,7 +134,11 @@ class DischargeTab(QWidget):
             if done
             else "In hospital"
         )
-        self.when.setText(fmt.now_input())
+        self.when.setText(fmt.uk_datetime(sp.discharged_at) if done else fmt.now_input())
+        if done:  # the recorded discharge, not an empty form or the choices typed before
+            select_code(self.destination, sp.destination, unknown_label="not on the list")
+            select_code(self.method, sp.method, unknown_label="not on the list")
+            select_code(self.pathway, sp.pathway, unknown_label="not on the list")
         self.section.setEnabled(not done)
         self.button.setEnabled(not done)
 

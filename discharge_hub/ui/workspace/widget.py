@@ -33,7 +33,10 @@ def header_text(d: ws.SpellDetail) -> str:
     los = f"LOS {fmt.los_text(row.los)}" if row else "discharged"
     edd = fmt.edd_text(sp.edd, row.days_to_edd if row else None) if row else fmt.uk_date(sp.edd)
     where = html.escape(f"{sp.site} / {sp.ward} / bed {sp.bed or '—'}")
-    drd = fmt.drd_text(sp.discharge_ready_date, row.delay_days if row else None) or "meets criteria"
+    last = d.ctr_reviews[-1] if d.ctr_reviews else None
+    drd = fmt.drd_text(sp.discharge_ready_date, row.delay_days if row else None) or (
+        "meets criteria" if last and last.meets_criteria else "not reviewed yet"
+    )
     return (
         f"<b style='font-size:14pt'>{html.escape(sp.family_name.upper())}, "
         f"{html.escape(sp.given_name)}</b>"
