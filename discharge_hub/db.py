@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from discharge_hub import audit, migrate
+from discharge_hub import audit, changes, migrate
 from discharge_hub.errors import ConflictError, DatabaseError, DomainError
 from discharge_hub.models import Versioned
 
@@ -134,6 +134,7 @@ class Database:
             ) from exc
         sessions = sessionmaker(engine, expire_on_commit=False)
         audit.install(sessions)
+        changes.install(sessions)
         event.listen(sessions, "before_flush", _remember_versions)
         return cls(resolved, engine, sessions)
 
