@@ -22,15 +22,18 @@ reads which spells changed from the change log.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from discharge_hub import changes, clock
@@ -242,9 +245,7 @@ class SqliteListener(Listener):
     def _poll(self) -> Notice | None:
         try:
             if self._conn is None:
-                from discharge_hub.db import create_db_engine
-
-                self._engine = create_db_engine(self._url, poolclass=NullPool)
+                self._engine = self._open_engine()
                 self._conn = self._engine.connect()
             if self._seen is None:
                 self._seen, change = changes.counter_value(self._conn), None
@@ -260,6 +261,17 @@ class SqliteListener(Listener):
             self._down = False
             return self._notice(changes.Change(all=True), resync=True)
         return self._notice(change) if change is not None else None
+
+    def _open_engine(self) -> Engine:
+        # Read-write mode, not the default read-write-create: a file that has gone away
+        # (a network share) is an error to report, not a new empty database to poll.
+        path = make_url(self._url).database or ""
+        uri = Path(path).resolve().as_uri() + "?mode=rw"
+        return create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+            poolclass=NullPool,
+        )
 
     def close(self, *, state: str = "closed", detail: str | None = None) -> None:
         conn, self._conn = self._conn, None

@@ -5,6 +5,7 @@ SQLite); a rolled-back or empty one announces nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import update
 
@@ -60,17 +61,23 @@ def test_child_records_and_the_patient_announce_their_spells(
     provider = add_provider(db)
     heard.since()
     with db.unit_of_work("hub") as s:
-        p = hub.request_placement(s, spell_id=spell.id, expected_version=None,
-                                  service_type="reablement")  # fmt: skip
+        p = hub.request_placement(
+            s, spell_id=spell.id, expected_version=None, service_type="reablement"
+        )
     with db.unit_of_work("council") as s:
         hub.choose_provider(s, placement_id=p.id, expected_version=None, provider_id=provider.id)
     with db.unit_of_work("ward") as s:
-        spells.record_ctr_review(s, spell_id=other.id, expected_version=None,
-                                 review_date=days(0), criteria=["02"])  # fmt: skip
+        spells.record_ctr_review(
+            s, spell_id=other.id, expected_version=None, review_date=days(0), criteria=["02"]
+        )
     with db.unit_of_work("pas") as s:  # the patient's record: their spell's row shows it
         patients.upsert(s, patient(1, family_name="Nowak"))
-    assert heard.since() == [spells_of(spell.id), spells_of(spell.id), spells_of(other.id),
-                             spells_of(other.id)]  # fmt: skip
+    assert heard.since() == [
+        spells_of(spell.id),
+        spells_of(spell.id),
+        spells_of(other.id),
+        spells_of(other.id),
+    ]
 
 
 def test_reference_data_and_providers_announce_everything(
@@ -109,8 +116,9 @@ def test_a_savepoint_released_is_not_an_announcement(db: Database, heard: Announ
     with db.unit_of_work("alice") as s:
         for text in ("a", "b"):
             with s.begin_nested():
-                spells.set_next_action(s, spell_id=spell.id, expected_version=None,
-                                       next_action=text)  # fmt: skip
+                spells.set_next_action(
+                    s, spell_id=spell.id, expected_version=None, next_action=text
+                )
     assert heard.since() == [spells_of(spell.id)]
 
 
@@ -138,8 +146,9 @@ def test_sqlite_counter_moves_by_one_per_commit_and_the_log_is_pruned(
         monkeypatch.setattr(changes, "_PRUNE_EVERY", 1)
         for n in range(5):
             with db.unit_of_work("alice") as s:
-                spells.set_next_action(s, spell_id=spell.id, expected_version=None,
-                                       next_action=f"step {n}")  # fmt: skip
+                spells.set_next_action(
+                    s, spell_id=spell.id, expected_version=None, next_action=f"step {n}"
+                )
             with db.engine.connect() as conn:
                 assert changes.counter_value(conn) == start + n + 1
         with db.engine.connect() as conn:
