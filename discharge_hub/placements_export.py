@@ -4,21 +4,19 @@ own systems. One row per placement not yet started or ended, in queue order.
 Cells: NHS number as 10 digits; ``place`` the council's code; codes (pathway, service
 type, state, funding) as stored; ``state_since`` an ISO date-time in UK time with its
 offset; dates ISO. UTF-8 with a byte-order mark (spreadsheets then read accents
-right). Written to a temporary file beside ``out`` and moved into place, so a failure
-leaves no half-written file.
+right). Written whole or not at all (``reports.common.write_atomically``).
 """
 
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
+import io
 from datetime import date
 from pathlib import Path
 
 from discharge_hub import clock
 from discharge_hub.db import Database
-from discharge_hub.errors import DomainError
+from discharge_hub.reports.common import write_atomically
 from discharge_hub.services.queues import PlacementQueueRow, placement_queue
 
 COLUMNS = (
@@ -27,26 +25,14 @@ COLUMNS = (
     "discharge_ready_date", "delay_days", "assigned_to", "funding",
 )  # fmt: skip
 
-# TODO(input branch): use the shared helper (CSV-injection neutraliser and output-path
-# check) once it merges; these two private functions are the only copies.
+# TODO(input branch): use the shared helper (CSV-injection neutraliser) once it
+# merges; this private function is the only copy.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _neutralise(cell: str) -> str:
     """A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
-
-
-def _check_output_path(out: Path) -> Path:
-    """Refuse an output path that cannot be a new or replaced file, before any work."""
-    target = out.expanduser()
-    if target.is_dir():
-        raise DomainError(f"--out {out} is a folder; give a file name such as placements.csv.")
-    if not target.parent.is_dir():
-        raise DomainError(f"--out {out}: the folder {target.parent} does not exist.")
-    if target.exists() and not target.is_file():
-        raise DomainError(f"--out {out} exists and is not a regular file.")
-    return target
 
 
 def to_cells(row: PlacementQueueRow) -> list[str]:
@@ -60,6 +46,14 @@ def to_cells(row: PlacementQueueRow) -> list[str]:
     return [_neutralise("" if v is None else str(v)) for v in values]
 
 
+def to_csv(rows: list[PlacementQueueRow]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    writer.writerows(to_cells(r) for r in rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
 def export_placements(
     database: Database,
     out: Path,
@@ -68,19 +62,9 @@ def export_placements(
     state: str | None = None,
     today: date | None = None,
 ) -> int:
-    """Write the queue to ``out``; returns the number of rows. Bad input (place, state,
-    path) raises before anything is written."""
-    target = _check_output_path(out)
+    """Write the queue to ``out``; returns the number of rows. A bad place or state
+    raises ValidationError before anything is written."""
     with database.read() as session:
         rows = placement_queue(session, place=place, state=state, today=today)
-    fd, temp = tempfile.mkstemp(prefix=".placements-", suffix=".csv", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(COLUMNS)
-            writer.writerows(to_cells(r) for r in rows)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(out, to_csv(rows))
     return len(rows)

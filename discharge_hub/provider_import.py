@@ -100,7 +100,8 @@ class _Codes:
         places: dict[str, str] = {}
         for code, name in session.execute(select(Place.code, Place.name)):
             places[code.lower()] = places[name.lower()] = code
-        bed = dict(session.execute(select(ServiceType.code, ServiceType.bed_based)).tuples())
+        rows = session.execute(select(ServiceType.code, ServiceType.bed_based))
+        bed = {code: bool(bed_based) for code, bed_based in rows}
         return cls(places, bed)
 
 

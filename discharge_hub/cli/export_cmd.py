@@ -1,4 +1,7 @@
-"""``discharge-hub export placements [--place PLACE] [--state STATE] --out FILE.csv``."""
+"""``discharge-hub export placements [--place PLACE] [--state STATE] --out FILE.csv``.
+
+Registered in the ``export`` group that :mod:`discharge_hub.cli.report_cmd` creates.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +11,23 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from discharge_hub import placements_export
+from discharge_hub.cli import UsageError
 from discharge_hub.db import Database
-from discharge_hub.errors import DomainError
 from discharge_hub.services.placements import WAITING_STATES
 
+COLUMNS_HELP = (
+    "nhs_number, family_name, given_name, place, site, ward, pathway, service_type, "
+    "provider_code, provider, state, state_since, days_in_state, discharge_ready_date, "
+    "delay_days, assigned_to, funding"
+)
 
-def register(subs: Any) -> None:
-    exp = subs.add_parser("export", help="export data: placements")
-    kinds = exp.add_subparsers(dest="export_kind", metavar="KIND", required=True)
+
+def register_kind(kinds: Any) -> None:
     cmd = kinds.add_parser(
         "placements",
         help="the placements queue as CSV",
         description="Write every placement not yet started or ended (one row each) to a "
-        "CSV file with the columns " + ", ".join(placements_export.COLUMNS) + ".",
+        f"CSV file with the columns {COLUMNS_HELP}.",
     )
     cmd.add_argument(
         "--place",
@@ -35,17 +41,20 @@ def register(subs: Any) -> None:
         default=None,
         help="only placements in this state: " + ", ".join(WAITING_STATES),
     )
-    cmd.add_argument("--out", metavar="FILE.csv", type=Path, required=True, help="the CSV file")
+    cmd.add_argument("--out", metavar="FILE.csv", required=True, help="the CSV file to write")
     cmd.set_defaults(handler=_export_placements)
 
 
 def _export_placements(args: argparse.Namespace) -> int:
-    out: Path = args.out
+    from discharge_hub import placements_export
+    from discharge_hub.cli.report_cmd import check_output
+
+    out = check_output(args.out)
     database = Database.open(args.db)
     try:
         path = make_url(database.url).database if database.is_sqlite else None
         if path and Path(path).resolve() == out.resolve():
-            raise DomainError(f"--out {out} is the database file.")
+            raise UsageError(f"--out: {args.out} is the database file")
         count = placements_export.export_placements(
             database, out, place=args.place, state=args.state
         )
