@@ -218,6 +218,14 @@ def test_0002_gives_existing_providers_a_code_and_a_vacancy_history(empty_url: s
                     f" (8, 'No Date', 5, 'beds', 0, NULL, NULL, 1, {stamp})"
                 )
             )
+            # Rows that refer to the providers: SQLite copies the provider table.
+            conn.execute(
+                text(
+                    "INSERT INTO place (code, name, council) VALUES"
+                    " ('E06000016', 'Leicester', 'Leicester City Council')"
+                )
+            )
+            conn.execute(text("INSERT INTO provider_place VALUES (7, 'E06000016')"))
         migrate.upgrade(engine)
         with engine.connect() as conn:
             rows = conn.execute(
@@ -234,6 +242,9 @@ def test_0002_gives_existing_providers_a_code_and_a_vacancy_history(empty_url: s
             (7, 2, "2026-06-30 23:00:00", "setup")
         ]
         assert counter is not None and counter >= 0
+        with engine.connect() as conn:
+            places = conn.execute(text("SELECT provider_id, place_code FROM provider_place"))
+            assert places.all() == [(7, "E06000016")]
         assert schema_diffs(engine) == []
     finally:
         engine.dispose()
