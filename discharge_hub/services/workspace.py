@@ -13,14 +13,17 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
 from discharge_hub import clock
 from discharge_hub.errors import NotFoundError, ValidationError
-from discharge_hub.models import Spell
+from discharge_hub.models import Site, Spell
 from discharge_hub.services import care, history, hub, spells
-from discharge_hub.services.board import BoardRow, board_statement, to_row
+from discharge_hub.services.board import BoardRow, board_select, board_statement, to_row
 from discharge_hub.services.placements import OpenPlacementsError, PlacementCancel
 from discharge_hub.services.views import SpellView
 from discharge_hub.validators import parse_date, parse_datetime
@@ -153,13 +156,28 @@ def board_rows(
     the board's own filter, in one statement per 500 spells."""
     on = today or clock.today()
     wanted = sorted(set(spell_ids))
+    stmt = _rows_statement(bool(site), ward_id is not None)
+    params: dict[str, Any] = {"board_site": site} if site else {}
+    if ward_id is not None:
+        params["board_ward_id"] = ward_id
     rows: list[BoardRow] = []
     for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        stmt = board_statement(site=site, ward_id=ward_id).where(Spell.id.in_(chunk))
-        rows += [to_row(r, on) for r in session.execute(stmt)]
+        params["spell_ids"] = wanted[start : start + 500]
+        rows += [to_row(r, on) for r in session.execute(stmt, params)]
     found = {r.spell_id for r in rows}
     return BoardRowsUpdate(tuple(rows), frozenset(i for i in wanted if i not in found))
+
+
+@lru_cache(maxsize=4)
+def _rows_statement(by_site: bool, by_ward: bool) -> Any:
+    """The board's SELECT for given spells, built once per filter shape: building it
+    was a third of re-fetching one row (bench/bench_live.py)."""
+    stmt = board_select().where(Spell.id.in_(bindparam("spell_ids", expanding=True)))
+    if by_site:
+        stmt = stmt.where(Site.name == bindparam("board_site"))
+    if by_ward:
+        stmt = stmt.where(Spell.ward_id == bindparam("board_ward_id"))
+    return stmt
 
 
 def spell_detail(session: Session, spell_id: int, *, today: date | None = None) -> SpellDetail:
