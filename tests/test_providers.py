@@ -8,9 +8,10 @@ from datetime import timedelta
 from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.services import hub, providers
+from tests.conftest import admitted
 from tests.core_support import add_provider, admit, on_pathway, refused
 
-NOW = clock.now().replace(microsecond=0)
+NOW = clock.as_utc(admitted(1))  # yesterday 10:00: "now" for the figures below
 
 
 def test_each_vacancy_figure_is_kept_and_the_newest_is_current(db: Database) -> None:

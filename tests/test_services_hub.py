@@ -11,12 +11,12 @@ from discharge_hub.db import Database
 from discharge_hub.errors import NotFoundError, ValidationError
 from discharge_hub.services import hub
 from discharge_hub.services.hub import TRANSITIONS
-from tests.conftest import TODAY
+from tests.conftest import TODAY, admitted
 from tests.core_support import Action, add_provider, admit, db_fingerprint, on_pathway, refused
 
 STATES = tuple(TRANSITIONS)
-EARLIER = (clock.now() - timedelta(hours=3)).replace(microsecond=0)
-LATER = EARLIER + timedelta(hours=1)
+EARLIER = clock.as_utc(admitted(2))
+LATER = clock.as_utc(admitted(1))
 
 
 def test_transitions_form_the_documented_lifecycle() -> None:

@@ -14,9 +14,10 @@ from discharge_hub import changes, clock
 from discharge_hub.db import Database
 from discharge_hub.provider_import import COLUMNS
 from tests.cli.conftest import run_cli, table_counts
+from tests.conftest import admitted
 from tests.live_support import announcements
 
-AS_OF = (clock.local(clock.now()) - timedelta(hours=3)).replace(microsecond=0, tzinfo=None)
+AS_OF = admitted(2)  # two days ago, 10:00 UK time
 LATER = AS_OF + timedelta(hours=2)
 
 
