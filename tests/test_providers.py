@@ -129,7 +129,7 @@ def test_the_picker_lists_providers_for_the_council_and_service_vacancies_first(
     assert picker[1].code.startswith("1-") and picker[1].vacancies_as_of is not None
 
 
-def test_place_codes_and_names() -> None:
+def test_cqc_location_id_format() -> None:
     assert providers.CQC_CODE.fullmatch("1-123456789")
     assert providers.CQC_CODE.fullmatch("1-12345678901")
     assert not providers.CQC_CODE.fullmatch("1-1234567890123")
