@@ -127,7 +127,7 @@ class PgListener(Listener):
         self._url = url
         self._retry_after = retry_after
         self._conn: psycopg.Connection[Any] | None = None
-        self._connected_before = False
+        self._missed = False  # a failed attempt or a lost link since the last connection
         self._next_try = 0.0
 
     @property
@@ -158,6 +158,7 @@ class PgListener(Listener):
             conn.execute(f"LISTEN {changes.CHANNEL}")
         except psycopg.Error as exc:
             self._set("down", _first_line(exc))
+            self._missed = True
             self._next_try = monotonic() + self._retry_after
             return False
         self._conn = conn
@@ -172,8 +173,8 @@ class PgListener(Listener):
             self._stop.wait(max(0.0, min(self._next_try, deadline) - monotonic()))
             if self._stop.is_set() or monotonic() < self._next_try or not self._connect():
                 return None
-            again, self._connected_before = self._connected_before, True
-            if again:  # back after a loss: whatever was sent meanwhile is gone
+            missed, self._missed = self._missed, False
+            if missed:  # whatever was sent while the link was down is gone
                 return self._notice(changes.Change(all=True), resync=True)
         return self._receive(max(0.0, deadline - monotonic()))
 
@@ -199,6 +200,7 @@ class PgListener(Listener):
     def _lost(self, detail: str) -> None:
         log.warning("live link lost: %s", detail)
         self.close(state="down", detail=detail)
+        self._missed = True
         self._next_try = 0.0  # try at once, then every retry_after
 
     def close(self, *, state: str = "closed", detail: str | None = None) -> None:

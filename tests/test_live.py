@@ -132,3 +132,25 @@ def test_stop_makes_wait_return(db: Database) -> None:
     listener.stop()
     assert listener.wait(60) is None  # returns at once: the test would hang otherwise
     listener.close()
+
+
+@pytest.mark.postgres
+def test_a_pg_listener_that_could_not_connect_at_first_resyncs_when_it_does(
+    pg_url_fresh: str,
+) -> None:
+    db = Database.open(pg_url_fresh)
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:  # no new connections for now
+        admin.execute(f'ALTER DATABASE "{pg_url_fresh.rsplit("/", 1)[1]}" ALLOW_CONNECTIONS false')
+    listener = live.PgListener(db.url, retry_after=0.05)
+    try:
+        assert listener.wait(0.2) is None
+        assert listener.status.state == "down" and listener.status.detail
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(
+                f'ALTER DATABASE "{pg_url_fresh.rsplit("/", 1)[1]}" ALLOW_CONNECTIONS true'
+            )
+        notice = next_notice(listener)  # the app loaded meanwhile: anything may be missed
+        assert notice.resync and notice.all and listener.status.state == "live"
+    finally:
+        listener.close()
+        db.dispose()
