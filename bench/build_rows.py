@@ -263,11 +263,13 @@ class _Builder:
             pid = self.rows.add(
                 Provider,
                 {
+                    # Bench codes: "1-" and 11 digits, a length the demo's never use.
+                    "code": f"1-{88_000_000_000 + i:011d}",
                     "name": name,
                     "capacity": beds,
                     "capacity_unit": "beds",
                     "vacancies": self.rng.randint(0, beds // 4),
-                    "vacancies_on": self.today,
+                    "vacancies_as_of": at,
                     "phone": f"0116 496 {i:04d}",
                 }
                 | _stamp(at),

@@ -18,7 +18,7 @@ from discharge_hub.clock import as_utc, now
 from discharge_hub.models import AuditEntry, CtrReview, CtrReviewCriterion, Spell
 from discharge_hub.models.base import BOOKKEEPING_COLUMNS, Versioned
 
-NOT_AUDITED = frozenset({"audit_entry"})
+NOT_AUDITED = frozenset({"audit_entry", "change_counter", "change_log"})
 
 
 def actor_of(session: Session) -> str:
@@ -98,6 +98,8 @@ def _rows_for(
         "entity": table,
         "entity_id": _entity_id(obj),
         "spell_id": _spell_id(session, obj),
+        # After the flush the ORM has already moved the version counter on.
+        "version": obj.version if isinstance(obj, Versioned) else None,
     }
     rows: list[dict[str, Any]] = []
     for attr in state.mapper.column_attrs:

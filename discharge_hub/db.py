@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from discharge_hub import audit, migrate, sqlite_file
+from discharge_hub import audit, changes, migrate, sqlite_file
 from discharge_hub.errors import ConflictError, DatabaseError
 from discharge_hub.models import Versioned
 
@@ -274,6 +274,7 @@ class Database:
     def _finish(cls, resolved: str, engine: Engine, *, read_only: bool) -> Database:
         sessions = sessionmaker(engine, expire_on_commit=False)
         audit.install(sessions)
+        changes.install(sessions)
         event.listen(sessions, "before_flush", _remember_versions)
         return cls(resolved, engine, sessions, read_only=read_only)
 

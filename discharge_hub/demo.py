@@ -261,17 +261,18 @@ def _estate(session: Session, world: World, patients: int) -> None:
 
 def _providers(session: Session, world: World) -> None:
     rng = world.rng
-    for name, types, places, capacity, unit in data.PROVIDERS:
+    for i, (name, types, places, capacity, unit) in enumerate(data.PROVIDERS):
         vacancies = 0 if rng.random() < 0.25 else rng.randint(1, max(1, capacity // 6))
         view = hub.add_provider(
             session,
+            code=data.provider_code(i),
             name=name,
             service_types=list(types),
             places=list(places),
             capacity=capacity,
             capacity_unit=unit,
             vacancies=vacancies,
-            vacancies_on=world.today,
+            vacancies_as_of=world.at(world.today, 8),
             phone=f"0116 496 {rng.randint(0, 999):04d}",
         )
         world.providers.append((view.id, frozenset(types), frozenset(places)))

@@ -191,6 +191,11 @@ PROVIDERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], int, str], ...] = 
     ("Lightbulb Housing Support", ("housing",), ("E10000018", "E06000017"), 120, "hours"),
 )
 
+def provider_code(index: int) -> str:
+    """A CQC-style location ID for the demo's index-th provider (invented, 9 digits)."""
+    return f"1-{190_000_000 + 7_919 * index:09d}"
+
+
 # Service types a pathway's placement is drawn from (weights).
 SERVICES_BY_PATHWAY: dict[str, tuple[tuple[str, int], ...]] = {
     "P1": (("reablement", 50), ("home_rehab", 20), ("domiciliary", 25), ("crisis_response", 5)),

@@ -143,8 +143,11 @@ class ImportResult:
 # --- reading the file -------------------------------------------------------------------
 
 
-def read_extract(path: Path) -> Extract:
-    """Read a CSV extract; raise ImportFileError for a file that cannot be used at all."""
+def read_extract(
+    path: Path, *, columns: Sequence[str] = COLUMNS, required: Sequence[str] = REQUIRED
+) -> Extract:
+    """Read a CSV extract; raise ImportFileError for a file that cannot be used at all.
+    ``columns``/``required``: the header a kind of file must have (default: PAS)."""
     source = str(path)
     try:
         raw = path.read_bytes()
@@ -164,7 +167,7 @@ def read_extract(path: Path) -> Extract:
     except csv.Error as exc:
         raise ImportFileError(f"{source} is not valid CSV: {exc}") from exc
     header = tuple(records[0])
-    names = _check_header(source, header)
+    names = _check_header(source, header, columns, required)
     rows = []
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
@@ -180,10 +183,12 @@ def read_extract(path: Path) -> Extract:
     return Extract(source, header, tuple(rows))
 
 
-def _check_header(source: str, header: tuple[str, ...]) -> list[str]:
+def _check_header(
+    source: str, header: tuple[str, ...], columns: Sequence[str], required: Sequence[str]
+) -> list[str]:
     names = [h.strip().lower() for h in header]
-    missing = [c for c in REQUIRED if c not in names]
-    unknown = [h for h, n in zip(header, names, strict=True) if n not in COLUMNS]
+    missing = [c for c in required if c not in names]
+    unknown = [h for h, n in zip(header, names, strict=True) if n not in columns]
     repeated = sorted({n for n in names if n and names.count(n) > 1})
     problems = []
     if missing:
@@ -195,7 +200,7 @@ def _check_header(source: str, header: tuple[str, ...]) -> list[str]:
     if problems:
         raise ImportFileError(
             f"{source}: wrong header row: {'; '.join(problems)}. "
-            f"Expected the columns: {', '.join(COLUMNS)}."
+            f"Expected the columns: {', '.join(columns)}."
         )
     return names
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from discharge_hub import changes
 from discharge_hub.models import (
     BarrierKind,
     Base,
@@ -93,8 +94,10 @@ TABLES: list[tuple[type[Base], str, tuple[str, ...], Callable[[int, Row], Row]]]
 
 
 def sync(engine: Engine) -> None:
-    """Insert or update every reference row from the CSVs, in one transaction."""
+    """Insert or update every reference row from the CSVs, in one transaction (which,
+    if it changed anything, tells every client to refresh everything)."""
     with engine.begin() as conn:
+        changed = False
         for model, filename, keys, mapper in TABLES:
             table = model.__table__
             assert isinstance(table, Table)
@@ -107,11 +110,15 @@ def sync(engine: Engine) -> None:
             new_rows = [w for w in wanted if tuple(w[k] for k in keys) not in existing]
             if new_rows:
                 conn.execute(insert(table), new_rows)
+                changed = True
             for w in wanted:
                 old = existing.get(tuple(w[k] for k in keys))
                 if old is not None and any(getattr(old, c) != w[c] for c in w):
                     cond = [table.c[k] == w[k] for k in keys]
                     conn.execute(update(table).where(*cond).values(**w))
+                    changed = True
+        if changed:
+            changes.announce(conn, changes.Change(all=True))
 
 
 def codes(session: Session, model: type[Base]) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -99,8 +100,14 @@ def on_pathway(db: Database, spell: SpellView, code: str, actor: str = "alice") 
         )
 
 
+def cqc_code(name: str) -> str:
+    """A CQC-style location ID made from a provider's name (same name, same code)."""
+    return f"1-{zlib.crc32(name.encode()) % 10**9:09d}"
+
+
 def add_provider(db: Database, name: str = "Reablement Ltd", **kw: Any) -> hub.ProviderView:
     args: dict[str, Any] = {
+        "code": cqc_code(name),
         "name": name,
         "service_types": ["reablement", "domiciliary"],
         "places": ["E06000016"],

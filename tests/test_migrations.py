@@ -197,3 +197,54 @@ def test_an_empty_database_reports_no_stored_revision(empty_url: str) -> None:
         assert inspect(engine).get_table_names() == []  # looking created nothing
     finally:
         engine.dispose()
+
+
+def test_0002_gives_existing_providers_a_code_and_a_vacancy_history(empty_url: str) -> None:
+    """A database at 0001 with providers: upgraded, each gets a placeholder CQC code, its
+    vacancy date becomes an instant (UK midnight) and the first row of its history."""
+    from alembic import command
+
+    engine = create_db_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(migrate.alembic_config(conn), "0001")
+        stamp = "'2026-01-02 03:04:05', 'setup', '2026-01-02 03:04:05', 'setup'"
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO provider (id, name, capacity, capacity_unit, vacancies,"
+                    " vacancies_on, phone, version, created_at, created_by, updated_at, updated_by)"
+                    f" VALUES (7, 'Old Home', 10, 'beds', 2, '2026-07-01', NULL, 1, {stamp}),"
+                    f" (8, 'No Date', 5, 'beds', 0, NULL, NULL, 1, {stamp})"
+                )
+            )
+            # Rows that refer to the providers: SQLite copies the provider table.
+            conn.execute(
+                text(
+                    "INSERT INTO place (code, name, council) VALUES"
+                    " ('E06000016', 'Leicester', 'Leicester City Council')"
+                )
+            )
+            conn.execute(text("INSERT INTO provider_place VALUES (7, 'E06000016')"))
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, code, vacancies_as_of FROM provider ORDER BY id")
+            ).all()
+            history = conn.execute(
+                text("SELECT provider_id, vacancies, as_of, recorded_by FROM provider_vacancy")
+            ).all()
+            counter = conn.scalar(text("SELECT value FROM change_counter WHERE id = 1"))
+        assert [(i, c) for i, c, _ in rows] == [(7, "1-000000007"), (8, "1-000000008")]
+        # 1 July is summer time: UK midnight is 23:00 UTC the day before.
+        assert str(rows[0][2])[:19] == "2026-06-30 23:00:00" and rows[1][2] is None
+        assert [(p, v, str(a)[:19], by) for p, v, a, by in history] == [
+            (7, 2, "2026-06-30 23:00:00", "setup")
+        ]
+        assert counter is not None and counter >= 0
+        with engine.connect() as conn:
+            places = conn.execute(text("SELECT provider_id, place_code FROM provider_place"))
+            assert places.all() == [(7, "E06000016")]
+        assert schema_diffs(engine) == []
+    finally:
+        engine.dispose()

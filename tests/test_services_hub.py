@@ -6,14 +6,17 @@ from datetime import timedelta
 
 import pytest
 
+from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.errors import NotFoundError, ValidationError
 from discharge_hub.services import hub
 from discharge_hub.services.hub import TRANSITIONS
-from tests.conftest import TODAY
+from tests.conftest import TODAY, admitted
 from tests.core_support import Action, add_provider, admit, db_fingerprint, on_pathway, refused
 
 STATES = tuple(TRANSITIONS)
+EARLIER = clock.as_utc(admitted(2))
+LATER = clock.as_utc(admitted(1))
 
 
 def test_transitions_form_the_documented_lifecycle() -> None:
@@ -80,20 +83,22 @@ def test_providers_and_vacancies(db: Database) -> None:
         capacity=120,
         capacity_unit="hours",
         vacancies=40,
+        vacancies_as_of=EARLIER,
         phone=" 01572 000000 ",
     )
     assert p.service_types == ("domiciliary", "reablement")
     assert p.places == ("E06000017", "E10000018")
-    assert (p.capacity, p.capacity_unit, p.vacancies, p.vacancies_on) == (120, "hours", 40, TODAY)
+    assert (p.capacity, p.capacity_unit, p.vacancies, p.vacancies_as_of) == (
+        120,
+        "hours",
+        40,
+        EARLIER,
+    )
     with db.unit_of_work("hubuser") as s:
         q = hub.set_vacancies(
-            s,
-            provider_id=p.id,
-            expected_version=p.version,
-            vacancies=0,
-            on=TODAY - timedelta(days=1),
+            s, provider_id=p.id, expected_version=p.version, vacancies=0, as_of=LATER
         )
-    assert (q.vacancies, q.vacancies_on, q.version) == (0, TODAY - timedelta(days=1), p.version + 1)
+    assert (q.vacancies, q.vacancies_as_of, q.version) == (0, LATER, p.version + 1)
     add_provider(db, "Beds R Us", service_types=["nursing_home"], places=["E06000016"])
     with db.read() as s:
         assert [x.name for x in hub.list_providers(s)] == ["Beds R Us", "Rutland Reablement"]
@@ -107,6 +112,7 @@ def test_provider_refusals_write_nothing(db: Database) -> None:
 
     def adding(**kw: object) -> object:
         args: dict[str, object] = {
+            "code": "1-555555555",
             "name": "New Ltd",
             "service_types": ["reablement"],
             "places": ["E06000016"],
@@ -125,6 +131,10 @@ def test_provider_refusals_write_nothing(db: Database) -> None:
     refused(db, adding(name=" "), field="name")
     err = refused(db, adding(name="Reablement Ltd"), field="name")
     assert "already" in str(err)
+    for code in ("", "1-12345678", "1-123456789012", "2-123456789", "1-12345678x", "1-１23456789"):
+        refused(db, adding(code=code), field="code")
+    err = refused(db, adding(code=existing.code), field="code")
+    assert "already a provider" in str(err)
     refused(
         db,
         lambda s: hub.set_vacancies(

@@ -301,7 +301,7 @@ def test_pathway_cannot_become_p0_while_a_hub_placement_is_active(db: Database) 
         lambda s: spells.set_pathway(s, spell_id=spell.id, expected_version=None, pathway="P0"),
         field="pathway",
     )
-    assert "active hub placement" in str(err)
+    assert "open hub placement" in str(err)
     with db.unit_of_work("hub") as s:
         hub.advance_placement(
             s,

@@ -1,4 +1,5 @@
-"""``discharge-hub import csv FILE [--skip-invalid REJECTS.csv]``: a PAS extract."""
+"""``discharge-hub import csv FILE [--skip-invalid REJECTS.csv]``: a PAS extract;
+``discharge-hub import providers FILE``: the provider directory and vacancies."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ import getpass
 from pathlib import Path
 from typing import Any
 
-from discharge_hub import importer
+from discharge_hub import importer, provider_import
 from discharge_hub.db import Database
 from discharge_hub.errors import DomainError
 
 
 def register(subs: Any) -> None:
-    imp = subs.add_parser("import", help="import data: csv")
+    imp = subs.add_parser("import", help="import data: csv, providers")
     kinds = imp.add_subparsers(dest="import_kind", metavar="KIND", required=True)
     cmd = kinds.add_parser(
         "csv",
@@ -33,14 +34,39 @@ def register(subs: Any) -> None:
         "reason column",
     )
     cmd.set_defaults(handler=_import_csv)
+    prov = kinds.add_parser(
+        "providers",
+        help="import providers and their vacancies (CSV)",
+        description="Add or update providers by CQC location ID and keep each vacancy "
+        "figure with its as_of: UTF-8 CSV with the columns "
+        + ", ".join(provider_import.COLUMNS)
+        + "; one row per service type of a provider (its other cells the same on each "
+        "row); places separated by ';'. All or nothing.",
+    )
+    prov.add_argument("file", metavar="FILE", type=Path, help="the CSV file")
+    prov.set_defaults(handler=_import_providers)
 
 
-def _actor() -> str:
+def _actor(kind: str = "PAS import") -> str:
     try:
         user = getpass.getuser()
     except (OSError, KeyError):  # no login name (e.g. a container without one)
         user = "unknown user"
-    return f"{user} (PAS import)"[:100]
+    return f"{user} ({kind})"[:100]
+
+
+def _import_providers(args: argparse.Namespace) -> int:
+    source: Path = args.file
+    extract = provider_import.read_file(source)  # file problems before the database
+    database = Database.open(args.db, create=False, program="discharge-hub import providers")
+    try:
+        result = provider_import.import_providers(
+            database, extract, actor=_actor("provider import")
+        )
+    finally:
+        database.dispose()
+    print(f"{source}: {len(extract.rows)} rows: {result.summary()}")
+    return 0
 
 
 def _import_csv(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from discharge_hub.cli import UsageError
+from discharge_hub.cli import UsageError, export_cmd
 from discharge_hub.db import Database
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -36,12 +36,13 @@ def register(subs: Any) -> None:
     handover.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write")
     handover.set_defaults(handler=_handover)
 
-    export = subs.add_parser("export", help="export a return: sitrep")
-    what = export.add_subparsers(dest="export_kind", metavar="RETURN", required=True)
+    export = subs.add_parser("export", help="export data: sitrep, placements")
+    what = export.add_subparsers(dest="export_kind", metavar="KIND", required=True)
     sit = what.add_parser("sitrep", help="the daily discharge sitrep as CSV (docs/sitrep.md)")
     sit.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the day reported")
     sit.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV to write")
     sit.set_defaults(handler=_sitrep)
+    export_cmd.register_kind(what)
 
 
 def parse_day(value: str) -> date:

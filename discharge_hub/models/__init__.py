@@ -10,7 +10,9 @@ from discharge_hub.models.hub import (
     Provider,
     ProviderPlace,
     ProviderServiceType,
+    ProviderVacancy,
 )
+from discharge_hub.models.live import ChangeCounter, ChangeLog
 from discharge_hub.models.patient import SEX_CODES, Patient
 from discharge_hub.models.reference import (
     BarrierKind,
@@ -34,6 +36,8 @@ __all__ = [
     "Base",
     "Bed",
     "Carer",
+    "ChangeCounter",
+    "ChangeLog",
     "CarerContact",
     "ContactMethod",
     "Criterion",
@@ -52,6 +56,7 @@ __all__ = [
     "Provider",
     "ProviderPlace",
     "ProviderServiceType",
+    "ProviderVacancy",
     "Red2GreenDay",
     "ServiceType",
     "Site",

@@ -29,3 +29,6 @@ class AuditEntry(Base):
     field: Mapped[str | None] = mapped_column(String(60))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+    # The record's version after this change (versioned records only): the conflict
+    # dialog asks for a spell's changes since the version the user opened.
+    version: Mapped[int | None] = mapped_column(Integer)

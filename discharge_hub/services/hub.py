@@ -1,53 +1,90 @@
-"""The Integrated Discharge Hub: referrals, providers and placements."""
+"""The Integrated Discharge Hub: referrals (refer, accept, return with a reason).
+
+Placements live in :mod:`~discharge_hub.services.placements` and the provider
+directory in :mod:`~discharge_hub.services.providers`; their names are re-exported
+here so ``hub.request_placement`` and friends keep working.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from discharge_hub import clock
 from discharge_hub.errors import ValidationError
-from discharge_hub.models import (
-    HubReferral,
-    Pathway,
-    Patient,
-    Place,
-    Placement,
-    Provider,
-    ProviderPlace,
-    ProviderServiceType,
-    ServiceType,
+from discharge_hub.models import HubReferral, Pathway, Placement
+from discharge_hub.services.common import actor_of, get_for_update, open_spell
+from discharge_hub.services.placements import (
+    FUNDING,
+    NEEDS_REASON,
+    STATE_LABELS,
+    TRANSITIONS,
+    WAITING_STATES,
+    PlacementView,
+    advance_placement,
+    assign_worker,
+    choose_provider,
+    end_placement,
+    next_states,
+    placement_view,
+    placements_for,
+    request_placement,
 )
-from discharge_hub.services.common import actor_of, check_code, get_for_update, open_spell
+from discharge_hub.services.providers import (
+    ProviderView,
+    add_provider,
+    list_providers,
+    provider_view,
+    providers_for,
+    providers_for_placement,
+    set_vacancies,
+)
 from discharge_hub.validators import optional_text, require_text
 
-# The placement lifecycle. Declined/cancelled end it and need a reason.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "requested": ("assessing", "offered", "declined", "cancelled"),
-    "assessing": ("offered", "declined", "cancelled"),
-    "offered": ("accepted", "declined", "cancelled"),
-    "accepted": ("start_confirmed", "cancelled"),
-    "start_confirmed": ("started", "cancelled"),
-    "started": (),
-    "declined": (),
-    "cancelled": (),
-}
-STATE_LABELS = {
-    "requested": "Requested",
-    "assessing": "Assessing",
-    "offered": "Offered",
+__all__ = [
+    "FUNDING",
+    "NEEDS_REASON",
+    "OPEN_REFERRAL_STATES",
+    "REFERRAL_STATE_LABELS",
+    "STATE_LABELS",
+    "TRANSITIONS",
+    "WAITING_STATES",
+    "PlacementView",
+    "ProviderView",
+    "ReferralView",
+    "accept_referral",
+    "add_provider",
+    "advance_placement",
+    "assign_worker",
+    "choose_provider",
+    "end_placement",
+    "list_providers",
+    "next_states",
+    "placement_view",
+    "placements_for",
+    "provider_view",
+    "providers_for",
+    "providers_for_placement",
+    "refer_to_hub",
+    "referral_view",
+    "referrals_for",
+    "request_placement",
+    "return_referral",
+    "set_vacancies",
+]
+
+# A referral is open (on the hub's queue) while referred or accepted; returned and
+# withdrawn referrals are closed, and the spell may be referred again.
+OPEN_REFERRAL_STATES = ("referred", "accepted")
+REFERRAL_STATE_LABELS = {
+    "referred": "Awaiting acceptance",
     "accepted": "Accepted",
-    "start_confirmed": "Start date confirmed",
-    "started": "Started",
-    "declined": "Declined",
-    "cancelled": "Cancelled",
+    "returned": "Returned",
+    "withdrawn": "Withdrawn",
 }
-WAITING_STATES = ("requested", "assessing", "offered", "accepted", "start_confirmed")
-NEEDS_REASON = ("declined", "cancelled")
-FUNDING = ("council", "nhs", "chc", "self", "joint")
 
 
 @dataclass(frozen=True)
@@ -62,47 +99,16 @@ class ReferralView:
     accepted_at: datetime | None
     accepted_by: str | None
     notes: str | None
-
-
-@dataclass(frozen=True)
-class ProviderView:
-    id: int
-    version: int
-    name: str
-    capacity: int
-    capacity_unit: str
-    vacancies: int
-    vacancies_on: date | None
-    service_types: tuple[str, ...]
-    places: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PlacementView:
-    id: int
-    version: int
-    spell_id: int
-    referral_id: int | None
-    service_type: str
-    provider_id: int | None
-    provider: str | None
-    place_code: str | None
-    state: str
-    funding: str | None
-    requested_at: datetime
-    requested_by: str
-    start_date: date | None
-    started_at: datetime | None
-    state_changed_at: datetime
-    outcome_reason: str | None
-    notes: str | None
+    returned_at: datetime | None = None
+    returned_by: str | None = None
+    return_reason: str | None = None
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS.get(self.state, self.state)
+        return REFERRAL_STATE_LABELS.get(self.state, self.state)
 
 
-def _referral_view(r: HubReferral) -> ReferralView:
+def referral_view(r: HubReferral) -> ReferralView:
     return ReferralView(
         id=r.id,
         version=r.version,
@@ -114,42 +120,9 @@ def _referral_view(r: HubReferral) -> ReferralView:
         accepted_at=r.accepted_at,
         accepted_by=r.accepted_by,
         notes=r.notes,
-    )
-
-
-def placement_view(p: Placement) -> PlacementView:
-    return PlacementView(
-        id=p.id,
-        version=p.version,
-        spell_id=p.spell_id,
-        referral_id=p.referral_id,
-        service_type=p.service_type_code,
-        provider_id=p.provider_id,
-        provider=p.provider.name if p.provider else None,
-        place_code=p.place_code,
-        state=p.state,
-        funding=p.funding,
-        requested_at=p.requested_at,
-        requested_by=p.requested_by,
-        start_date=p.start_date,
-        started_at=p.started_at,
-        state_changed_at=p.state_changed_at,
-        outcome_reason=p.outcome_reason,
-        notes=p.notes,
-    )
-
-
-def provider_view(p: Provider) -> ProviderView:
-    return ProviderView(
-        id=p.id,
-        version=p.version,
-        name=p.name,
-        capacity=p.capacity,
-        capacity_unit=p.capacity_unit,
-        vacancies=p.vacancies,
-        vacancies_on=p.vacancies_on,
-        service_types=tuple(sorted(s.service_type_code for s in p.service_types)),
-        places=tuple(sorted(pl.place_code for pl in p.places)),
+        returned_at=r.returned_at,
+        returned_by=r.returned_by,
+        return_reason=r.return_reason,
     )
 
 
@@ -171,7 +144,7 @@ def refer_to_hub(
         )
     current = session.scalars(
         select(HubReferral).where(
-            HubReferral.spell_id == spell.id, HubReferral.state.in_(("referred", "accepted"))
+            HubReferral.spell_id == spell.id, HubReferral.state.in_(OPEN_REFERRAL_STATES)
         )
     ).first()
     if current is not None:
@@ -186,7 +159,7 @@ def refer_to_hub(
     )
     session.add(referral)
     session.flush()
-    return _referral_view(referral)
+    return referral_view(referral)
 
 
 def accept_referral(
@@ -204,190 +177,48 @@ def accept_referral(
     referral.accepted_at = clock.now()
     referral.accepted_by = actor_of(session)
     session.flush()
-    return _referral_view(referral)
+    return referral_view(referral)
 
 
-def add_provider(
+def return_referral(
     session: Session,
     *,
-    name: str,
-    service_types: list[str],
-    places: list[str],
-    capacity: int,
-    capacity_unit: str = "beds",
-    vacancies: int = 0,
-    phone: str | None = None,
-    vacancies_on: date | None = None,
-) -> ProviderView:
-    if capacity < 0:
-        raise ValidationError("capacity", capacity, "cannot be negative")
-    if capacity_unit not in ("beds", "hours"):
-        raise ValidationError("capacity_unit", capacity_unit, "must be beds or hours")
-    if not service_types:
-        raise ValidationError("service_types", None, "needs at least one service type")
-    provider_name = require_text(name, "name", max_length=160)
-    if session.scalar(select(Provider.id).where(Provider.name == provider_name)) is not None:
-        # A clear refusal instead of the unique constraint's IntegrityError.
-        raise ValidationError("name", provider_name, "is already a provider")
-    provider = Provider(
-        name=provider_name,
-        capacity=capacity,
-        capacity_unit=capacity_unit,
-        vacancies=0,
-        phone=optional_text(phone, "phone"),
-    )
-    provider.service_types = [
-        ProviderServiceType(service_type_code=check_code(session, ServiceType, "service_types", s))
-        for s in sorted(set(service_types))
-    ]
-    provider.places = [
-        ProviderPlace(place_code=check_code(session, Place, "places", p))
-        for p in sorted(set(places))
-    ]
-    session.add(provider)
-    _set_vacancies(provider, vacancies, vacancies_on)
-    session.flush()
-    return provider_view(provider)
-
-
-def _set_vacancies(provider: Provider, vacancies: int, on: date | None) -> None:
-    if vacancies < 0:
-        raise ValidationError("vacancies", vacancies, "cannot be negative")
-    if vacancies > provider.capacity:
-        raise ValidationError(
-            "vacancies", vacancies, f"exceeds the capacity of {provider.capacity}"
-        )
-    provider.vacancies = vacancies
-    provider.vacancies_on = on or clock.today()
-
-
-def set_vacancies(
-    session: Session,
-    *,
-    provider_id: int,
+    referral_id: int,
     expected_version: int | None,
-    vacancies: int,
-    on: date | None = None,
-) -> ProviderView:
-    provider = get_for_update(session, Provider, provider_id, expected_version=expected_version)
-    _set_vacancies(provider, vacancies, on)
-    session.flush()
-    return provider_view(provider)
+    reason: str,
+) -> ReferralView:
+    """The hub hands a referral back to the ward, saying why (who and when are kept).
 
-
-def list_providers(session: Session, *, service_type: str | None = None) -> list[ProviderView]:
-    stmt = select(Provider).order_by(Provider.name)
-    if service_type:
-        stmt = stmt.join(ProviderServiceType).where(
-            ProviderServiceType.service_type_code == service_type
-        )
-    return [provider_view(p) for p in session.scalars(stmt).unique()]
-
-
-def request_placement(
-    session: Session,
-    *,
-    spell_id: int,
-    expected_version: int | None,
-    service_type: str,
-    provider_id: int | None = None,
-    funding: str | None = None,
-    notes: str | None = None,
-) -> PlacementView:
-    """Request a service for a spell on a hub pathway (never on P0)."""
-    spell = open_spell(session, spell_id, expected_version=expected_version)
-    pathway = session.get(Pathway, spell.pathway_code) if spell.pathway_code else None
-    if pathway is None or not pathway.through_hub:
-        raise ValidationError(
-            "pathway",
-            spell.pathway_code or "(none)",
-            "has no hub placements: a placement needs pathway P1, P2, P3 or P3b",
-        )
-    code = check_code(session, ServiceType, "service_type", service_type)
-    provider = _provider_for(session, provider_id, code)
-    if funding is not None and funding not in FUNDING:
-        raise ValidationError("funding", funding, f"must be one of {', '.join(FUNDING)}")
-    referral = session.scalars(
-        select(HubReferral.id).where(
-            HubReferral.spell_id == spell.id, HubReferral.state.in_(("referred", "accepted"))
-        )
-    ).first()
-    patient = session.get(Patient, spell.patient_id)
-    moment = clock.now()
-    placement = Placement(
-        spell_id=spell.id,
-        referral_id=referral,
-        service_type_code=code,
-        provider=provider,
-        place_code=patient.place_code if patient else None,
-        state="requested",
-        funding=funding,
-        requested_at=moment,
-        requested_by=actor_of(session),
-        state_changed_at=moment,
-        notes=optional_text(notes, "notes", max_length=2000),
+    A referral awaiting acceptance can be returned; an accepted one only while the
+    patient has no placement in progress (cancel those first: they were requested
+    under this referral)."""
+    referral = get_for_update(
+        session, HubReferral, referral_id, expected_version=expected_version, label="referral"
     )
-    session.add(placement)
-    session.flush()
-    return placement_view(placement)
-
-
-def _provider_for(session: Session, provider_id: int | None, service_type: str) -> Provider | None:
-    if provider_id is None:
-        return None
-    provider = session.get(Provider, provider_id)
-    if provider is None:
-        raise ValidationError("provider", provider_id, "is not a known provider")
-    if service_type not in {s.service_type_code for s in provider.service_types}:
-        raise ValidationError("provider", provider.name, f"does not provide {service_type}")
-    return provider
-
-
-def advance_placement(
-    session: Session,
-    *,
-    placement_id: int,
-    expected_version: int | None,
-    to_state: str,
-    provider_id: int | None = None,
-    start_date: date | None = None,
-    reason: str | None = None,
-) -> PlacementView:
-    """Move a placement along its lifecycle; refuses a transition that does not exist."""
-    placement = get_for_update(session, Placement, placement_id, expected_version=expected_version)
-    allowed = TRANSITIONS.get(placement.state, ())
-    if to_state not in allowed:
-        nexts = ", ".join(allowed) or "none (it is finished)"
+    if referral.state not in OPEN_REFERRAL_STATES:
         raise ValidationError(
-            "state",
-            to_state,
-            f"is not a next step from {placement.state} (allowed: {nexts})",
+            "referral",
+            REFERRAL_STATE_LABELS.get(referral.state),
+            "is closed; it cannot be returned",
         )
-    if provider_id is not None:
-        placement.provider = _provider_for(session, provider_id, placement.service_type_code)
-    if to_state in ("offered", "accepted") and placement.provider is None:
-        raise ValidationError("provider", None, f"is required for a placement {to_state}")
-    if to_state == "start_confirmed":
-        if start_date is None:
-            raise ValidationError("start_date", None, "is required to confirm the start")
-        placement.start_date = start_date
-    if to_state in NEEDS_REASON:
-        placement.outcome_reason = require_text(reason, "reason", max_length=500)
-    elif reason:
-        placement.notes = optional_text(reason, "reason", max_length=2000)
-    if to_state == "started":
-        placement.started_at = clock.now()
-    placement.state = to_state
-    placement.state_changed_at = clock.now()
-    session.flush()
-    return placement_view(placement)
-
-
-def placements_for(session: Session, spell_id: int) -> list[PlacementView]:
-    rows = session.scalars(
-        select(Placement).where(Placement.spell_id == spell_id).order_by(Placement.requested_at)
+    why = require_text(reason, "reason", max_length=500)
+    active = session.scalar(
+        select(Placement.id).where(
+            Placement.spell_id == referral.spell_id, Placement.state.in_(WAITING_STATES)
+        )
     )
-    return [placement_view(p) for p in rows]
+    if active is not None:
+        raise ValidationError(
+            "referral",
+            REFERRAL_STATE_LABELS[referral.state],
+            "has a placement in progress: end the placement before returning the referral",
+        )
+    referral.state = "returned"
+    referral.returned_at = clock.now()
+    referral.returned_by = actor_of(session)
+    referral.return_reason = why
+    session.flush()
+    return referral_view(referral)
 
 
 def referrals_for(session: Session, spell_id: int) -> list[ReferralView]:
@@ -396,4 +227,4 @@ def referrals_for(session: Session, spell_id: int) -> list[ReferralView]:
         .where(HubReferral.spell_id == spell_id)
         .order_by(HubReferral.referred_at)
     )
-    return [_referral_view(r) for r in rows]
+    return [referral_view(r) for r in rows]

@@ -16,6 +16,7 @@ from discharge_hub.models import (
     Destination,
     Method,
     Pathway,
+    Place,
     ServiceType,
     Site,
     Ward,
@@ -46,6 +47,7 @@ class ReferenceLists:
     contact_methods: tuple[Code, ...]
     barrier_kinds: tuple[Code, ...]
     service_types: tuple[Code, ...]
+    places: tuple[Code, ...]  # councils: code and name (Leicester, ...), for queue filters
     sites: tuple[str, ...]
     wards: tuple[WardRef, ...]
 
@@ -92,6 +94,10 @@ def reference_lists(session: Session) -> ReferenceLists:
         contact_methods=_codes(session, ContactMethod, ContactMethod.label),
         barrier_kinds=_codes(session, BarrierKind, BarrierKind.label),
         service_types=_codes(session, ServiceType, ServiceType.label),
+        places=tuple(
+            Code(c, n)
+            for c, n in session.execute(select(Place.code, Place.name).order_by(Place.name))
+        ),
         sites=tuple(session.scalars(select(Site.name).order_by(Site.name))),
         wards=tuple(WardRef(i, n, s) for i, n, s in wards),
     )

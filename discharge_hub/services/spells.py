@@ -25,9 +25,10 @@ from discharge_hub.models import (
     Spell,
     Ward,
 )
-from discharge_hub.services import patients
+from discharge_hub.services import patients, placements
 from discharge_hub.services.common import actor_of, check_code, get_for_update, open_spell
 from discharge_hub.services.drd import derive_drd
+from discharge_hub.services.placements import PlacementCancel
 from discharge_hub.services.views import SpellView
 from discharge_hub.validators import optional_text, require_text
 
@@ -311,23 +312,16 @@ def set_pathway(
     spell_id: int,
     expected_version: int | None,
     pathway: str | None,
+    cancel_placements: PlacementCancel | None = None,
 ) -> SpellView:
+    """Set or clear the pathway. A pathway that does not go through the hub, while hub
+    placements are open, is refused (:class:`OpenPlacementsError`, which lists them)
+    unless ``cancel_placements`` names them all: then they are cancelled with its
+    reason in the same unit of work."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
     code = check_code(session, Pathway, "pathway", pathway) if pathway else None
     if code is not None and not session.get(Pathway, code).through_hub:  # type: ignore[union-attr]
-        active = session.scalars(
-            select(Placement.id).where(
-                Placement.spell_id == spell.id,
-                Placement.state.not_in(("declined", "cancelled")),
-            )
-        ).first()
-        if active is not None:
-            raise ValidationError(
-                "pathway",
-                code,
-                "does not go through the hub, but the patient has an active hub placement "
-                "(cancel it first)",
-            )
+        placements.cancel_for_pathway(session, spell, code, cancel_placements)
     spell.pathway_code = code
     session.flush()
     return _view(session, spell)

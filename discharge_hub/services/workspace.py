@@ -9,18 +9,22 @@ the UI can put the message next to the right control.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
 from discharge_hub import clock
 from discharge_hub.errors import NotFoundError, ValidationError
-from discharge_hub.models import Spell
+from discharge_hub.models import Site, Spell
 from discharge_hub.services import care, history, hub, spells
-from discharge_hub.services.board import BoardRow, board_statement, to_row
+from discharge_hub.services.board import BoardRow, board_select, board_statement, to_row
+from discharge_hub.services.placements import OpenPlacementsError, PlacementCancel
 from discharge_hub.services.views import SpellView
 from discharge_hub.validators import parse_date, parse_datetime
 
@@ -41,7 +45,13 @@ class SpellDetail:
 
     @property
     def open_referral(self) -> hub.ReferralView | None:
-        return next((r for r in self.referrals if r.state in ("referred", "accepted")), None)
+        return next((r for r in self.referrals if r.state in hub.OPEN_REFERRAL_STATES), None)
+
+    @property
+    def audit_mark(self) -> int:
+        """The newest audit entry this read saw: give it to
+        :func:`~discharge_hub.services.conflicts.changes_since` after a conflict."""
+        return max((a.id for a in self.audit), default=0)
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,9 @@ class WorkspaceChanges:
     ctr: CtrEntry | None = None
     pathway_changed: bool = False
     pathway: str | None = None
+    # A pathway off the hub with placements open: cancel them (all, by id and version
+    # seen, as listed by the OpenPlacementsError of a first try) in the same save.
+    cancel_placements: PlacementCancel | None = None
     refer_to_hub: bool = False
     referral_notes: str | None = None
     delay_reason_changed: bool = False
@@ -125,6 +138,51 @@ def board_row(session: Session, spell_id: int, today: date | None = None) -> Boa
     """The board row of one open spell (None if discharged)."""
     r = session.execute(board_statement().where(Spell.id == spell_id)).first()
     return to_row(r, today or clock.today()) if r is not None else None
+
+
+@dataclass(frozen=True)
+class BoardRowsUpdate:
+    """Fresh board rows for some spells: replace those rows in place, and take out the
+    rows of ``removed`` (discharged, gone, or no longer matching the board's filter)."""
+
+    rows: tuple[BoardRow, ...]
+    removed: frozenset[int]
+
+
+def board_rows(
+    session: Session,
+    spell_ids: Iterable[int],
+    *,
+    site: str | None = None,
+    ward_id: int | None = None,
+    today: date | None = None,
+) -> BoardRowsUpdate:
+    """The board rows of the given spells (a live notification's, or a save's), with
+    the board's own filter, in one statement per 500 spells."""
+    on = today or clock.today()
+    wanted = sorted(set(spell_ids))
+    stmt = _rows_statement(bool(site), ward_id is not None)
+    params: dict[str, Any] = {"board_site": site} if site else {}
+    if ward_id is not None:
+        params["board_ward_id"] = ward_id
+    rows: list[BoardRow] = []
+    for start in range(0, len(wanted), 500):
+        params["spell_ids"] = wanted[start : start + 500]
+        rows += [to_row(r, on) for r in session.execute(stmt, params)]
+    found = {r.spell_id for r in rows}
+    return BoardRowsUpdate(tuple(rows), frozenset(i for i in wanted if i not in found))
+
+
+@lru_cache(maxsize=4)
+def _rows_statement(by_site: bool, by_ward: bool) -> Any:
+    """The board's SELECT for given spells, built once per filter shape: building it
+    was a third of re-fetching one row (bench/bench_live.py)."""
+    stmt = board_select().where(Spell.id.in_(bindparam("spell_ids", expanding=True)))
+    if by_site:
+        stmt = stmt.where(Site.name == bindparam("board_site"))
+    if by_ward:
+        stmt = stmt.where(Spell.ward_id == bindparam("board_ward_id"))
+    return stmt
 
 
 def spell_detail(session: Session, spell_id: int, *, today: date | None = None) -> SpellDetail:
@@ -150,6 +208,9 @@ def spell_detail(session: Session, spell_id: int, *, today: date | None = None) 
 def _section(name: str) -> Iterator[None]:
     try:
         yield
+    except OpenPlacementsError as exc:
+        field = f"{name}.{exc.field}"
+        raise OpenPlacementsError(field, exc.value, exc.reason, exc.placements) from exc
     except ValidationError as exc:
         raise ValidationError(f"{name}.{exc.field}", exc.value, exc.reason) from exc
 
@@ -192,7 +253,11 @@ def _save_plan(
     if c.pathway_changed:
         with _section("pathway"):
             spells.set_pathway(
-                session, spell_id=spell_id, expected_version=version.take(), pathway=c.pathway
+                session,
+                spell_id=spell_id,
+                expected_version=version.take(),
+                pathway=c.pathway,
+                cancel_placements=c.cancel_placements,
             )
     if c.refer_to_hub:
         with _section("referral"):

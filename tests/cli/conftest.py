@@ -34,6 +34,21 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
+def run_here(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the command line in this process (``cli.main``), for tests that keep an
+    embedded database open meanwhile: a second *process* writing it would be refused
+    (one program at a time, tests/test_sqlite_safety.py)."""
+    import contextlib
+    import io
+
+    from discharge_hub.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     eng = create_db_engine(resolve_url(db_url))
