@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from discharge_hub import changes
+from discharge_hub.cli import main
 from discharge_hub.db import Database
 from discharge_hub.services.spells import find_spell
-from discharge_hub.cli import main
 from tests.cli.test_import_cmd import row, write
 from tests.live_support import announcements
 
