@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from discharge_hub.cli import UsageError
 from discharge_hub.db import Database
+from discharge_hub.outputs import check_output, write_atomically
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -55,19 +54,6 @@ def parse_day(value: str) -> date:
         raise UsageError(f"--date: {value!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def check_output(value: str) -> Path:
-    """Refuse an output path that cannot be written, before doing any work."""
-    path = Path(value).expanduser()
-    folder = path.parent
-    if path.is_dir():
-        raise UsageError(f"--out: {value} is a folder, not a file")
-    if not folder.is_dir():
-        raise UsageError(f"--out: cannot write {value}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UsageError(f"--out: cannot write {value}: permission denied")
-    return path
-
-
 def _user() -> str:
     try:
         return getpass.getuser()
@@ -77,7 +63,6 @@ def _user() -> str:
 
 def _huddle(args: argparse.Namespace) -> int:
     from discharge_hub.reports import render
-    from discharge_hub.reports.common import write_atomically
 
     on, out = parse_day(args.date), check_output(args.out)
     database = Database.open(args.db)
@@ -93,7 +78,6 @@ def _huddle(args: argparse.Namespace) -> int:
 
 def _handover(args: argparse.Namespace) -> int:
     from discharge_hub.reports import render
-    from discharge_hub.reports.common import write_atomically
 
     out = check_output(args.out)
     database = Database.open(args.db)
@@ -110,7 +94,6 @@ def _handover(args: argparse.Namespace) -> int:
 
 def _sitrep(args: argparse.Namespace) -> int:
     from discharge_hub.reports import render
-    from discharge_hub.reports.common import write_atomically
 
     on, out = parse_day(args.date), check_output(args.out)
     database = Database.open(args.db)

@@ -22,7 +22,14 @@ from discharge_hub.models import (
     ServiceType,
 )
 from discharge_hub.services.common import actor_of, check_code, get_for_update, open_spell
-from discharge_hub.validators import optional_text, require_text
+from discharge_hub.validators import (
+    NAME,
+    TEXT,
+    check_not_future,
+    check_planned,
+    optional_text,
+    require_text,
+)
 
 # The placement lifecycle. Declined/cancelled end it and need a reason.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -182,7 +189,7 @@ def refer_to_hub(
         state="referred",
         referred_at=clock.now(),
         referred_by=actor_of(session),
-        notes=optional_text(notes, "notes", max_length=2000),
+        notes=optional_text(notes, "notes", kind=TEXT, max_length=2000),
     )
     session.add(referral)
     session.flush()
@@ -225,7 +232,7 @@ def add_provider(
         raise ValidationError("capacity_unit", capacity_unit, "must be beds or hours")
     if not service_types:
         raise ValidationError("service_types", None, "needs at least one service type")
-    provider_name = require_text(name, "name", max_length=160)
+    provider_name = require_text(name, "name", kind=NAME, max_length=160)
     if session.scalar(select(Provider.id).where(Provider.name == provider_name)) is not None:
         # A clear refusal instead of the unique constraint's IntegrityError.
         raise ValidationError("name", provider_name, "is already a provider")
@@ -234,7 +241,7 @@ def add_provider(
         capacity=capacity,
         capacity_unit=capacity_unit,
         vacancies=0,
-        phone=optional_text(phone, "phone"),
+        phone=optional_text(phone, "phone", kind=NAME, max_length=40),
     )
     provider.service_types = [
         ProviderServiceType(service_type_code=check_code(session, ServiceType, "service_types", s))
@@ -258,7 +265,9 @@ def _set_vacancies(provider: Provider, vacancies: int, on: date | None) -> None:
             "vacancies", vacancies, f"exceeds the capacity of {provider.capacity}"
         )
     provider.vacancies = vacancies
-    provider.vacancies_on = on or clock.today()
+    provider.vacancies_on = check_not_future(
+        on or clock.today(), "vacancies_on", today=clock.today()
+    )
 
 
 def set_vacancies(
@@ -325,7 +334,7 @@ def request_placement(
         requested_at=moment,
         requested_by=actor_of(session),
         state_changed_at=moment,
-        notes=optional_text(notes, "notes", max_length=2000),
+        notes=optional_text(notes, "notes", kind=TEXT, max_length=2000),
     )
     session.add(placement)
     session.flush()
@@ -370,11 +379,11 @@ def advance_placement(
     if to_state == "start_confirmed":
         if start_date is None:
             raise ValidationError("start_date", None, "is required to confirm the start")
-        placement.start_date = start_date
+        placement.start_date = check_planned(start_date, "start_date", today=clock.today())
     if to_state in NEEDS_REASON:
-        placement.outcome_reason = require_text(reason, "reason", max_length=500)
+        placement.outcome_reason = require_text(reason, "reason", kind=TEXT, max_length=500)
     elif reason:
-        placement.notes = optional_text(reason, "reason", max_length=2000)
+        placement.notes = optional_text(reason, "reason", kind=TEXT, max_length=2000)
     if to_state == "started":
         placement.started_at = clock.now()
     placement.state = to_state
