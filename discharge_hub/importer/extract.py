@@ -52,6 +52,9 @@ REQUIRED = (
     "nhs_number", "family_name", "given_name", "date_of_birth", "site", "ward", "admitted_at",
 )  # fmt: skip
 EDD_REASON = "PAS import"
+# The rejects file's extra column: ignored on import, so a corrected rejects file can be
+# imported as it is.
+REASON = "reason"
 SEX = {
     "m": "M", "male": "M", "1": "M",
     "f": "F", "female": "F", "2": "F",
@@ -211,7 +214,8 @@ def _decode(source: str, raw: bytes) -> str:
 def _check_header(source: str, header: tuple[str, ...]) -> list[str]:
     names = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED if c not in names]
-    unknown = [h for h, n in zip(header, names, strict=True) if n not in COLUMNS]
+    known = (*COLUMNS, REASON)
+    unknown = [h for h, n in zip(header, names, strict=True) if n not in known]
     repeated = sorted({n for n in names if n and names.count(n) > 1})
     problems = []
     if missing:
@@ -407,10 +411,23 @@ def _check_dates(
 
 def rejects_csv(extract: Extract, rejected: Sequence[tuple[tuple[str, ...], str]]) -> bytes:
     """The rejected rows as read, under the file's own header, with a ``reason`` column
-    (a short row is padded so the reason stays in its column). UTF-8 with a BOM so
-    spreadsheet programs read the accents right; every cell is neutralised against
-    CSV injection (:mod:`discharge_hub.csv_safety`), and :func:`read_extract` reads
-    the neutralised cells back as they were, so the file can be corrected and imported."""
-    width = len(extract.header)
-    rows = ([*record, *[""] * (width - len(record)), reason] for record, reason in rejected)
-    return csv_bytes([*extract.header, "reason"], rows, bom=True)
+    (a short row is padded so the reason stays in its column; a rejects file imported
+    again keeps its one ``reason`` column, with the new reason). UTF-8 with a BOM so
+    spreadsheet programs read the accents right; every cell is neutralised against CSV
+    injection (:mod:`discharge_hub.csv_safety`), and :func:`read_extract` reads the
+    neutralised cells back as they were, so the file can be corrected and imported."""
+    header = list(extract.header)
+    names = [h.strip().lower() for h in header]
+    width, has_reason = len(header), REASON in names
+    if not has_reason:
+        header.append(REASON)
+    at = names.index(REASON) if has_reason else width
+    rows = []
+    for record, reason in rejected:
+        cells = [*record, *[""] * (width - len(record))]  # a longer row keeps its extra cells
+        if has_reason:
+            cells[at] = reason
+        else:
+            cells.insert(at, reason)
+        rows.append(cells)
+    return csv_bytes(header, rows, bom=True)

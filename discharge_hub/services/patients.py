@@ -16,6 +16,7 @@ from discharge_hub.validators import (
     NAME,
     TEXT,
     check_birth_date,
+    clean_text,
     format_nhs_number,
     normalise_nhs_number,
     optional_text,
@@ -52,7 +53,7 @@ def by_nhs_number(session: Session, digits: str) -> Patient | None:
 
 def place_code(session: Session, value: str | None) -> str | None:
     """A place given as council code or name (case-insensitive) → its code."""
-    text = (value or "").strip()
+    text = clean_text(value, "place", kind=NAME)
     if not text:
         return None
     row = session.scalars(
@@ -81,7 +82,7 @@ def clean_details(
     if sex not in SEX_CODES:
         raise ValidationError("sex", d.sex, "must be M, F or U")
     check_birth_date(d.date_of_birth, today=today)
-    ethnic = (d.ethnic_category or "").strip().upper() or None
+    ethnic = clean_text(d.ethnic_category, "ethnic_category", kind=NAME).upper() or None
     if ethnic is not None and not ethnic_known(ethnic):
         raise ValidationError("ethnic_category", d.ethnic_category, "is not a known code")
     postcode = optional_text(d.postcode, "postcode", kind=NAME, max_length=10)

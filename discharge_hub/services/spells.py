@@ -34,6 +34,7 @@ from discharge_hub.validators import (
     TEXT,
     check_admitted_at,
     check_planned,
+    clean_text,
     optional_text,
     require_text,
     uk_instant,
@@ -98,6 +99,7 @@ def admission_date(spell: Spell) -> date:
 
 
 def _site(session: Session, name: str) -> Site:
+    name = clean_text(name, "site", kind=NAME)
     site = session.scalars(select(Site).where(Site.name == name)).one_or_none()
     if site is None:
         raise ValidationError("site", name, "is not a known site (see resources/sites.csv)")
@@ -327,7 +329,7 @@ def set_delay_reason(
     """Set the coded delay reason (an active code of the versioned list), or clear it."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
     if delay_reason:
-        code = delay_reason.strip().upper()
+        code = clean_text(delay_reason, "delay_reason", kind=NAME).upper()
         reason = session.scalars(
             select(DelayReason)
             .where(DelayReason.code == code, DelayReason.active.is_(True))
