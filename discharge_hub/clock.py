@@ -29,6 +29,8 @@ def as_utc(value: datetime) -> datetime:
 def exists_in_uk(wall: datetime) -> bool:
     """Whether a naive UK wall-clock time happened: False for the hour skipped when the
     clocks go forward (its instant would read back as another wall-clock time)."""
+    if _uk_offset_all_day(wall.date()) is not None:
+        return True  # no change of the clocks that day (all but two days a year)
     back = wall.replace(tzinfo=LONDON).astimezone(UTC).astimezone(LONDON)
     return back.replace(tzinfo=None, fold=0) == wall.replace(fold=0)
 

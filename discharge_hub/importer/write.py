@@ -35,7 +35,7 @@ from discharge_hub.audit import text_of
 from discharge_hub.db import Database, map_db_errors
 from discharge_hub.importer.extract import ImportResult
 from discharge_hub.importer.plan import Plan
-from discharge_hub.importer.records import NOW, AuditRow, Rec
+from discharge_hub.importer.records import NOW, Rec
 from discharge_hub.importer.snapshot import (
     ACTIVE_PLACEMENT,
     INSERT_ORDER,
@@ -132,18 +132,18 @@ def _values(rec: Rec, resolve: Resolve, moment: datetime, actor: str) -> dict[st
     return values
 
 
-def _audit_values(a: AuditRow, resolve: Resolve, moment: datetime, actor: str) -> dict[str, Any]:
-    return {
-        "at": moment,
-        "actor": actor,
-        "action": a.action,
-        "entity": a.rec.table.name,
-        "entity_id": resolve(a.rec),
-        "spell_id": resolve(a.rec.spell) if a.rec.spell is not None else None,
-        "field": a.field,
-        "old_value": text_of(resolve(a.old)),
-        "new_value": text_of(resolve(a.new)),
-    }
+def _audit_tuples(conn: Connection, plan: Plan, moment: datetime) -> Iterator[tuple[Any, ...]]:
+    """The audit rows in AUDIT_COLUMNS order, every id known (PostgreSQL)."""
+    (at,) = next(_tuples(conn, _table(AuditEntry), ["at"], [{"at": moment}]))
+    now, actor = text_of(moment), plan.actor
+    for rec, action, field, old, new in plan.audit:
+        spell = rec.spell.id if rec.spell is not None else None
+        shown: str | None
+        if isinstance(new, Rec):
+            shown = str(new.id)
+        else:
+            shown = now if new is NOW else text_of(new)
+        yield (at, actor, action, rec.entity, rec.id, spell, field, text_of(old), shown)
 
 
 def _processed(conn: Connection, table: Table, names: list[str]) -> list[Callable[[Any], Any]]:
@@ -226,9 +226,7 @@ def _write_postgresql(
                 rows = (_values(r, resolve, moment, plan.actor) for r in recs)
                 _copy(conn, table, names, _tuples(conn, table, names, rows))
         _update_existing(conn, plan, resolve, moment)
-        audit = (_audit_values(a, resolve, moment, plan.actor) for a in plan.audit)
-        table = _table(AuditEntry)
-        _copy(conn, table, list(AUDIT_COLUMNS), _tuples(conn, table, list(AUDIT_COLUMNS), audit))
+        _copy(conn, _table(AuditEntry), list(AUDIT_COLUMNS), _audit_tuples(conn, plan, moment))
         if before_commit is not None:
             before_commit(plan.result)
 
@@ -328,19 +326,33 @@ def _stage(conn: Connection, raw: Any, plan: Plan, staged: list[Any], moment: da
     (at,) = next(_tuples(conn, _table(AuditEntry), ["at"], [{"at": moment}]))
     raw.executemany(
         'INSERT INTO temp."stage_audit" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        (_staged_audit(a, resolve, at, plan.actor) for a in plan.audit),
+        _staged_audit(plan, at, moment),
     )
 
 
-def _staged_audit(a: AuditRow, resolve: Resolve, at: Any, actor: str) -> tuple[Any, ...]:
-    assert not (isinstance(a.old, Rec) and a.old.is_new), "an old value is never a new row"
-    if isinstance(a.new, Rec) and a.new.is_new:
-        new, ref_entity, ref = None, a.new.table.name, -(a.new.index + 1)
-    else:
-        new, ref_entity, ref = text_of(resolve(a.new)), None, None
-    spell = resolve(a.rec.spell) if a.rec.spell is not None else None
-    return (at, actor, a.action, a.rec.table.name, resolve(a.rec), spell, a.field,
-            text_of(resolve(a.old)), new, ref_entity, ref)  # fmt: skip
+def _staged_audit(plan: Plan, at: Any, moment: datetime) -> Iterator[tuple[Any, ...]]:
+    """The audit rows with staged ids (see _staged_resolver); a new row's id in
+    ``new_value`` is staged as (its table, -(n+1)) and turned into text under the lock."""
+    now, actor = text_of(moment), plan.actor
+    for rec, action, field, old, new in plan.audit:
+        assert not isinstance(old, Rec), "an old value is never a row of this import"
+        entity_id = rec.id if rec.version_read is not None else -(rec.index + 1)
+        spell = rec.spell
+        spell_id = (
+            None if spell is None
+            else spell.id if spell.version_read is not None else -(spell.index + 1)
+        )  # fmt: skip
+        shown: str | None
+        if isinstance(new, Rec):
+            if new.version_read is None:
+                yield (at, actor, action, rec.entity, entity_id, spell_id, field,
+                       text_of(old), None, new.entity, -(new.index + 1))  # fmt: skip
+                continue
+            shown = str(new.id)
+        else:
+            shown = now if new is NOW else text_of(new)
+        yield (at, actor, action, rec.entity, entity_id, spell_id, field,
+               text_of(old), shown, None, None)  # fmt: skip
 
 
 def _copy_sql(model: Any, bases: dict[Any, int]) -> str:
