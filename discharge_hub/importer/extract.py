@@ -297,7 +297,7 @@ def check_rows(extract: Extract, codes: Codes, today: date) -> list[ExtractRow]:
     out = []
     seen: dict[str, int] = {}
     for number, cells, record in extract.rows:
-        row = replace(_check_row(number, cells, codes, today), record=record)
+        row = _check_row(number, cells, record, codes, today)
         nhs = row.details.nhs_number if row.details else None
         if nhs and nhs in seen:
             problem = RowProblem(
@@ -313,11 +313,13 @@ def check_rows(extract: Extract, codes: Codes, today: date) -> list[ExtractRow]:
     return out
 
 
-def _check_row(number: int, cells: dict[str, str], codes: Codes, today: date) -> ExtractRow:
+def _check_row(
+    number: int, cells: dict[str, str], record: tuple[str, ...], codes: Codes, today: date
+) -> ExtractRow:
     r = _Row(number, cells)
     if "_fields" in cells:
         r.add("row", "", f"has {cells['_fields']} fields; the header has a different number")
-        return ExtractRow(number, cells, problems=tuple(r.problems))
+        return ExtractRow(number, cells, problems=tuple(r.problems), record=record)
     nhs = r.check(normalise_nhs_number, cells.get("nhs_number"))
     family = r.check(
         require_text, cells.get("family_name"), "family_name", kind=NAME, max_length=100
@@ -353,7 +355,7 @@ def _check_row(number: int, cells: dict[str, str], codes: Codes, today: date) ->
         max_length=60,
     )
     if r.problems:
-        return ExtractRow(number, cells, problems=tuple(r.problems))
+        return ExtractRow(number, cells, problems=tuple(r.problems), record=record)
     assert nhs and family and given and born and site and ward and admitted and sex
     details = patients.PatientDetails(
         nhs_number=nhs,
@@ -369,8 +371,9 @@ def _check_row(number: int, cells: dict[str, str], codes: Codes, today: date) ->
     )
     has_time = parse_date_only(cells["admitted_at"]) is None
     return ExtractRow(
-        number, cells, details, site, ward, bed, admitted, has_time, edd, drd, pathway, delay
-    )
+        number, cells, details, site, ward, bed, admitted, has_time, edd, drd, pathway, delay,
+        record=record,
+    )  # fmt: skip
 
 
 def parse_date_only(text: str) -> date | None:
