@@ -37,7 +37,14 @@ def register(subs: Any) -> None:
 
     export = subs.add_parser("export", help="export a return: sitrep")
     what = export.add_subparsers(dest="export_kind", metavar="RETURN", required=True)
-    sit = what.add_parser("sitrep", help="the daily discharge sitrep as CSV (docs/sitrep.md)")
+    sit = what.add_parser(
+        "sitrep",
+        help="the daily discharge sitrep as CSV (docs/sitrep.md)",
+        description="The daily discharge sitrep for NHS England as CSV (docs/sitrep.md). "
+        "Safe to open in a spreadsheet: a cell beginning with = + - @ (a formula) is written "
+        "with a ' in front (OWASP CSV injection guidance). The output file is checked "
+        "before any work and written whole or not at all.",
+    )
     sit.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the day reported")
     sit.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV to write")
     sit.set_defaults(handler=_sitrep)
