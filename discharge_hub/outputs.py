@@ -31,6 +31,8 @@ class OutputPathError(DomainError):
 
 def check_output(value: str | Path, *, option: str = "--out") -> Path:
     """The path to write, or an OutputPathError saying why it cannot be written."""
+    if not str(value).strip():
+        raise OutputPathError(f"{option}: no file name given")
     path = Path(value).expanduser()
     folder = path.parent
     if path.is_dir():

@@ -33,7 +33,7 @@ def register(subs: Any) -> None:
     cmd.add_argument(
         "--skip-invalid",
         metavar="REJECTS.csv",
-        type=Path,
+        type=str,
         default=None,
         help="import the valid rows and write the invalid ones to REJECTS.csv with a "
         "reason column (checked before anything is imported; a cell that a spreadsheet "

@@ -212,6 +212,12 @@ def _decode(source: str, raw: bytes) -> str:
 
 
 def _check_header(source: str, header: tuple[str, ...]) -> list[str]:
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        sep = "semicolons" if ";" in header[0] else "tabs"
+        raise ImportFileError(
+            f"{source}: the columns are separated by {sep}, not commas. Save it as "
+            "'CSV UTF-8 (comma delimited)' and try again."
+        )
     names = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED if c not in names]
     known = (*COLUMNS, REASON)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -117,10 +119,12 @@ def _fifo(tmp_path: Path) -> Path:
         (lambda p: _bytes(p, _header() + b'9990000018,"' + b"x" * 200_000 + b'"\r\n'),
          "field larger than field limit"),
         (lambda p: _bytes(p, b"nhs_number,family_name,family_name\r\n"), "repeated column(s)"),
+        (lambda p: _bytes(p, b"nhs_number;family_name;given_name\r\n1;2;3\r\n"),
+         "separated by semicolons, not commas"),
         (lambda p: _bytes(p, b"\x00\x00\x00\x00"), "wrong header row"),
     ],
     ids=["folder", "fifo", "utf-16", "open-quote", "stray-quote", "huge-field",
-         "duplicate-header", "nul-bytes"],
+         "duplicate-header", "semicolons", "nul-bytes"],
 )  # fmt: skip
 def test_malformed_files_end_with_one_plain_line(
     sqlite_url: str, tmp_path: Path, make: object, expected: str
@@ -217,3 +221,29 @@ def test_the_rejects_file_neutralises_formulas_and_imports_again_as_it_was(
         )
     assert names[valid_nhs(1)] == f"{evil}|@SUM(A1)"
     assert names[valid_nhs(2)] == "O'Neill|+1+cmd"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["db", "set-password", "--db", "postgresql://someone@127.0.0.1/x"],
+         "no password given (end of input); nothing stored"),
+        (["export", "sitrep", "--date", "2026-01-01", "--out", ""], "--out: no file name given"),
+        (["import", "csv", "x.csv", "--skip-invalid", ""], "--skip-invalid: no file name given"),
+    ],
+    ids=["password-eof", "empty-out", "empty-rejects"],
+)  # fmt: skip
+def test_command_line_mistakes_end_with_one_plain_line(
+    args: list[str], expected: str, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DISCHARGE_HUB_DB"}
+    result = subprocess.run(
+        [sys.executable, "-m", "discharge_hub", *args, "--db", str(tmp_path / "x.sqlite3")]
+        if args[0] != "db"
+        else [sys.executable, "-m", "discharge_hub", *args],
+        capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, cwd=tmp_path,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert expected in result.stderr.splitlines()[-1]
