@@ -20,11 +20,12 @@ from sqlalchemy.engine import make_url
 from discharge_hub import importer
 from discharge_hub.db import Database
 from discharge_hub.importer.extract import COLUMNS
+from discharge_hub.importer.write import Stale
 from discharge_hub.models import AuditEntry, Base, Patient
 from discharge_hub.services import hub, patients, spells
 from tests import import_reference
 from tests.conftest import _pg_admin, admitted, pg_url, valid_nhs
-from tests.core_support import days
+from tests.core_support import days, db_fingerprint
 
 ACTOR = "pas (PAS import)"
 # Instants written at the moment of the write: they differ between the two runs.
@@ -215,3 +216,22 @@ def test_a_change_made_between_read_and_write_is_never_overwritten(
             {"a": "bob"},
         ).scalar()
         assert rows == 1
+
+
+def test_an_import_that_keeps_meeting_changes_gives_up_having_written_nothing(
+    twins: tuple[Database, Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, _ = twins
+    extract = importer.read_extract(write_csv(tmp_path / "pas.csv", [cells(20)]))
+    before = db_fingerprint(db)
+    calls = []
+
+    def always_stale(database: Database, plan: Any, **kw: Any) -> None:
+        calls.append(plan)
+        raise Stale
+
+    monkeypatch.setattr(importer, "write", always_stale)
+    with pytest.raises(importer.ImportBusyError, match="Nothing was imported; try again"):
+        importer.import_extract(db, extract, actor=ACTOR)
+    assert len(calls) == importer.ATTEMPTS
+    assert db_fingerprint(db) == before

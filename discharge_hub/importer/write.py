@@ -59,6 +59,11 @@ def write(
     """Write the plan in one transaction, or raise Stale / a DomainError (nothing written).
     ``before_commit(result)`` runs last inside the transaction."""
     moment = clock.now()
+    if not (plan.audit or plan.updated or any(plan.new.values())):
+        # Nothing changes (a file imported again): no write lock, no transaction.
+        if before_commit is not None:
+            before_commit(plan.result)
+        return
     with map_db_errors():
         if database.is_sqlite:
             _write_sqlite(database, plan, moment, before_commit)

@@ -247,3 +247,19 @@ def test_command_line_mistakes_end_with_one_plain_line(
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert expected in result.stderr.splitlines()[-1]
+
+
+def test_a_real_bug_still_gets_its_traceback_in_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from discharge_hub import cli
+
+    def broken(path: Path) -> None:
+        raise RuntimeError("a bug, not a user's mistake")
+
+    monkeypatch.setattr(importer, "read_extract", broken)
+    code = cli.main(["import", "csv", str(tmp_path / "x.csv"), "--db", str(tmp_path / "x.db")])
+    assert code == 1
+    (record,) = [r for r in caplog.records if r.exc_info]
+    assert record.getMessage() == "unexpected failure"
+    assert "a bug, not a user's mistake" in str(record.exc_info[1])  # type: ignore[index]
