@@ -21,7 +21,7 @@ from discharge_hub import importer
 from discharge_hub.db import Database
 from discharge_hub.importer.extract import COLUMNS
 from discharge_hub.importer.write import Stale
-from discharge_hub.models import AuditEntry, Base, Patient
+from discharge_hub.models import AuditEntry, Base, Patient, Site, Ward
 from discharge_hub.services import hub, patients, spells
 from tests import import_reference
 from tests.conftest import _pg_admin, admitted, pg_url, valid_nhs
@@ -235,3 +235,21 @@ def test_an_import_that_keeps_meeting_changes_gives_up_having_written_nothing(
         importer.import_extract(db, extract, actor=ACTOR)
     assert len(calls) == importer.ATTEMPTS
     assert db_fingerprint(db) == before
+
+
+def test_a_new_ward_named_like_a_bed_is_not_mistaken_for_a_change_by_others(
+    twins: tuple[Database, Database], tmp_path: Path
+) -> None:
+    """The write's checks compare new wards with wards and new beds with beds: a new ward
+    (site s, "A1") next to an existing bed (ward s, "A1") is no change by another user."""
+    db, _ = twins
+    with db.read() as s:
+        ward_id = s.scalar(select(Ward.id).where(Ward.name == "Ward 7"))
+        site = s.scalar(select(Site.name).where(Site.id == ward_id))
+    assert site is not None
+    extract = importer.read_extract(write_csv(tmp_path / "pas.csv", [
+        cells(30, ward="Ward 7", bed="C9"),  # a new bed on that ward: its beds are checked
+        cells(31, site=site, ward="A1", bed="B1"),
+    ]))  # fmt: skip
+    result = importer.import_extract(db, extract, actor=ACTOR)
+    assert result.created == 2

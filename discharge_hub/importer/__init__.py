@@ -29,6 +29,7 @@ from datetime import date
 from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.errors import ConflictError
+from discharge_hub.importer.csvfile import read_extract, rejects_csv
 from discharge_hub.importer.extract import (
     COLUMNS,
     EDD_REASON,
@@ -42,8 +43,6 @@ from discharge_hub.importer.extract import (
     ImportRowsError,
     RowProblem,
     check_rows,
-    read_extract,
-    rejects_csv,
 )
 from discharge_hub.importer.plan import Plan
 from discharge_hub.importer.snapshot import read_snapshot

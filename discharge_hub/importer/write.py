@@ -84,10 +84,12 @@ def _verify(conn: Connection, plan: Plan, *, lock_rows: bool) -> None:
     wards = set(g.new_wards)
     found = _rows(conn, select(Ward.site_id, Ward.name), Ward.site_id, [s for s, _ in wards])
     beds = set(g.new_beds)
-    found += _rows(conn, select(Bed.ward_id, Bed.label), Bed.ward_id, [w for w, _ in beds])
+    found_beds = _rows(conn, select(Bed.ward_id, Bed.label), Bed.ward_id, [w for w, _ in beds])
     marks = _rows(conn, review_marks_stmt(), CtrReview.spell_id, list(g.reviews))
-    if (wards | beds) & {tuple(r) for r in found} or any(
-        g.reviews[s] != (n, top) for s, n, top in marks
+    if (
+        wards & {tuple(r) for r in found}
+        or beds & {tuple(r) for r in found_beds}
+        or {s: (n, top) for s, n, top in marks} != {s: m for s, m in g.reviews.items() if m[0]}
     ):
         raise Stale
     for model, recs in _by_model(plan.updated).items():
