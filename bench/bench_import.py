@@ -35,6 +35,7 @@ import csv
 import os
 import platform
 import random
+import resource
 import shlex
 import statistics
 import sys
