@@ -335,10 +335,12 @@ def report(results: list[dict[str, Any]], argv: list[str]) -> str:
             f"| {m('save_median') * 1000:.0f} | {max(r['save_max'] for r in rs) * 1000:.0f} "
             f"| {sum(r['failures'] for r in rs)} | {rs[0]['summary']} |"
         )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines += [
         "",
         f'Repetitions: {len(next(iter(groups.values())))} per row. "save max" is the slowest of '
-        "all the other user's saves that started during the import, over all repetitions.",
+        "all the other user's saves that started during the import, over all repetitions. "
+        f"Peak memory of the benchmark process: {peak:,.0f} MB.",
     ]
     return "\n".join(lines) + "\n"
 
