@@ -29,7 +29,7 @@ from datetime import date
 from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.errors import ConflictError
-from discharge_hub.importer.csvfile import read_extract, rejects_csv
+from discharge_hub.importer.csvfile import read_extract, rejects_csv, write_rejects
 from discharge_hub.importer.extract import (
     COLUMNS,
     EDD_REASON,
@@ -50,9 +50,8 @@ from discharge_hub.importer.write import Stale, write
 
 __all__ = [
     "ATTEMPTS", "COLUMNS", "EDD_REASON", "REQUIRED", "Extract", "ExtractRow", "ImportBusyError",
-    "ImportFileError",
-    "ImportResult", "ImportRowsError", "RowProblem", "import_extract", "plan_extract",
-    "read_extract", "rejects_csv",
+    "ImportFileError", "ImportResult", "ImportRowsError", "RowProblem", "import_extract",
+    "plan_extract", "read_extract", "rejects_csv", "write_rejects",
 ]  # fmt: skip
 
 ATTEMPTS = 3

@@ -18,6 +18,7 @@ from discharge_hub.importer.extract import (
     Extract,
     ImportFileError,
 )
+from discharge_hub.outputs import write_atomically
 
 # A PAS extract of every inpatient in LLR is a few MB; a file this big is not one.
 MAX_BYTES = 200 * 1024 * 1024
@@ -141,3 +142,12 @@ def rejects_csv(extract: Extract, rejected: Sequence[tuple[tuple[str, ...], str]
             cells.insert(at, reason)
         rows.append(cells)
     return csv_bytes(header, rows, bom=True)
+
+
+def write_rejects(
+    path: Path, extract: Extract, rejected: Sequence[tuple[tuple[str, ...], str]]
+) -> None:
+    """:func:`rejects_csv` written whole or not at all (check the path first with
+    :func:`discharge_hub.outputs.check_output`; ``import csv`` writes it inside its
+    transaction instead, so that a failure leaves the database untouched)."""
+    write_atomically(path, rejects_csv(extract, rejected))
