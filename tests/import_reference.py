@@ -76,8 +76,14 @@ def _apply(session: Session, row: ExtractRow, today: date) -> str:
     details = _merged(patient, row) if patient else row.details
     spell = _open_spell(session, patient) if patient else None
     if spell is None:
-        view = spells.admit(session, patient=details, site=row.site, ward=row.ward,
-                            bed=row.bed, admitted_at=row.admitted_at)
+        view = spells.admit(
+            session,
+            patient=details,
+            site=row.site,
+            ward=row.ward,
+            bed=row.bed,
+            admitted_at=row.admitted_at,
+        )
         spell = session.get(Spell, view.id)
         assert spell is not None
         _update_spell(session, spell, row, today)
@@ -130,23 +136,42 @@ def _update_spell(session: Session, spell: Spell, row: ExtractRow, today: date) 
     bed = spell.bed.label if spell.bed else None
     moved = spell.site.name != row.site or spell.ward.name != row.ward
     if moved or (row.bed and row.bed != bed):
-        spells.transfer(session, spell_id=spell.id, expected_version=None, site=row.site,
-                        ward=row.ward, bed=row.bed)
+        spells.transfer(
+            session,
+            spell_id=spell.id,
+            expected_version=None,
+            site=row.site,
+            ward=row.ward,
+            bed=row.bed,
+        )
     if row.edd and row.edd != spell.edd:
-        spells.set_edd(session, spell_id=spell.id, expected_version=None, edd=row.edd,
-                       reason=EDD_REASON, today=today)
+        spells.set_edd(
+            session,
+            spell_id=spell.id,
+            expected_version=None,
+            edd=row.edd,
+            reason=EDD_REASON,
+            today=today,
+        )
     if row.drd and row.drd != spell.discharge_ready_date:
         _check_drd(session, spell, row.drd)
-        spells.record_ctr_review(session, spell_id=spell.id, expected_version=None,
-                                 review_date=row.drd, criteria=[], note=EDD_REASON, today=today)
+        spells.record_ctr_review(
+            session,
+            spell_id=spell.id,
+            expected_version=None,
+            review_date=row.drd,
+            criteria=[],
+            note=EDD_REASON,
+            today=today,
+        )
     if row.pathway and row.pathway != spell.pathway_code:
-        spells.set_pathway(session, spell_id=spell.id, expected_version=None,
-                           pathway=row.pathway)
+        spells.set_pathway(session, spell_id=spell.id, expected_version=None, pathway=row.pathway)
     if row.delay_reason:
         current = session.get(DelayReason, spell.delay_reason_id) if spell.delay_reason_id else None
         if current is None or current.code != row.delay_reason:
-            spells.set_delay_reason(session, spell_id=spell.id, expected_version=None,
-                                    delay_reason=row.delay_reason)
+            spells.set_delay_reason(
+                session, spell_id=spell.id, expected_version=None, delay_reason=row.delay_reason
+            )
 
 
 def _check_drd(session: Session, spell: Spell, drd: date) -> None:
@@ -169,6 +194,7 @@ def _check_drd(session: Session, spell: Spell, drd: date) -> None:
     else:
         why = f"the hub's criteria-to-reside reviews give the earlier DRD {derived:%d/%m/%Y}"
     raise ValidationError(
-        "discharge_ready_date", f"{drd:%d/%m/%Y}",
+        "discharge_ready_date",
+        f"{drd:%d/%m/%Y}",
         f"conflicts with the hub's record: {why}; record the review in the app",
     )
