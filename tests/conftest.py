@@ -97,6 +97,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if _session_travel is not None:
         _session_travel.stop()
     clock.freeze(None)
+    os.environ.pop(clock.FAKE_NOW_VARIABLE, None)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
