@@ -17,14 +17,13 @@ from discharge_hub.services.board import BoardRow
 from tests.conftest import admitted, patient
 from tests.core_support import OTHER_SITE, SITE, add_provider, admit, days, on_pathway
 
-pytestmark = pytest.mark.clock_edges
-
 
 def rows(db: Database, **kw: Any) -> list[BoardRow]:
     with db.read() as s:
         return board.board(s, today=clock.today(), **kw)
 
 
+@pytest.mark.clock_edges
 def test_board_row_values(db: Database) -> None:
     spell = on_pathway(db, admit(db, days_ago=9, bed="B10"), "P1")
     provider = add_provider(db)
@@ -90,6 +89,7 @@ def test_board_row_values(db: Database) -> None:
     assert (row.discharge_ready_date, row.delay_days) == (None, None)
 
 
+@pytest.mark.clock_edges
 def test_board_defaults_for_a_new_admission(db: Database) -> None:
     admit(db, days_ago=0, bed=None)
     [row] = rows(db)
@@ -103,6 +103,7 @@ def test_board_defaults_for_a_new_admission(db: Database) -> None:
     assert (row.open_barriers, row.next_action) == (0, None)
 
 
+@pytest.mark.clock_edges
 def test_board_filters_and_orders_by_site_ward_and_bed(db: Database) -> None:
     a = admit(db, 0, ward="Ward 7", bed="B10")
     b = admit(db, 1, ward="Ward 7", bed="B2")
