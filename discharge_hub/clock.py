@@ -1,22 +1,100 @@
-"""Time in one place: stored instants are UTC, clinical dates are UK (Europe/London)."""
+"""Time in one place: stored instants are UTC, clinical dates are UK (Europe/London).
+
+This module is the only place the program reads the wall clock (a test enforces it:
+tests/test_clock.py). Everything else asks :func:`now` or :func:`today`, so the clock
+can be fixed in one place:
+
+- in-process, by :func:`frozen` / :func:`freeze` (the test suite freezes every test);
+- for a whole process, by the environment variable ``DISCHARGE_HUB_FAKE_NOW`` set to an
+  ISO 8601 instant with its UTC offset (``2026-11-24T10:30:00+00:00``). It exists for
+  the tests (their ``python -m discharge_hub`` subprocesses see the test's instant) and
+  for training sessions. Never set it in production: a process that uses it logs a
+  warning once, and the desktop shows the fixed time in its title bar.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from discharge_hub.errors import DomainError
+
 LONDON = ZoneInfo("Europe/London")
+FAKE_NOW_VARIABLE = "DISCHARGE_HUB_FAKE_NOW"
+
+log = logging.getLogger(__name__)
+
+# Set by freeze(): read by every thread (a plain reference, so no lock is needed).
+_frozen_at: datetime | None = None
 
 
 def now() -> datetime:
     """The current instant, timezone-aware UTC."""
-    return datetime.now(UTC)
+    if _frozen_at is not None:
+        return _frozen_at
+    fake = fake_now()
+    return fake if fake is not None else datetime.now(UTC)
 
 
 def today() -> date:
     """Today's date in the UK."""
-    return datetime.now(LONDON).date()
+    return now().astimezone(LONDON).date()
+
+
+def freeze(at: datetime | None) -> None:
+    """Fix :func:`now` at ``at`` (aware; any offset) for every thread; None releases it."""
+    global _frozen_at
+    if at is not None and at.tzinfo is None:
+        raise ValueError("freeze() needs an aware instant (a naive time is ambiguous)")
+    _frozen_at = None if at is None else at.astimezone(UTC)
+
+
+@contextmanager
+def frozen(at: datetime) -> Iterator[datetime]:
+    """The clock fixed at ``at`` inside the block (restored after); yields it in UTC."""
+    before = _frozen_at
+    freeze(at)
+    try:
+        yield now()
+    finally:
+        freeze(before)
+
+
+def fake_now() -> datetime | None:
+    """The instant ``DISCHARGE_HUB_FAKE_NOW`` fixes, or None when it is not set."""
+    value = os.environ.get(FAKE_NOW_VARIABLE, "").strip()
+    return _parse_fake_now(value) if value else None
+
+
+class FakeNowError(DomainError):
+    """``DISCHARGE_HUB_FAKE_NOW`` holds something that is not an instant."""
+
+
+@lru_cache(maxsize=8)
+def _parse_fake_now(value: str) -> datetime:
+    # Cached: parsed, and the warning logged, once per value rather than per call.
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise FakeNowError(
+            f"{FAKE_NOW_VARIABLE}={value!r} is not an ISO 8601 instant with its UTC offset "
+            f"(e.g. 2026-11-24T10:30:00+00:00); unset it to use the real clock"
+        )
+    at = at.astimezone(UTC)
+    log.warning(
+        "%s is set: the clock is fixed at %s UK time, not the real time "
+        "(for tests and training only; unset it in production)",
+        FAKE_NOW_VARIABLE,
+        at.astimezone(LONDON).strftime("%d/%m/%Y %H:%M"),
+    )
+    return at
 
 
 def as_utc(value: datetime) -> datetime:

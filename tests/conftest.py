@@ -1,4 +1,10 @@
-"""Fixtures: a real database per test, SQLite file and PostgreSQL, built by migrations.
+"""Fixtures: a frozen clock, and a real database per test (SQLite file and PostgreSQL).
+
+Time is frozen for the whole run (docs/testing.md): every test runs at ``FROZEN_AT``
+(Tue 24 Nov 2026 10:30 UK time) unless it is marked ``clock_edges``, which runs it
+again at each of ``EDGE_INSTANTS`` (around midnight, in GMT and in BST, on the days the
+clocks change). The program's clock, Python's own wall clock (time-machine) and the
+``python -m discharge_hub`` subprocesses (``DISCHARGE_HUB_FAKE_NOW``) all agree.
 
 Each backend's schema is built once per run by the migrations (a template), then
 every test gets a fresh copy: a copied SQLite file, or a PostgreSQL database created
@@ -12,17 +18,116 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
+import time_machine
 
+from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.services.patients import PatientDetails
 
 PG_ADMIN = os.environ.get("DISCHARGE_HUB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN_ID = uuid.uuid4().hex[:8]
+
+
+# --- the frozen clock -----------------------------------------------------------------
+
+
+def uk(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    """An instant given as UK wall-clock time (a time that exists in the UK)."""
+    at = datetime(year, month, day, hour, minute, tzinfo=clock.LONDON)
+    assert at.astimezone(UTC).astimezone(clock.LONDON).replace(tzinfo=None) == at.replace(
+        tzinfo=None
+    ), f"{at:%d/%m/%Y %H:%M} does not exist in the UK"
+    return at.astimezone(UTC)
+
+
+FROZEN_AT = uk(2026, 11, 24, 10, 30)  # a Tuesday in GMT, mid-morning
+# The frozen UK date: clock.today() in every test not marked clock_edges (those use
+# clock.today(), days() and admitted(), which follow the instant the test runs at).
+TODAY = FROZEN_AT.astimezone(clock.LONDON).date()
+
+# Where date arithmetic goes wrong: just after and just before midnight, in GMT and in
+# BST (when the UK day starts at 23:00 UTC the day before), and on the days the clocks
+# change: 29 Mar 2026 forward at 01:00 GMT (a 23-hour day), 25 Oct 2026 back at
+# 02:00 BST (a 25-hour day). Together with FROZEN_AT (a GMT day, mid-morning) each
+# of 00:05 and 23:55 is run in GMT and in BST.
+EDGE_INSTANTS = {
+    "gmt-2355": uk(2026, 1, 13, 23, 55),
+    "bst-0005": uk(2026, 7, 14, 0, 5),  # 23:05 UTC on 13 July
+    "spring-forward-0005": uk(2026, 3, 29, 0, 5),  # still GMT
+    "spring-forward-2355": uk(2026, 3, 29, 23, 55),  # BST
+    "fall-back-0005": uk(2026, 10, 25, 0, 5),  # still BST: 23:05 UTC on 24 Oct
+    "fall-back-2355": uk(2026, 10, 25, 23, 55),  # GMT
+}
+
+_session_travel: time_machine.travel | None = None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--frozen-at",
+        metavar="ISO",
+        help="run every test at this instant instead of FROZEN_AT "
+        "(an ISO 8601 instant with its offset, e.g. 2026-07-14T00:05+01:00)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global FROZEN_AT, TODAY, _session_travel
+    given = config.getoption("--frozen-at", None)
+    if given:
+        at = datetime.fromisoformat(given)
+        if at.tzinfo is None:
+            raise pytest.UsageError("--frozen-at needs the UTC offset, e.g. +00:00")
+        FROZEN_AT = at.astimezone(UTC)
+        TODAY = FROZEN_AT.astimezone(clock.LONDON).date()
+    # From the start, so module-level values, session fixtures and the migrations that
+    # build the templates see the frozen instant too.
+    clock.freeze(FROZEN_AT)
+    os.environ[clock.FAKE_NOW_VARIABLE] = FROZEN_AT.isoformat()
+    _session_travel = time_machine.travel(FROZEN_AT, tick=True)
+    _session_travel.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _session_travel is not None:
+        _session_travel.stop()
+    clock.freeze(None)
+    os.environ.pop(clock.FAKE_NOW_VARIABLE, None)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("clock_edges"):
+        metafunc.parametrize(
+            "frozen_instant",
+            [FROZEN_AT, *EDGE_INSTANTS.values()],
+            ids=["frozen", *EDGE_INSTANTS],
+            indirect=True,
+        )
+
+
+@pytest.fixture
+def frozen_instant(request: pytest.FixtureRequest) -> datetime:
+    """The instant this test runs at: FROZEN_AT, or one of EDGE_INSTANTS (clock_edges)."""
+    return getattr(request, "param", FROZEN_AT)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(frozen_instant: datetime, monkeypatch: pytest.MonkeyPatch) -> Iterator[datetime]:
+    """Every test runs with the clock frozen at its instant, in every thread.
+
+    ``clock.now()`` is exactly the instant; ``python -m discharge_hub`` subprocesses get
+    it through DISCHARGE_HUB_FAKE_NOW; time-machine moves Python's own wall clock there
+    too (ticking, so pytest-qt's timeouts still run out) for any library or test that
+    reads it. The machine's time zone is left alone: the suite must pass in any.
+    """
+    monkeypatch.setenv(clock.FAKE_NOW_VARIABLE, frozen_instant.isoformat())
+    with clock.frozen(frozen_instant), time_machine.travel(frozen_instant, tick=True):
+        yield frozen_instant
 
 
 def _pg_admin() -> psycopg.Connection:
@@ -101,8 +206,6 @@ def db(db_url: str) -> Iterator[Database]:
 
 # --- small builders shared by the tests -------------------------------------------
 
-TODAY = date.today()
-
 
 def valid_nhs(n: int) -> str:
     """The n-th valid NHS number in the test range 999 000 0000–999 999 9999."""
@@ -132,5 +235,13 @@ def patient(n: int = 0, **overrides: object) -> PatientDetails:
     return PatientDetails(**values)  # type: ignore[arg-type]
 
 
+def in_hours(hours: float) -> datetime:
+    """UK wall-clock time (naive, as users type it) ``hours`` from now (negative: ago)."""
+    return clock.local(clock.now()).replace(tzinfo=None) + timedelta(hours=hours)
+
+
 def admitted(days_ago: int = 5) -> datetime:
-    return datetime.combine(TODAY - timedelta(days=days_ago), datetime.min.time()).replace(hour=10)
+    """An admission time ``days_ago`` UK days before today, in UK wall-clock time (naive,
+    as PAS gives it): 10:00, or a minute ago if 10:00 today is still to come."""
+    at = datetime.combine(clock.today() - timedelta(days=days_ago), time(10))
+    return min(at, in_hours(-1 / 60))

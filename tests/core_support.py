@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.errors import DomainError, ValidationError
 from discharge_hub.models import AuditEntry, Base
 from discharge_hub.services import hub, spells
 from discharge_hub.services.views import SpellView
-from tests.conftest import TODAY, admitted, patient
+from tests.conftest import admitted, patient
 
 SITE = "Leicester Royal Infirmary"
 OTHER_SITE = "Glenfield Hospital"
@@ -120,5 +121,5 @@ def add_provider(db: Database, name: str = "Reablement Ltd", **kw: Any) -> hub.P
 
 
 def days(n: int) -> date:
-    """TODAY plus n days (negative: in the past)."""
-    return TODAY + timedelta(days=n)
+    """Today (the UK date of the frozen clock) plus n days (negative: in the past)."""
+    return clock.today() + timedelta(days=n)

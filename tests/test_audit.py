@@ -71,6 +71,7 @@ def test_updates_record_old_and_new_values_and_who(db: Database) -> None:
     assert all(r.entity_id is not None for r in edd_changes)
 
 
+@pytest.mark.clock_edges
 def test_every_change_of_a_whole_journey_is_audited(db: Database) -> None:
     spell = on_pathway(db, admit(db, days_ago=8, actor="u1"), "P1", actor="u2")
     provider = add_provider(db)

@@ -7,21 +7,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
 from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.services import board, care, hub, spells
 from discharge_hub.services.board import BoardRow
-from tests.conftest import TODAY, admitted, patient
+from tests.conftest import admitted, patient
 from tests.core_support import OTHER_SITE, SITE, add_provider, admit, days, on_pathway
 
 
 def rows(db: Database, **kw: Any) -> list[BoardRow]:
     with db.read() as s:
-        return board.board(s, today=TODAY, **kw)
+        return board.board(s, today=clock.today(), **kw)
 
 
+@pytest.mark.clock_edges
 def test_board_row_values(db: Database) -> None:
     spell = on_pathway(db, admit(db, days_ago=9, bed="B10"), "P1")
     provider = add_provider(db)
@@ -47,7 +49,8 @@ def test_board_row_values(db: Database) -> None:
     [row] = rows(db)
     assert (row.spell_id, row.site, row.ward, row.bed) == (spell.id, SITE, "Ward 7", "B10")
     assert (row.nhs_number, row.family_name, row.given_name) == (spell.nhs_number, "O'Neill", "Zoë")
-    assert row.age == TODAY.year - 1940 - ((TODAY.month, TODAY.day) < (5, 17))
+    today = clock.today()
+    assert row.age == today.year - 1940 - ((today.month, today.day) < (5, 17))
     assert row.admission_date == days(-9) and row.los == 9
     assert (row.edd, row.days_to_edd, row.edd_passed) == (days(-2), -2, True)
     assert (row.discharge_ready_date, row.delay_days, row.ready_for_discharge) == (
@@ -86,6 +89,7 @@ def test_board_row_values(db: Database) -> None:
     assert (row.discharge_ready_date, row.delay_days) == (None, None)
 
 
+@pytest.mark.clock_edges
 def test_board_defaults_for_a_new_admission(db: Database) -> None:
     admit(db, days_ago=0, bed=None)
     [row] = rows(db)
@@ -99,6 +103,7 @@ def test_board_defaults_for_a_new_admission(db: Database) -> None:
     assert (row.open_barriers, row.next_action) == (0, None)
 
 
+@pytest.mark.clock_edges
 def test_board_filters_and_orders_by_site_ward_and_bed(db: Database) -> None:
     a = admit(db, 0, ward="Ward 7", bed="B10")
     b = admit(db, 1, ward="Ward 7", bed="B2")
@@ -192,13 +197,16 @@ def test_board_statement_count_does_not_grow_with_spells(db: Database) -> None:
     assert sum("SELECT" in s.upper() for s in thirty) == 1
 
 
-
 def test_wards_and_beds_come_in_natural_order(db: Database) -> None:
     places = [("Ward 21", "B2"), ("Ward 7", "B10"), ("Ward 7", "B2"), ("Aston Ward", "A1")]
     with db.unit_of_work("alice") as s:
         for n, (ward, bed) in enumerate(places):
             spells.admit(
-                s, patient=patient(700 + n), site="Glenfield Hospital", ward=ward, bed=bed,
+                s,
+                patient=patient(700 + n),
+                site="Glenfield Hospital",
+                ward=ward,
+                bed=bed,
                 admitted_at=admitted(3),
             )
     with db.read() as s:

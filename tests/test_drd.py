@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.errors import ValidationError
 from discharge_hub.services import board, history, spells
 from discharge_hub.services.drd import derive_drd
-from tests.conftest import TODAY, admitted
+from tests.conftest import admitted
 from tests.core_support import Action, admit, days, refused
 
 D = date(2026, 3, 1)
@@ -89,6 +91,7 @@ def review(
     return view.discharge_ready_date
 
 
+@pytest.mark.clock_edges
 def test_service_derives_and_stores_drd_on_an_open_spell(db: Database) -> None:
     spell = admit(db, days_ago=10)
     assert review(db, spell.id, days(-9), ["02", "03"]) is None
@@ -100,7 +103,7 @@ def test_service_derives_and_stores_drd_on_an_open_spell(db: Database) -> None:
     assert review(db, spell.id, days(-4), []) == days(-4)
     with db.read() as s:
         assert spells.get_spell(s, spell.id).discharge_ready_date == days(-4)
-        [row] = board.board(s, today=TODAY)
+        [row] = board.board(s, today=clock.today())
         reviews_ = history.ctr_reviews(s, spell.id)
     assert row.discharge_ready_date == days(-4)
     assert row.delay_days == 4 and row.ready_for_discharge
@@ -110,15 +113,17 @@ def test_service_derives_and_stores_drd_on_an_open_spell(db: Database) -> None:
     assert reviews_[0].reviewed_by == "nurse"
 
 
+@pytest.mark.clock_edges
 def test_meeting_the_criteria_again_clears_the_drd_and_the_delay(db: Database) -> None:
     spell = admit(db, days_ago=6)
     review(db, spell.id, days(-4), [])
     assert review(db, spell.id, days(0), ["01"]) is None
     with db.read() as s:
-        [row] = board.board(s, today=TODAY)
+        [row] = board.board(s, today=clock.today())
     assert row.discharge_ready_date is None and row.delay_days is None
 
 
+@pytest.mark.clock_edges
 def test_same_day_reviews_through_the_service(db: Database) -> None:
     spell = admit(db, days_ago=3)
     assert review(db, spell.id, days(-1), []) == days(-1)
@@ -126,6 +131,7 @@ def test_same_day_reviews_through_the_service(db: Database) -> None:
     assert review(db, spell.id, days(-1), []) == days(-1)
 
 
+@pytest.mark.clock_edges
 def test_finished_spell_keeps_the_start_of_its_final_not_met_period(db: Database) -> None:
     spell = admit(db, days_ago=12)
     review(db, spell.id, days(-10), [])
@@ -154,9 +160,10 @@ def test_finished_spell_keeps_the_start_of_its_final_not_met_period(db: Database
     assert "already discharged" in str(err)
     with db.read() as s:
         assert spells.get_spell(s, spell.id).discharge_ready_date == days(-6)
-        assert board.board(s, today=TODAY) == []
+        assert board.board(s, today=clock.today()) == []
 
 
+@pytest.mark.clock_edges
 def test_review_dates_outside_the_spell_are_refused_and_write_nothing(db: Database) -> None:
     spell = admit(db, days_ago=3)
 

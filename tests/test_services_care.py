@@ -8,7 +8,7 @@ from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.errors import NotFoundError
 from discharge_hub.services import board, care
-from tests.conftest import TODAY, admitted
+from tests.conftest import TODAY, admitted, in_hours
 from tests.core_support import Action, admit, days, on_pathway, refused
 
 
@@ -169,7 +169,7 @@ def test_carer_and_contact_refusals_write_nothing(db: Database) -> None:
         args.update(kw)
         return lambda s: care.log_contact(s, **args)
 
-    refused(db, contact(datetime.now() + timedelta(hours=1)), field="contact_at")
+    refused(db, contact(in_hours(1)), field="contact_at")
     refused(db, contact(admitted(7)), field="contact_at")
     refused(db, contact(admitted(1), method="pigeon"), field="method")
     refused(db, contact(admitted(1), carer_id=theirs.id), field="carer")

@@ -13,7 +13,7 @@ from discharge_hub.errors import NotFoundError, ValidationError
 from discharge_hub.models import Patient, Placement
 from discharge_hub.services import history, hub, spells
 from discharge_hub.services.views import SpellView
-from tests.conftest import TODAY, admitted, patient, valid_nhs
+from tests.conftest import TODAY, admitted, in_hours, patient, valid_nhs
 from tests.core_support import (
     OTHER_SITE,
     SITE,
@@ -122,7 +122,7 @@ def test_admit_refusals_write_nothing(db: Database) -> None:
     refused(db, admitting(family_name=""), field="family_name")
     refused(db, admitting(date_of_birth=TODAY + timedelta(days=1)), field="date_of_birth")
     refused(db, admitting(date_of_birth=TODAY - timedelta(days=1)), field="date_of_birth")
-    refused(db, admitting(when=datetime.now() + timedelta(hours=2)), field="admitted_at")
+    refused(db, admitting(when=in_hours(2)), field="admitted_at")
     # The same patient cannot have two open spells, and the refused admission does not
     # even update their demographics.
     err = refused(db, admitting(0, family_name="Changed"), field="nhs_number")
@@ -394,7 +394,7 @@ def test_discharge_refusals_write_nothing(db: Database) -> None:
 
     err = refused(db, leaving(admitted(3) - timedelta(minutes=1)), field="discharged_at")
     assert "before the admission" in str(err)
-    refused(db, leaving(datetime.now() + timedelta(hours=3)), field="discharged_at")
+    refused(db, leaving(in_hours(3)), field="discharged_at")
     refused(db, leaving(admitted(1), destination="00"), field="destination")
     refused(db, leaving(admitted(1), method="7"), field="method")
     refused(db, leaving(admitted(1), pathway="P7"), field="pathway")

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from discharge_hub import __version__
+from discharge_hub import __version__, clock
 from discharge_hub.errors import DomainError
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
@@ -92,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         handler = run_app
     try:
+        clock.fake_now()  # a DISCHARGE_HUB_FAKE_NOW is announced (or refused) before any work
         return int(handler(args))
     except DomainError as exc:
         print(f"discharge-hub: {exc}", file=sys.stderr)

@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from discharge_hub import clock
 from discharge_hub.services.board import board
 from discharge_hub.services.reference_lists import ReferenceLists, reference_lists
 from discharge_hub.ui import errors
+from discharge_hub.ui import formatting as fmt
 from discharge_hub.ui.board_model import BoardModel
 from discharge_hub.ui.board_view import BoardPanel
 from discharge_hub.ui.errors import show_crash_report
@@ -55,6 +57,15 @@ def warm_up() -> threading.Thread:
     return thread
 
 
+def window_title() -> str:
+    """The title; says so when DISCHARGE_HUB_FAKE_NOW fixes the clock (training, tests)."""
+    title = "Discharge Hub – LLR Integrated Discharge Hub"
+    fixed = clock.fake_now()
+    if fixed is not None:
+        title += f" – CLOCK FIXED AT {fmt.uk_datetime(fixed)} (training; not the real time)"
+    return title
+
+
 class MainWindow(QMainWindow):
     board_loaded = Signal(int)  # rows
     refs_loaded = Signal()
@@ -63,7 +74,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.runner = runner
         self.refs: ReferenceLists | None = None
-        self.setWindowTitle("Discharge Hub – LLR Integrated Discharge Hub")
+        self.setWindowTitle(window_title())
         self.model = BoardModel(self)
         self.board = BoardPanel(self.model)
         self.tabs = QTabWidget()

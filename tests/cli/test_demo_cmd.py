@@ -3,7 +3,7 @@ only valid test-range NHS numbers, and never into a database that holds patients
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,10 @@ from sqlalchemy import Engine, text
 from discharge_hub import demo
 from discharge_hub.db import Database
 from discharge_hub.validators import is_valid_nhs_number
+from tests import conftest
 from tests.cli.conftest import digest, run_cli, table_counts
 
-TODAY = date.today() - timedelta(days=3)  # a fixed day in the past: times are not clamped
+TODAY = conftest.TODAY - timedelta(days=3)  # a day in the past: times are not clamped
 PATIENTS, SEED = 40, 7
 
 
@@ -126,6 +127,6 @@ def _check_people(engine: Engine) -> None:
 
 def test_demo_refuses_a_day_in_the_future(tmp_path: Path) -> None:
     path = tmp_path / "x.sqlite3"
-    result = run_cli("demo", "--today", str(date.today() + timedelta(days=1)), "--db", str(path))
+    result = run_cli("demo", "--today", str(conftest.TODAY + timedelta(days=1)), "--db", str(path))
     assert result.returncode == 2
     assert "today" in result.stderr and "future" in result.stderr

@@ -4,7 +4,7 @@ changes nothing, bad files and bad rows leave the database untouched."""
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,8 @@ from sqlalchemy import Engine, text
 
 from discharge_hub.importer import COLUMNS
 from tests.cli.conftest import run_cli, table_counts
-from tests.conftest import valid_nhs
+from tests.conftest import TODAY, valid_nhs
 
-TODAY = date.today()
 ADMITTED = TODAY - timedelta(days=6)
 
 

@@ -1,6 +1,7 @@
 """A hand-built fixture for the reports, where every figure is known by hand.
 
-Day D is three days ago (so "discharged the day after D" can already have happened).
+Day D is three days ago (so "discharged the day after D" can already have happened):
+``day_d()``, from the frozen clock, so the fixture follows a test's instant.
 Days below are relative to D; times are UK wall-clock (as PAS gives them).
 
 Open at the end of D (key, who, bed, admitted, EDD, DRD, pathway, reason, place, ethnic):
@@ -31,14 +32,18 @@ from discharge_hub.db import Database
 from discharge_hub.services import care, hub, spells
 from tests.conftest import patient
 
-D = clock.today() - timedelta(days=3)
 LRI = "Leicester Royal Infirmary"
 LCH = "Loughborough Community Hospital"
 
 
+def day_d() -> date:
+    """Day D: three days before today."""
+    return clock.today() - timedelta(days=3)
+
+
 def at(days: int, hour: int = 10, minute: int = 0) -> datetime:
     """UK wall-clock time on D + days."""
-    return datetime.combine(D + timedelta(days=days), time(hour, minute))
+    return datetime.combine(day_d() + timedelta(days=days), time(hour, minute))
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ def _ready(s: Session, spell_id: int, days: int) -> None:
         s,
         spell_id=spell_id,
         expected_version=None,
-        review_date=D + timedelta(days=days),
+        review_date=day_d() + timedelta(days=days),
         criteria=[],
     )
 
@@ -117,7 +122,7 @@ def _set(
             s,
             spell_id=spell_id,
             expected_version=None,
-            edd=D + timedelta(days=edd),
+            edd=day_d() + timedelta(days=edd),
             reason="board round",
         )
     if pathway is not None:
@@ -148,7 +153,7 @@ def build(db: Database) -> Fixture:
             s,
             spell_id=ids["C"],
             expected_version=None,
-            review_date=D - timedelta(days=1),
+            review_date=day_d() - timedelta(days=1),
             criteria=["03"],
         )
         _set(s, ids["D"], edd=1, pathway="P0", reason="A05")
@@ -196,7 +201,7 @@ def build(db: Database) -> Fixture:
             kind="tto",
             description="TTOs to be dispensed",
             owner="Ward 7 pharmacy",
-            due_date=D,
+            due_date=day_d(),
         )
         care.add_barrier(
             s,
@@ -226,7 +231,7 @@ def build(db: Database) -> Fixture:
         _discharge(s, ids["K"], -20, 12, 0, "P0")
         _discharge(s, ids["G"], 1, 0, 30, "P1")
     nhs = {key: patient(v[0]).nhs_number for key, v in ADMISSIONS.items()}
-    return Fixture(db, D, ids, nhs)
+    return Fixture(db, day_d(), ids, nhs)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pypdf
+import pytest
 from sqlalchemy import event
 
 from discharge_hub.db import Database
@@ -45,6 +46,7 @@ def counts(items: Sequence[object]) -> dict[str, int]:
     return {c.key: c.count for c in items if c.count}  # type: ignore[attr-defined]
 
 
+@pytest.mark.clock_edges
 def test_every_figure_of_the_huddle_for_all_sites(fixture: Fixture) -> None:
     f = figures(fixture)
     assert (f.inpatients, f.edd_missing, f.edd_passed) == (6, 2, 2)  # C,G no EDD; A,I passed
@@ -93,6 +95,7 @@ def test_every_figure_of_the_huddle_for_all_sites(fixture: Fixture) -> None:
     ]
 
 
+@pytest.mark.clock_edges
 def test_one_site_and_a_constant_number_of_statements(fixture: Fixture) -> None:
     with count_statements(fixture.db) as seen:
         f = figures(fixture, site="leicester royal infirmary")

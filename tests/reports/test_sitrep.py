@@ -6,6 +6,8 @@ import csv
 import io
 from datetime import UTC, date, datetime
 
+import pytest
+
 from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.reports import sitrep
@@ -84,6 +86,7 @@ ALL_FIGURES: dict[str, object] = {
 }
 
 
+@pytest.mark.clock_edges
 def test_sitrep_csv_equals_the_rows_worked_out_by_hand(fixture: Fixture) -> None:
     with fixture.db.read() as session:
         data = sitrep.to_csv(sitrep.sitrep(session, on=fixture.on))
@@ -126,6 +129,7 @@ def test_drd_bands_cover_every_day() -> None:
     ]
 
 
+@pytest.mark.clock_edges
 def test_summer_time_days_are_uk_days(db: Database) -> None:
     """In BST a UK day starts at 23:00 UTC the day before: counts follow the UK date."""
     today = clock.today()
