@@ -2,7 +2,7 @@
 
 This module is the only place the program reads the wall clock (a test enforces it:
 tests/test_clock.py). Everything else asks :func:`now` or :func:`today`, so the clock
-can be fixed in one place:
+can be set in one place (a set clock moves on from its instant at the real pace):
 
 - in-process, by :func:`frozen` / :func:`freeze` (the test suite freezes every test);
 - for a whole process, by the environment variable ``DISCHARGE_HUB_FAKE_NOW`` set to an
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -30,15 +31,21 @@ FAKE_NOW_VARIABLE = "DISCHARGE_HUB_FAKE_NOW"
 log = logging.getLogger(__name__)
 
 # Set by freeze(): read by every thread (a plain reference, so no lock is needed).
-_frozen_at: datetime | None = None
+# The instant, and the monotonic reading when it was set: a fixed clock still moves
+# on from there (like a real clock set to that time), so two actions never share an
+# instant and "newest first" keeps its meaning.
+_frozen_at: tuple[datetime, float] | None = None
 
 
 def now() -> datetime:
     """The current instant, timezone-aware UTC."""
-    if _frozen_at is not None:
-        return _frozen_at
-    fake = fake_now()
-    return fake if fake is not None else datetime.now(UTC)
+    fixed = _frozen_at
+    if fixed is not None:
+        return fixed[0] + timedelta(seconds=time.monotonic() - fixed[1])
+    fake = _fake_start()
+    if fake is not None:
+        return fake[0] + timedelta(seconds=time.monotonic() - fake[1])
+    return datetime.now(UTC)
 
 
 def today() -> date:
@@ -47,28 +54,39 @@ def today() -> date:
 
 
 def freeze(at: datetime | None) -> None:
-    """Fix :func:`now` at ``at`` (aware; any offset) for every thread; None releases it."""
+    """Set :func:`now` to ``at`` (aware; any offset) for every thread, moving on from
+    there at the real pace; None gives the real clock back."""
     global _frozen_at
     if at is not None and at.tzinfo is None:
         raise ValueError("freeze() needs an aware instant (a naive time is ambiguous)")
-    _frozen_at = None if at is None else at.astimezone(UTC)
+    _frozen_at = None if at is None else (at.astimezone(UTC), time.monotonic())
 
 
 @contextmanager
 def frozen(at: datetime) -> Iterator[datetime]:
-    """The clock fixed at ``at`` inside the block (restored after); yields it in UTC."""
+    """The clock set to ``at`` inside the block (restored after); yields it in UTC."""
     before = _frozen_at
     freeze(at)
     try:
-        yield now()
+        yield at.astimezone(UTC)
     finally:
-        freeze(before)
+        globals()["_frozen_at"] = before
 
 
 def fake_now() -> datetime | None:
-    """The instant ``DISCHARGE_HUB_FAKE_NOW`` fixes, or None when it is not set."""
+    """The instant ``DISCHARGE_HUB_FAKE_NOW`` sets, or None when it is not set."""
     value = os.environ.get(FAKE_NOW_VARIABLE, "").strip()
     return _parse_fake_now(value) if value else None
+
+
+def _fake_start() -> tuple[datetime, float] | None:
+    value = os.environ.get(FAKE_NOW_VARIABLE, "").strip()
+    return _fake_started(value) if value else None
+
+
+@lru_cache(maxsize=8)
+def _fake_started(value: str) -> tuple[datetime, float]:
+    return _parse_fake_now(value), time.monotonic()
 
 
 class FakeNowError(DomainError):

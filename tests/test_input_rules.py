@@ -270,7 +270,7 @@ def test_implausible_dates_are_refused_with_the_reason(db: Database) -> None:
     cases: list[tuple[str, str, Action]] = [
         ("date_of_birth", "before 01/01/1900", admitting(born=date(1899, 12, 31))),
         ("date_of_birth", "in the future", admitting(born=days(1))),
-        ("admitted_at", "in the future", admitting(at=admitted(-1))),
+        ("admitted_at", "in the future", admitting(at=datetime.combine(days(1), time(10)))),
         ("admitted_at", "more than ten years ago", admitting(at=admitted(4000))),
         (
             "edd",

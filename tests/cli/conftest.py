@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DISCHARGE_HUB_DB"}
     env["PYTHONIOENCODING"] = "utf-8"
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "discharge_hub", *args],
         capture_output=True,
         text=True,
@@ -32,6 +32,20 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         cwd=cwd or ROOT,
         timeout=300,
     )
+    return without_clock_warning(done)
+
+
+def without_clock_warning(
+    done: subprocess.CompletedProcess[str],
+) -> subprocess.CompletedProcess[str]:
+    """The output as a user would see it: the fixed test clock's own warning line
+    (``DISCHARGE_HUB_FAKE_NOW``, tests/conftest.py) taken out of stderr."""
+    kept = [x for x in done.stderr.splitlines(keepends=True) if FAKE_NOW_WARNING not in x]
+    done.stderr = "".join(kept)
+    return done
+
+
+FAKE_NOW_WARNING = "DISCHARGE_HUB_FAKE_NOW is set"
 
 
 def run_here(*args: str) -> subprocess.CompletedProcess[str]:

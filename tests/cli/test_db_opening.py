@@ -32,7 +32,8 @@ def sha(path: Path) -> str:
 def plain_refusal(result, *phrases: str) -> None:  # type: ignore[no-untyped-def]
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("discharge-hub: "), result.stderr
     for phrase in phrases:
         assert phrase in result.stderr
 
