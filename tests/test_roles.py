@@ -53,7 +53,8 @@ def test_a_viewer_reads_but_the_server_refuses_its_update(owner: Database, peopl
     viewer = people.add("viewer", name="Val Viewer")
     with raw(viewer) as conn:
         assert conn.execute("SELECT count(*) FROM spell").fetchone() == (1,)
-    text = refused_by_server(viewer, "UPDATE spell SET next_action = 'x' WHERE id = %s", (spell.id,))
+    update = "UPDATE spell SET next_action = 'x' WHERE id = %s"
+    text = refused_by_server(viewer, update, (spell.id,))
     assert "permission denied for table spell" in text
     refused_by_server(viewer, "INSERT INTO audit_entry (at, actor, action, entity) "
                       "VALUES (now(), 'v', 'insert', 'x')")  # fmt: skip

@@ -19,16 +19,22 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from discharge_hub.errors import DatabaseError, PermissionDeniedError, ValidationError
+from discharge_hub.db_errors import first_line
+from discharge_hub.errors import DatabaseError, DomainError, PermissionDeniedError, ValidationError
 from discharge_hub.models import Person, Place
 
 COORDINATOR, SOCIAL_CARE, VIEWER, ADMIN = "coordinator", "social_care", "viewer", "admin"
+# invalid_parameter_value, duplicate_object, undefined_object (raised by dh_user_*).
+_USER_MISTAKES = ("22023", "42710", "42704")
 OWNER = "owner"  # the schema's owner (IT, migrations) or a superuser: the server decides
 SINGLE_USER = "single_user"  # the embedded SQLite file on this computer
 ROLE_LABELS = {
@@ -211,17 +217,30 @@ def add_person(
     name = (display_name or "").strip() or None
     if name is not None and (len(name) > 60 or not name.isprintable()):
         raise ValidationError("name", name, "must be printable and at most 60 characters")
-    session.execute(
-        text("SELECT dh_user_add(:login, :role, :place, :name, :verifier)"),
-        {
-            "login": login,
-            "role": role,
-            "place": place_code,
-            "name": name,
-            "verifier": _verifier(session, login, password) if password else None,
-        },
-    )
+    with _server_says_no():
+        session.execute(
+            text("SELECT dh_user_add(:login, :role, :place, :name, :verifier)"),
+            {
+                "login": login,
+                "role": role,
+                "place": place_code,
+                "name": name,
+                "verifier": _verifier(session, login, password) if password else None,
+            },
+        )
     return PersonView(login, name, role, place_code, True)
+
+
+@contextmanager
+def _server_says_no() -> Iterator[None]:
+    """The dh_user_* functions' refusals of bad input (a taken or malformed login, an
+    unknown person) are the user's to fix, said in the server's one line."""
+    try:
+        yield
+    except sa_exc.DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) in _USER_MISTAKES:
+            raise DomainError(first_line(exc)) from exc
+        raise
 
 
 def _place(session: Session, place: str | None) -> str | None:
@@ -248,7 +267,8 @@ def _verifier(session: Session, login: str, password: str) -> str:
 def disable_person(session: Session, *, login: str) -> None:
     """The login can no longer sign in, and loses its group role at once."""
     _require_shared(session)
-    session.execute(text("SELECT dh_user_disable(:login)"), {"login": login})
+    with _server_says_no():
+        session.execute(text("SELECT dh_user_disable(:login)"), {"login": login})
 
 
 def list_people(session: Session) -> list[PersonView]:
