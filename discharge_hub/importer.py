@@ -18,7 +18,9 @@ Row numbers count the header as row 1, as a spreadsheet shows them.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -188,13 +190,14 @@ def _check_header(
 ) -> list[str]:
     names = [h.strip().lower() for h in header]
     missing = [c for c in required if c not in names]
-    unknown = [h for h, n in zip(header, names, strict=True) if n not in columns]
-    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    unknown = [(i, h) for i, (h, n) in enumerate(zip(header, names, strict=True), 1)
+               if n not in columns]  # fmt: skip
+    repeated = sorted({n for n in names if n in columns and names.count(n) > 1})
     problems = []
     if missing:
         problems.append(f"missing required column(s): {', '.join(missing)}")
     if unknown:
-        problems.append(f"unknown column(s): {', '.join(repr(u) for u in unknown)}")
+        problems.append(_unknown_columns(unknown, columns, header_missing=bool(missing)))
     if repeated:
         problems.append(f"repeated column(s): {', '.join(repeated)}")
     if problems:
@@ -203,6 +206,23 @@ def _check_header(
             f"Expected the columns: {', '.join(columns)}."
         )
     return names
+
+
+def _unknown_columns(
+    unknown: list[tuple[int, str]], columns: Sequence[str], *, header_missing: bool
+) -> str:
+    """Name unknown columns without echoing a cell: when the header row is missing, the
+    first row is a patient's (issue 13). A name is shown only when it is a near miss of a
+    real column (a typo); any other by its position."""
+    shown = []
+    for position, name in unknown:
+        near = difflib.get_close_matches(name.strip().lower(), columns, n=1, cutoff=0.8)
+        typo = f"{name.strip()!r} (did you mean {near[0]}?)" if near else None
+        shown.append(typo or f"column {position}")
+    text = f"unknown column(s): {', '.join(shown)}"
+    if header_missing:
+        text += " (is the header row missing? The first row must name the columns)"
+    return text
 
 
 # --- checking each row ------------------------------------------------------------------
@@ -512,7 +532,9 @@ def write_rejects(
     (a short row is padded so the reason stays in its column). Written with a BOM so
     spreadsheet programs read the accents right."""
     width = len(extract.header)
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+    # Owner-only (0600): the rejected rows are patients' (issue 13).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow([*extract.header, "reason"])
         for record, reason in rejected:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -27,6 +28,8 @@ RUN_ID = uuid.uuid4().hex[:8]
 # their own (dh<run>_coordinator, …), dropped at the end (discharge_hub.access).
 ROLE_PREFIX = f"dh{RUN_ID}_"
 os.environ["DISCHARGE_HUB_ROLE_PREFIX"] = ROLE_PREFIX
+# The log file of commands run by the tests goes to a folder of this run, not the user's.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix=f"dh_state_{RUN_ID}_")
 
 
 def _pg_admin() -> psycopg.Connection:

@@ -80,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from discharge_hub import logs
+
+    logs.setup()  # the user's rotating log file, scrubbed of patient data; warnings to stderr
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from discharge_hub.db import Database
 from discharge_hub.errors import DomainError
+from discharge_hub.logs import scrub
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class TaskRunner(QObject):
                 pending.on_done(payload)
             return
         if not isinstance(payload, DomainError):
-            text = "".join(traceback.format_exception(payload))
+            text = scrub("".join(traceback.format_exception(payload)))  # no patient data
             log.error("task %s failed with a bug:\n%s", pending.name, text)
             self.bug_raised.emit(pending.name, text)
         if pending.on_error is not None:
