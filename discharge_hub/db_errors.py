@@ -136,9 +136,7 @@ def _mapped(exc: sa_exc.DBAPIError, permissions: Permissions | None) -> Exceptio
     if is_sign_in_refused(exc):
         return SignInError(f"The server refused the sign-in: {first_line(exc)}")
     if is_unreachable(exc):
-        return DatabaseUnreachableError(
-            f"{UNREACHABLE}: {first_line(exc)}. Nothing was saved; what you typed is kept."
-        )
+        return DatabaseUnreachableError(f"{UNREACHABLE} ({first_line(exc)}).")
     if isinstance(exc, sa_exc.OperationalError):
         text = first_line(exc)
         if "locked" in text or "busy" in text or _sqlstate(exc).startswith("40"):

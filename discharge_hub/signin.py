@@ -3,7 +3,8 @@
 The connection details (server, port, database, user — never a password) are kept per
 user in ``connection.json`` in the user's configuration folder (platformdirs), readable
 by that user only. The password is used for this process (:mod:`credentials`) and kept
-in the operating system's keyring only when the person ticks "remember".
+in the operating system's keyring only when the person ticks "remember". The keyring is
+imported only to sign in, never on an embedded start.
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from keyring.errors import KeyringError
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
-from discharge_hub import credentials
 from discharge_hub.db import APP_NAME, Database, create_db_engine
 from discharge_hub.db_errors import map_db_errors
 from discharge_hub.errors import ValidationError
@@ -100,6 +99,8 @@ def save_details(details: ConnectionDetails, path: Path | None = None) -> Path:
 
 def check_connection(details: ConnectionDetails, password: str | None) -> str:
     """Connect once and say who the server takes us for; DomainError if it cannot."""
+    from discharge_hub import credentials  # keyring (~50 ms): not on an embedded start
+
     url = make_url(details.checked().url())
     if password:
         url = url.set(password=password)
@@ -137,6 +138,10 @@ def sign_in(
 ) -> SignedIn:
     """Open the database as this person. The password goes to the keyring only if
     ``remember`` and the server accepted it; unticking "remember" forgets it."""
+    from keyring.errors import KeyringError
+
+    from discharge_hub import credentials
+
     details = details.checked()
     url = details.url()
     if password:
@@ -158,3 +163,42 @@ def sign_in(
         credentials.forget_password(url)
     save_details(details)
     return SignedIn(database, remembered, note)
+
+
+@dataclass(frozen=True)
+class StartTarget:
+    """What the desktop opens: the sign-in dialog (``details``), or ``url`` as given
+    (the embedded file, or a PostgreSQL URL that carries its own way to sign in)."""
+
+    url: str | None = None
+    details: ConnectionDetails | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.details is None and (self.url is None or self.url.startswith("sqlite"))
+
+
+def start_target(db_url: str | None, env_url: str | None = None) -> StartTarget:
+    """``--db`` wins, then ``$DISCHARGE_HUB_DB``, then the details this user signed in
+    with last; with none of them, the embedded database (single user)."""
+    from discharge_hub.db import resolve_url
+
+    chosen = db_url or env_url
+    if not chosen:
+        saved = load_details()
+        return StartTarget(details=saved) if saved else StartTarget()
+    resolved = resolve_url(chosen)
+    if not resolved.startswith("postgresql"):
+        return StartTarget(url=resolved)
+    url = make_url(resolved)
+    if url.password or url.query or not url.host:  # scripted: a service file, a socket
+        return StartTarget(url=resolved)
+    details = ConnectionDetails.from_url(resolved)
+    saved = load_details()
+    if (
+        not details.user
+        and saved
+        and (saved.host, saved.database) == (details.host, details.database)
+    ):
+        details = ConnectionDetails(details.host, details.port, details.database, saved.user)
+    return StartTarget(details=details)

@@ -13,7 +13,7 @@ import pytest
 from keyring.backends import fail
 from sqlalchemy.engine import make_url
 
-from discharge_hub import credentials, signin
+from discharge_hub import credentials, live, signin
 from discharge_hub.db import Database
 from discharge_hub.errors import DatabaseUnreachableError, SignInError, ValidationError
 from tests.security_support import logins
@@ -100,6 +100,9 @@ def test_with_no_keyring_it_asks_each_time_and_says_why(
         assert signed.note is not None and "no password store" in signed.note
         # This session's own connections (reconnects, the live listener) still have it.
         assert credentials.with_password(person.url()).password == SECRET
+        listener = live.open_listener(signed.database.url)
+        assert isinstance(listener, live.PgListener)
+        assert make_url(listener._conninfo()).password == SECRET
     finally:
         signed.database.dispose()
     credentials.forget_session()

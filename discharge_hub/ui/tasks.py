@@ -22,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from discharge_hub.db import Database
-from discharge_hub.errors import DomainError
+from discharge_hub.errors import DatabaseUnreachableError, DomainError
 from discharge_hub.logs import scrub
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class TaskRunner(QObject):
 
     busy_changed = Signal(int)  # number of tasks running or queued
     bug_raised = Signal(str, str)  # task name, traceback text
+    unreachable = Signal(str)  # a task found the database unreachable (the message)
     _finished = Signal(int, bool, object)
 
     def __init__(self, database: Database | None, actor: str, parent: QObject | None = None):
@@ -143,6 +144,8 @@ class TaskRunner(QObject):
             if pending.on_done is not None:
                 pending.on_done(payload)
             return
+        if isinstance(payload, DatabaseUnreachableError):
+            self.unreachable.emit(str(payload))
         if not isinstance(payload, DomainError):
             text = scrub("".join(traceback.format_exception(payload)))  # no patient data
             log.error("task %s failed with a bug:\n%s", pending.name, text)
