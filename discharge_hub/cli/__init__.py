@@ -85,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.setup()  # the user's rotating log file, scrubbed of patient data; warnings to stderr
     parser = build_parser()
     args = parser.parse_args(argv)
+    _warn_password_in_url(getattr(args, "db", None))
     handler = getattr(args, "handler", None)
     if handler is None:
         if args.command is not None:
@@ -104,3 +105,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:  # a bug: say so, with the traceback for the crash report
         log.exception("unexpected failure")
         return EXIT_FAILURE
+
+
+def _warn_password_in_url(db: str | None) -> None:
+    """A password in --db is visible to every user of the computer (the process list)."""
+    if db and "://" in db and "@" in db.split("://", 1)[1].split("/", 1)[0]:
+        userinfo = db.split("://", 1)[1].split("@", 1)[0]
+        if ":" in userinfo:
+            print(
+                "discharge-hub: warning: the password in --db is visible to other users of "
+                "this computer; keep it in the keyring (discharge-hub db set-password), "
+                "PGPASSWORD or ~/.pgpass instead",
+                file=sys.stderr,
+            )
