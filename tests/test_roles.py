@@ -14,6 +14,7 @@ from discharge_hub.db import Database
 from discharge_hub.errors import PermissionDeniedError
 from discharge_hub.models import AuditEntry, Placement, Spell
 from discharge_hub.services import care, placements, spells
+from discharge_hub.services import people as people_service
 from discharge_hub.services.people import Action
 from tests.conftest import admitted
 from tests.core_support import admit, days, db_fingerprint
@@ -199,3 +200,17 @@ def test_social_care_works_its_own_council_and_is_told_why_not_the_others(
                 )
     finally:
         sam.dispose()
+
+
+def test_a_disabled_person_loses_their_rights_at_once(owner: Database, people: Logins) -> None:
+    spell = admit(owner)
+    cora = people.add("coordinator", name="Cora Ward")
+    login = cora.split("://")[1].split("@")[0]
+    with raw(cora) as conn:  # signed in before being disabled
+        conn.execute("UPDATE spell SET next_action = 'before' WHERE id = %s", (spell.id,))
+        with owner.unit_of_work("it") as s:
+            people_service.disable_person(s, login=login)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE spell SET next_action = 'after' WHERE id = %s", (spell.id,))
+    with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+        raw(cora)
