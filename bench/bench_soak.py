@@ -97,14 +97,25 @@ def _edit(database: Database, spell_id: int, what: str, value: Any, out: Outcome
         else:
             out.accepted.append((spell_id, what, shown, view.version, time.time()))
     except ConflictError:
-        out.rejected.append((spell_id, what, value.isoformat() if isinstance(value, date) else value))
+        out.rejected.append(
+            (spell_id, what, value.isoformat() if isinstance(value, date) else value)
+        )
     except Exception as exc:  # noqa: BLE001 - counted: the soak requires none
         out.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
     finally:
         out.save_ms.append((time.perf_counter() - start) * 1000)
 
 
-def worker(url: str, index: int, spell_ids: list[int], edits: int, seconds: float, think: float, go: Any, results: Any) -> None:
+def worker(
+    url: str,
+    index: int,
+    spell_ids: list[int],
+    edits: int,
+    seconds: float,
+    think: float,
+    go: Any,
+    results: Any,
+) -> None:
     out = Outcome()
     try:
         database = Database.open(url, upgrade=False, pool_size=1)
@@ -125,8 +136,10 @@ def worker(url: str, index: int, spell_ids: list[int], edits: int, seconds: floa
             spell_id, what = rng.choice(spell_ids), rng.choice(FIELDS)
             # Every next action is a value of its own, so its trace can be told apart;
             # EDDs stay within the next 60 days (a few repeat: the checks allow for it).
-            value: Any = f"w{index} e{n}" if what == "next_action" else base + timedelta(
-                days=1 + (index * edits + n) % 60
+            value: Any = (
+                f"w{index} e{n}"
+                if what == "next_action"
+                else base + timedelta(days=1 + (index * edits + n) % 60)
             )
             _edit(database, spell_id, what, value, out)
             if think:  # a person reads and types between two saves
@@ -167,7 +180,9 @@ def prepare(owner_url: str, prefix: str, processes: int, count: int) -> tuple[li
             for i in range(processes):
                 login = f"{prefix}p{i}"
                 people.add_person(s, login=login, role="coordinator", display_name=f"Soak {i}")
-                urls.append(make_url(owner_url).set(username=login).render_as_string(hide_password=False))
+                urls.append(
+                    make_url(owner_url).set(username=login).render_as_string(hide_password=False)
+                )
             when = clock.now() - timedelta(days=3)
             for n in range(count):
                 view = spells.admit(
@@ -221,12 +236,23 @@ class SoakResult:
         return [ms for o in self.outcomes for ms in o.save_ms]
 
 
-def run_soak(owner_url: str, prefix: str, *, processes: int, edits: int, spells_count: int, seconds: float, think: float = 0.0) -> SoakResult:
+def run_soak(
+    owner_url: str,
+    prefix: str,
+    *,
+    processes: int,
+    edits: int,
+    spells_count: int,
+    seconds: float,
+    think: float = 0.0,
+) -> SoakResult:
     urls, ids = prepare(owner_url, prefix, processes, spells_count)
     ctx = mp.get_context("spawn")
     go, results = ctx.Event(), ctx.Queue()
     procs = [
-        ctx.Process(target=worker, args=(urls[i], i, ids, edits, seconds, think, go, results), daemon=True)
+        ctx.Process(
+            target=worker, args=(urls[i], i, ids, edits, seconds, think, go, results), daemon=True
+        )
         for i in range(processes)
     ]
     for p in procs:
@@ -250,8 +276,12 @@ def check(owner_url: str, outcomes: list[Outcome]) -> list[str]:
             audited = {
                 (r.entity_id, r.field, r.new_value, r.actor)
                 for r in s.execute(
-                    select(AuditEntry.entity_id, AuditEntry.field, AuditEntry.new_value, AuditEntry.actor)
-                    .where(AuditEntry.entity == "spell", AuditEntry.field.in_(FIELDS))
+                    select(
+                        AuditEntry.entity_id,
+                        AuditEntry.field,
+                        AuditEntry.new_value,
+                        AuditEntry.actor,
+                    ).where(AuditEntry.entity == "spell", AuditEntry.field.in_(FIELDS))
                 )
             }
             final = {r.id: r for r in s.execute(select(Spell.id, Spell.next_action, Spell.edd))}
@@ -262,7 +292,9 @@ def check(owner_url: str, outcomes: list[Outcome]) -> list[str]:
     for o in outcomes:
         for sid, what, value, _v, _t in o.accepted:
             if (sid, what, value, o.actor) not in audited:
-                problems.append(f"accepted write not in the audit trail: spell {sid} {what}={value} by {o.actor}")
+                problems.append(
+                    f"accepted write not in the audit trail: spell {sid} {what}={value} by {o.actor}"
+                )
         for sid, what, value in o.rejected:
             if (sid, what, value) in values and (sid, what, value) not in accepted:
                 problems.append(f"a rejected write left a trace: spell {sid} {what}={value}")
@@ -276,7 +308,9 @@ def check(owner_url: str, outcomes: list[Outcome]) -> list[str]:
         row = final[sid]
         now_value = row.next_action if what == "next_action" else row.edd.isoformat()
         if now_value != value:
-            problems.append(f"spell {sid} {what} is {now_value!r}, the last accepted write was {value!r}")
+            problems.append(
+                f"spell {sid} {what} is {now_value!r}, the last accepted write was {value!r}"
+            )
     return problems
 
 
@@ -337,7 +371,12 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--spells", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--think", type=float, default=0.0, help="mean seconds between two edits of one process (0: none)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds between two edits of one process (0: none)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print, do not write results")
     parser.add_argument("--append", action="store_true", help="add to the results file")
     args = parser.parse_args()

@@ -122,15 +122,13 @@ class Permissions:
         if self.roles & {OWNER, SINGLE_USER}:
             return None
         if not self.roles & _ALLOWED[action]:
-            return (
-                f"Signed in as {self.actor} ({self.role_label}): your role may not {_WHAT[action]}."
-            )
+            return f"Signed in as {self.who}: your role may not {_WHAT[action]}."
         own_place_only = SOCIAL_CARE in self.roles and not self.roles - {SOCIAL_CARE, VIEWER}
         if action is Action.EDIT_PLACEMENT and own_place_only and place != self.place_code:
             council = self.place_name or self.place_code or "no council"
             return (
-                f"Signed in as {self.actor} (social care, {council}): you may change "
-                f"placements only for patients of {council}."
+                f"Signed in as {self.who}: you may change placements only for patients "
+                f"of {council}."
             )
         return None
 

@@ -130,6 +130,7 @@ def start_signed_in(
     from discharge_hub.ui.sign_in import SignInDialog  # keyring: the shared database only
 
     dialog = SignInDialog(window.runner, details, message=message, parent=window)
+    window.counts.setText("Waiting for you to sign in…")
 
     def signed(result: signin.SignedIn) -> None:
         opened(window, result.database)

@@ -28,6 +28,11 @@ SECTION_ACTIONS = {
     "carer": Action.EDIT_CARER_LOG,
     "contact": Action.EDIT_CARER_LOG,
 }
+# What a workspace lets each right change, for the note at its top.
+WHAT_HERE = {
+    Action.EDIT_SPELL: "change the plan, barriers and discharge",
+    Action.EDIT_CARER_LOG: "add carers and log contacts (Carers & family)",
+}
 NOTE_STYLE = (
     "QLabel { background: #eef4fb; color: #003087; border: 1px solid #005EB8; padding: 4px; }"
 )
@@ -47,8 +52,12 @@ def read_only_note(perms: Permissions, actions: list[Action]) -> str | None:
     if not refused:
         return None
     if len(refused) == len(actions):
-        return f"Read only. {perms.why_not(refused[0])}"
-    return f"Partly read only. {perms.why_not(refused[0])}"
+        return (
+            f"Read only. Signed in as {perms.who}: your role may read and print this "
+            "record, not change it."
+        )
+    allowed = [WHAT_HERE[a] for a in actions if a not in refused]
+    return f"Partly read only. {perms.why_not(refused[0])} You may {' and '.join(allowed)}."
 
 
 def apply_to_workspace(ws, perms: Permissions) -> None:  # noqa: ANN001 - WorkspaceWidget

@@ -119,6 +119,7 @@ class SignInDialog(QDialog):
         self.message.setText(text or "")
         self.message.setStyleSheet(OK_STYLE if ok else MESSAGE_STYLE)
         self.message.setVisible(bool(text))
+        self.adjustSize()  # room for the message, never squeezing the fields
 
     def _busy(self, busy: bool, what: str = "") -> None:
         for w in (self.sign_in_button, self.test_button):
