@@ -48,7 +48,8 @@ def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
             obj.updated_by = actor
 
 
-def _text(value: Any) -> str | None:
+def text_of(value: Any) -> str | None:
+    """A value as the audit trail records it (shared with the bulk PAS import)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -111,18 +112,18 @@ def _rows_for(
             new = getattr(obj, key)
             if new is None:
                 continue
-            rows.append({**base, "field": key, "old_value": None, "new_value": _text(new)})
+            rows.append({**base, "field": key, "old_value": None, "new_value": text_of(new)})
         elif action == "delete":
             old = (
                 hist.unchanged[0] if hist.unchanged else (hist.deleted[0] if hist.deleted else None)
             )
-            rows.append({**base, "field": key, "old_value": _text(old), "new_value": None})
+            rows.append({**base, "field": key, "old_value": text_of(old), "new_value": None})
         elif hist.has_changes():
             old = hist.deleted[0] if hist.deleted else None
             new = hist.added[0] if hist.added else None
-            if _text(old) != _text(new):
+            if text_of(old) != text_of(new):
                 rows.append(
-                    {**base, "field": key, "old_value": _text(old), "new_value": _text(new)}
+                    {**base, "field": key, "old_value": text_of(old), "new_value": text_of(new)}
                 )
     if not rows and action != "update":
         rows.append({**base, "field": None, "old_value": None, "new_value": None})

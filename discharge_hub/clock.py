@@ -26,6 +26,15 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def exists_in_uk(wall: datetime) -> bool:
+    """Whether a naive UK wall-clock time happened: False for the hour skipped when the
+    clocks go forward (its instant would read back as another wall-clock time)."""
+    if _uk_offset_all_day(wall.date()) is not None:
+        return True  # no change of the clocks that day (all but two days a year)
+    back = wall.replace(tzinfo=LONDON).astimezone(UTC).astimezone(LONDON)
+    return back.replace(tzinfo=None, fold=0) == wall.replace(fold=0)
+
+
 def local(value: datetime) -> datetime:
     """The UK wall-clock time of an instant."""
     return as_utc(value).astimezone(LONDON) if value.tzinfo is None else value.astimezone(LONDON)

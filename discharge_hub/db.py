@@ -28,13 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from discharge_hub import audit, changes, migrate, sqlite_file
-from discharge_hub.db_errors import (  # noqa: F401 - map_db_errors: the public name
-    DISK_FULL,
-    first_line,
-    is_disk_full,
-    map_db_errors,
-    opening_error,
-)
+from discharge_hub.db_errors import DISK_FULL, first_line, is_disk_full, opening_error
+from discharge_hub.db_errors import map_db_errors as map_db_errors  # its public name here
 from discharge_hub.errors import ConflictError, DatabaseError, PermissionDeniedError
 from discharge_hub.models import Versioned
 from discharge_hub.services import people

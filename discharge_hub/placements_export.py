@@ -4,19 +4,19 @@ own systems. One row per placement not yet started or ended, in queue order.
 Cells: NHS number as 10 digits; ``place`` the council's code; codes (pathway, service
 type, state, funding) as stored; ``state_since`` an ISO date-time in UK time with its
 offset; dates ISO. UTF-8 with a byte-order mark (spreadsheets then read accents
-right). Written whole or not at all (``reports.common.write_atomically``).
+right). Written whole or not at all (``outputs.write_atomically``); cells a spreadsheet
+would run as formulas get a leading ``'`` (``csv_safety``, OWASP).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from pathlib import Path
 
 from discharge_hub import clock
+from discharge_hub.csv_safety import csv_bytes
 from discharge_hub.db import Database
-from discharge_hub.reports.common import write_atomically
+from discharge_hub.outputs import write_atomically
 from discharge_hub.services.queues import PlacementQueueRow, placement_queue
 
 COLUMNS = (
@@ -24,16 +24,6 @@ COLUMNS = (
     "service_type", "provider_code", "provider", "state", "state_since", "days_in_state",
     "discharge_ready_date", "delay_days", "assigned_to", "funding",
 )  # fmt: skip
-
-# TODO(input branch): use the shared helper (CSV-injection neutraliser) once it
-# merges; this private function is the only copy.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _neutralise(cell: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
-
 
 def to_cells(row: PlacementQueueRow) -> list[str]:
     since = clock.local(row.state_since).isoformat(timespec="seconds")
@@ -43,15 +33,12 @@ def to_cells(row: PlacementQueueRow) -> list[str]:
         row.days_in_state, row.discharge_ready_date, row.delay_days, row.assigned_to,
         row.funding,
     ]  # fmt: skip
-    return [_neutralise("" if v is None else str(v)) for v in values]
+    return ["" if v is None else str(v) for v in values]
 
 
 def to_csv(rows: list[PlacementQueueRow]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerows(to_cells(r) for r in rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """Every cell neutralised against CSV injection (``csv_safety``), with a BOM."""
+    return csv_bytes(COLUMNS, (to_cells(r) for r in rows), bom=True)
 
 
 def export_placements(

@@ -42,7 +42,7 @@ from discharge_hub.errors import ValidationError
 from discharge_hub.importer import Extract, ImportRowsError, RowProblem, read_extract
 from discharge_hub.models import Place, Provider, ProviderPlace, ProviderServiceType, ServiceType
 from discharge_hub.services import providers
-from discharge_hub.validators import require_text
+from discharge_hub.validators import NAME, require_text
 
 COLUMNS = ("code", "name", "service_type", "places", "capacity", "vacancies", "as_of")
 # Cells that describe the provider as a whole: the same on each of its rows.
@@ -143,7 +143,7 @@ def _check_row(
     except ValidationError as exc:
         problems.append(("code", cells.get("code", ""), exc.reason))
     try:
-        values["name"] = require_text(cells.get("name"), "name", max_length=160)
+        values["name"] = require_text(cells.get("name"), "name", kind=NAME, max_length=160)
     except ValidationError as exc:
         problems.append(("name", cells.get("name", ""), exc.reason))
     service = cells.get("service_type", "").lower()

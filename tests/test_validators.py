@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from discharge_hub.errors import ValidationError
 from discharge_hub.validators import (
+    NAME,
     TEST_RANGE,
+    TEXT,
     format_nhs_number,
     is_valid_nhs_number,
     nhs_check_digit,
@@ -203,13 +205,13 @@ def test_blank_dates_are_none_unless_required() -> None:
 
 
 def test_text_rules() -> None:
-    assert require_text("  Ward 7 ", "ward") == "Ward 7"
-    assert optional_text("   ", "x") is None
-    assert optional_text(None, "x") is None
+    assert require_text("  Ward 7 ", "ward", kind=NAME) == "Ward 7"
+    assert optional_text("   ", "x", kind=NAME) is None
+    assert optional_text(None, "x", kind=TEXT) is None
     with pytest.raises(ValidationError, match="reason: \\(empty\\) is required"):
-        require_text(" ", "reason")
+        require_text(" ", "reason", kind=TEXT)
     with pytest.raises(ValidationError, match="longer than 5 characters") as info:
-        optional_text("abcdefgh", "code", max_length=5)
+        optional_text("abcdefgh", "code", kind=NAME, max_length=5)
     assert info.value.field == "code"
 
 

@@ -56,7 +56,10 @@ def _set_password(args: argparse.Namespace) -> int:
         raise UsageError(
             "--db must be a PostgreSQL URL with a user name (postgresql://user@host/db)"
         )
-    password = getpass.getpass(f"Password for {describe_url(url)}: ")
+    try:
+        password = getpass.getpass(f"Password for {describe_url(url)}: ")
+    except EOFError:  # no terminal and nothing on standard input
+        raise UsageError("no password given (end of input); nothing stored") from None
     if not password:
         raise UsageError("no password given; nothing stored")
     try:

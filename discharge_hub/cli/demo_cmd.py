@@ -20,11 +20,20 @@ def register(subs: Any) -> None:
         "and a month of discharges. The same seed gives the same data. Refuses a "
         "database that already holds patients.",
     )
-    cmd.add_argument("--patients", type=int, default=400, metavar="N",
-                     help="patients in hospital (default 400; about N/2 more discharged)")
+    cmd.add_argument(
+        "--patients",
+        type=int,
+        default=400,
+        metavar="N",
+        help="patients in hospital (default 400; about N/2 more discharged)",
+    )
     cmd.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
-    cmd.add_argument("--today", metavar="YYYY-MM-DD", default=None,
-                     help="the day the data is built around (default: today; not later)")
+    cmd.add_argument(
+        "--today",
+        metavar="YYYY-MM-DD",
+        default=None,
+        help="the day the data is built around (default: today; not later)",
+    )
     cmd.set_defaults(handler=_demo)
 
 

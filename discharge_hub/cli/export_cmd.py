@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from discharge_hub.cli import UsageError
 from discharge_hub.db import Database
+from discharge_hub.outputs import check_output
 from discharge_hub.services.placements import WAITING_STATES
 
 COLUMNS_HELP = (
@@ -47,7 +48,6 @@ def register_kind(kinds: Any) -> None:
 
 def _export_placements(args: argparse.Namespace) -> int:
     from discharge_hub import placements_export
-    from discharge_hub.cli.report_cmd import check_output
 
     out = check_output(args.out)
     database = Database.open(args.db, read_only=True)

@@ -10,6 +10,7 @@ from typing import Any
 from discharge_hub import importer, provider_import
 from discharge_hub.db import Database
 from discharge_hub.errors import DomainError
+from discharge_hub.outputs import PendingOutput, check_output
 from discharge_hub.services import people
 
 
@@ -20,18 +21,25 @@ def register(subs: Any) -> None:
         "csv",
         help="import a PAS extract of inpatients (CSV)",
         description="Admit new spells and update open ones from a PAS extract: UTF-8 CSV "
-        "with a header row; columns " + ", ".join(importer.COLUMNS) + " (required: "
-        + ", ".join(importer.REQUIRED) + "). All or nothing: any invalid row and nothing "
-        "is imported, unless --skip-invalid.",
+        "with a header row; columns "
+        + ", ".join(importer.COLUMNS)
+        + " (required: "
+        + ", ".join(importer.REQUIRED)
+        + "). All or nothing: any invalid row and nothing "
+        "is imported, unless --skip-invalid. Every row is checked before anything is "
+        "written, so other users' saves wait only for the final write. Names and codes "
+        "must be one line of visible text; dates must be plausible (docs/input.md).",
     )
     cmd.add_argument("file", metavar="FILE", type=Path, help="the CSV file")
     cmd.add_argument(
         "--skip-invalid",
         metavar="REJECTS.csv",
-        type=Path,
+        type=str,
         default=None,
         help="import the valid rows and write the invalid ones to REJECTS.csv with a "
-        "reason column",
+        "reason column (checked before anything is imported; a cell that a spreadsheet "
+        "would run as a formula, beginning with = + - or @, is written with a ' in front, "
+        "which the import removes again)",
     )
     cmd.set_defaults(handler=_import_csv)
     prov = kinds.add_parser(
@@ -69,25 +77,35 @@ def _import_providers(args: argparse.Namespace) -> int:
 
 def _import_csv(args: argparse.Namespace) -> int:
     source: Path = args.file
-    rejects: Path | None = args.skip_invalid
-    if rejects is not None and rejects.resolve() == source.resolve():
-        raise DomainError(f"--skip-invalid {rejects} would overwrite the file being imported.")
+    rejects: Path | None = None
+    if args.skip_invalid is not None:
+        # Checked before anything is read or written: a failure exits 2 with nothing done.
+        rejects = check_output(args.skip_invalid, option="--skip-invalid")
+        if rejects.resolve() == source.resolve():
+            raise DomainError(f"--skip-invalid {rejects} would overwrite the file being imported.")
     extract = importer.read_extract(source)  # file problems before touching the database
+    pending: list[PendingOutput] = []
+
+    def keep_rejects(result: importer.ImportResult) -> None:
+        # Inside the import's transaction: if the file cannot be written, nothing is.
+        assert rejects is not None
+        pending.append(PendingOutput(rejects, importer.rejects_csv(extract, result.rejected)))
+
     database = Database.open(args.db, create=False, program="discharge-hub import csv")
     try:
         result = importer.import_extract(
-            database, extract, actor=_actor(), skip_invalid=rejects is not None
+            database,
+            extract,
+            actor=_actor(),
+            skip_invalid=rejects is not None,
+            before_commit=keep_rejects if rejects is not None else None,
         )
+        for output in pending:
+            output.commit()  # a rename in the same folder, after the commit
     finally:
+        for output in pending:
+            output.discard()
         database.dispose()
-    if rejects is not None:
-        try:
-            importer.write_rejects(rejects, extract, result.rejected)
-        except OSError as exc:
-            raise DomainError(
-                f"Imported, but could not write the rejected rows to {rejects}: "
-                f"{exc.strerror or exc}"
-            ) from exc
     total = len(extract.rows)
     where = f" (rejected rows in {rejects})" if rejects is not None and result.rejected else ""
     print(f"{source}: {total} rows: {result.summary()}{where}")

@@ -8,14 +8,13 @@ when a report runs, so other commands start quickly.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from discharge_hub.cli import UsageError, export_cmd
 from discharge_hub.db import Database
+from discharge_hub.outputs import check_output, write_atomically
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -37,7 +36,14 @@ def register(subs: Any) -> None:
 
     export = subs.add_parser("export", help="export data: sitrep, placements")
     what = export.add_subparsers(dest="export_kind", metavar="KIND", required=True)
-    sit = what.add_parser("sitrep", help="the daily discharge sitrep as CSV (docs/sitrep.md)")
+    sit = what.add_parser(
+        "sitrep",
+        help="the daily discharge sitrep as CSV (docs/sitrep.md)",
+        description="The daily discharge sitrep for NHS England as CSV (docs/sitrep.md). "
+        "Safe to open in a spreadsheet: a cell beginning with = + - @ (a formula) is written "
+        "with a ' in front (OWASP CSV injection guidance). The output file is checked "
+        "before any work and written whole or not at all.",
+    )
     sit.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the day reported")
     sit.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV to write")
     sit.set_defaults(handler=_sitrep)
@@ -55,19 +61,6 @@ def parse_day(value: str) -> date:
         raise UsageError(f"--date: {value!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def check_output(value: str) -> Path:
-    """Refuse an output path that cannot be written, before doing any work."""
-    path = Path(value).expanduser()
-    folder = path.parent
-    if path.is_dir():
-        raise UsageError(f"--out: {value} is a folder, not a file")
-    if not folder.is_dir():
-        raise UsageError(f"--out: cannot write {value}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UsageError(f"--out: cannot write {value}: permission denied")
-    return path
-
-
 def _user() -> str:
     """Who printed it: the operating system's record of the login (not $USER)."""
     from discharge_hub.services.people import os_login
@@ -77,7 +70,6 @@ def _user() -> str:
 
 def _huddle(args: argparse.Namespace) -> int:
     from discharge_hub.reports import render
-    from discharge_hub.reports.common import write_atomically
 
     on, out = parse_day(args.date), check_output(args.out)
     database = Database.open(args.db, read_only=True)
@@ -93,7 +85,6 @@ def _huddle(args: argparse.Namespace) -> int:
 
 def _handover(args: argparse.Namespace) -> int:
     from discharge_hub.reports import render
-    from discharge_hub.reports.common import write_atomically
 
     out = check_output(args.out)
     database = Database.open(args.db, read_only=True)
@@ -110,7 +101,6 @@ def _handover(args: argparse.Namespace) -> int:
 
 def _sitrep(args: argparse.Namespace) -> int:
     from discharge_hub.reports import render
-    from discharge_hub.reports.common import write_atomically
 
     on, out = parse_day(args.date), check_output(args.out)
     database = Database.open(args.db, read_only=True)

@@ -1,18 +1,22 @@
-"""Pieces every report shares: UK day boundaries, fixed breakdowns, safe file output."""
+"""Pieces every report shares: UK day boundaries, fixed breakdowns, safe file output
+(:func:`write_atomically`, from :mod:`discharge_hub.outputs`)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from discharge_hub import clock
-from discharge_hub.errors import DomainError, ValidationError
+from discharge_hub.errors import ValidationError
 from discharge_hub.models import Site
+from discharge_hub.outputs import write_atomically
+
+__all__ = [
+    "MARKING", "NONE", "PATHWAYS", "check_report_date", "check_site", "day_end_utc",
+    "day_start_utc", "shown_date", "write_atomically",
+]  # fmt: skip
 
 # The sitrep's pathway breakdown, in order; "none" when no pathway is recorded.
 PATHWAYS = ("P0", "P1", "P2", "P3", "P3b", "none")
@@ -51,31 +55,3 @@ def check_site(session: Session, site: str | None) -> str | None:
 def shown_date(day: date) -> str:
     """A date as the wards read it: ``Mon 23 Nov 2026``."""
     return f"{day:%a} {day.day} {day:%b %Y}"
-
-
-def write_atomically(path: str | Path, data: bytes) -> Path:
-    """Write all of ``data`` to ``path`` or nothing: a temporary file in the same
-    folder is renamed over the target only once it is complete."""
-    target = Path(path).expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise DomainError(f"Cannot write {target}: it is a folder.")
-    if not folder.is_dir():
-        raise DomainError(f"Cannot write {target}: the folder {folder} does not exist.")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise DomainError(f"Cannot write {target}: {exc.strerror or exc}.") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise DomainError(f"Cannot write {target}: {exc.strerror or exc}.") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target

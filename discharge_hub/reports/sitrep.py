@@ -8,8 +8,6 @@ the number of spells: the sites, the delay reason codes and the spells that matt
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from discharge_hub import clock
+from discharge_hub.csv_safety import csv_bytes
 from discharge_hub.models import DelayReason, Site, Spell
 from discharge_hub.reports.common import NONE, PATHWAYS, day_end_utc, day_start_utc
 
@@ -160,9 +159,7 @@ def sitrep(session: Session, *, on: date) -> list[SitrepRow]:
 
 
 def to_csv(rows: Iterable[SitrepRow]) -> bytes:
-    """The return as UTF-8 CSV bytes (header first, RFC 4180 line ends)."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerows(r.as_csv() for r in rows)
-    return buffer.getvalue().encode("utf-8")
+    """The return as UTF-8 CSV bytes (header first, RFC 4180 line ends). Every cell goes
+    through :mod:`discharge_hub.csv_safety`: one that a spreadsheet would run as a
+    formula (a site name beginning with ``=``...) is written with a ``'`` in front."""
+    return csv_bytes(COLUMNS, (r.as_csv() for r in rows))

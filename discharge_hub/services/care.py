@@ -17,10 +17,19 @@ from discharge_hub.models import (
     CarerContact,
     ContactMethod,
     Red2GreenDay,
+    Spell,
 )
 from discharge_hub.services.common import actor_of, check_code, get_for_update, open_spell
 from discharge_hub.services.spells import admission_date
-from discharge_hub.validators import optional_text, require_text
+from discharge_hub.validators import (
+    NAME,
+    TEXT,
+    check_not_future,
+    check_planned,
+    optional_text,
+    require_text,
+    uk_instant,
+)
 
 BARRIER_END_STATES = ("resolved", "cancelled")
 ASSESSMENT_STATUSES = ("offered", "referred", "declined", "completed")
@@ -143,11 +152,13 @@ def add_barrier(
     spell = open_spell(session, spell_id, expected_version=None)
     if due_date is not None and due_date < admission_date(spell):
         raise ValidationError("due_date", f"{due_date:%d/%m/%Y}", "is before the admission")
+    if due_date is not None:
+        check_planned(due_date, "due_date", today=clock.today())
     barrier = Barrier(
         spell_id=spell.id,
         kind_code=check_code(session, BarrierKind, "kind", kind),
-        description=require_text(description, "description", max_length=1000),
-        owner=optional_text(owner, "owner", max_length=100),
+        description=require_text(description, "description", kind=TEXT, max_length=1000),
+        owner=optional_text(owner, "owner", kind=NAME, max_length=100),
         due_date=due_date,
         state="open",
     )
@@ -172,7 +183,7 @@ def resolve_barrier(
     barrier.state = state
     barrier.resolved_at = clock.now()
     barrier.resolved_by = actor_of(session)
-    barrier.resolution = optional_text(resolution, "resolution", max_length=1000)
+    barrier.resolution = optional_text(resolution, "resolution", kind=TEXT, max_length=1000)
     session.flush()
     return _barrier_view(barrier)
 
@@ -198,12 +209,14 @@ def add_carer(
     spell = open_spell(session, spell_id, expected_version=None, lock=False)
     carer = Carer(
         spell_id=spell.id,
-        name=require_text(name, "name", max_length=160),
-        relationship_to_patient=optional_text(relationship, "relationship", max_length=60),
-        contact=optional_text(contact, "contact", max_length=160),
+        name=require_text(name, "name", kind=NAME, max_length=160),
+        relationship_to_patient=optional_text(
+            relationship, "relationship", kind=NAME, max_length=60
+        ),
+        contact=optional_text(contact, "contact", kind=NAME, max_length=160),
         is_main_carer=is_main_carer,
         consent_to_share=consent_to_share,
-        language=optional_text(language, "language", max_length=60),
+        language=optional_text(language, "language", kind=NAME, max_length=60),
         interpreter_needed=interpreter_needed,
     )
     session.add(carer)
@@ -225,9 +238,14 @@ def record_carer_assessment(
             "assessment_status", status, f"must be one of {', '.join(ASSESSMENT_STATUSES)}"
         )
     carer = get_for_update(session, Carer, carer_id, expected_version=expected_version)
-    when = on or clock.today()
-    if when > clock.today():
-        raise ValidationError("assessment_on", f"{when:%d/%m/%Y}", "is in the future")
+    when = check_not_future(on or clock.today(), "assessment_on", today=clock.today())
+    spell = session.get(Spell, carer.spell_id)
+    if spell is not None and when < admission_date(spell):
+        raise ValidationError(
+            "assessment_on",
+            f"{when:%d/%m/%Y}",
+            f"is before the admission on {admission_date(spell):%d/%m/%Y}",
+        )
     carer.assessment_status = status
     carer.assessment_on = when
     session.flush()
@@ -249,9 +267,10 @@ def log_contact(
 ) -> ContactView:
     """Add an entry to the communication log with the patient or a carer."""
     spell = open_spell(session, spell_id, expected_version=None, lock=False)
-    if clock.as_utc(contact_at) > clock.now():
+    instant = uk_instant(contact_at, "contact_at")
+    if instant > clock.now():
         raise ValidationError("contact_at", f"{contact_at:%d/%m/%Y %H:%M}", "is in the future")
-    if clock.local_date(clock.as_utc(contact_at)) < admission_date(spell):
+    if clock.local_date(instant) < admission_date(spell):
         raise ValidationError(
             "contact_at", f"{contact_at:%d/%m/%Y %H:%M}", "is before the admission"
         )
@@ -259,21 +278,21 @@ def log_contact(
         carer = session.get(Carer, carer_id)
         if carer is None or carer.spell_id != spell.id:
             raise ValidationError("carer", carer_id, "is not a carer of this patient")
-    if next_contact_due is not None and next_contact_due < clock.local_date(
-        clock.as_utc(contact_at)
-    ):
-        raise ValidationError(
-            "next_contact_due", f"{next_contact_due:%d/%m/%Y}", "is before the contact"
-        )
+    if next_contact_due is not None:
+        if next_contact_due < clock.local_date(instant):
+            raise ValidationError(
+                "next_contact_due", f"{next_contact_due:%d/%m/%Y}", "is before the contact"
+            )
+        check_planned(next_contact_due, "next_contact_due", today=clock.today())
     entry = CarerContact(
         spell_id=spell.id,
         carer_id=carer_id,
-        contact_at=clock.as_utc(contact_at),  # the view shows it as stored: aware UTC
-        with_whom=require_text(with_whom, "with_whom", max_length=160),
+        contact_at=instant,  # the view shows it as stored: aware UTC
+        with_whom=require_text(with_whom, "with_whom", kind=NAME, max_length=160),
         method_code=check_code(session, ContactMethod, "method", method),
         interpreter_used=interpreter_used or method == "interpreter",
-        discussed=require_text(discussed, "discussed", max_length=4000),
-        agreed=optional_text(agreed, "agreed", max_length=4000),
+        discussed=require_text(discussed, "discussed", kind=TEXT, max_length=4000),
+        agreed=optional_text(agreed, "agreed", kind=TEXT, max_length=4000),
         next_contact_due=next_contact_due,
         recorded_by=actor_of(session),
         recorded_at=clock.now(),
@@ -322,7 +341,7 @@ def record_red2green(
         raise ValidationError("colour", colour, "must be red or green")
     if day < admission_date(spell) or day > (today or clock.today()):
         raise ValidationError("day", f"{day:%d/%m/%Y}", "must be between the admission and today")
-    why = optional_text(reason, "reason", max_length=500)
+    why = optional_text(reason, "reason", kind=TEXT, max_length=500)
     if colour == "red" and not why:
         raise ValidationError("reason", reason, "is required for a red day")
     entry = session.scalars(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from discharge_hub.audit import actor_of
 from discharge_hub.errors import ConflictError, NotFoundError, ValidationError
 from discharge_hub.models import Base, Spell, Versioned
+from discharge_hub.validators import NAME, clean_text
 
 T = TypeVar("T", bound=Base)
 
@@ -63,7 +64,9 @@ def open_spell(
 
 def check_code(session: Session, model: type[Base], field: str, value: Any) -> str:
     """Return the code if the reference table has it, else raise naming the field."""
-    code = (str(value) if value is not None else "").strip()
+    # As a name: a code with a control character is refused before it reaches a query
+    # (PostgreSQL cannot even compare a NUL byte).
+    code = clean_text(str(value) if value is not None else "", field, kind=NAME)
     if not code:
         raise ValidationError(field, value, "is required")
     if session.get(model, code) is None:

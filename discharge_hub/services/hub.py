@@ -42,7 +42,7 @@ from discharge_hub.services.providers import (
     providers_for_placement,
     set_vacancies,
 )
-from discharge_hub.validators import optional_text, require_text
+from discharge_hub.validators import TEXT, optional_text, require_text
 
 __all__ = [
     "FUNDING",
@@ -155,7 +155,7 @@ def refer_to_hub(
         state="referred",
         referred_at=clock.now(),
         referred_by=actor_of(session),
-        notes=optional_text(notes, "notes", max_length=2000),
+        notes=optional_text(notes, "notes", kind=TEXT, max_length=2000),
     )
     session.add(referral)
     session.flush()
@@ -201,7 +201,7 @@ def return_referral(
             REFERRAL_STATE_LABELS.get(referral.state),
             "is closed; it cannot be returned",
         )
-    why = require_text(reason, "reason", max_length=500)
+    why = require_text(reason, "reason", kind=TEXT, max_length=500)
     active = session.scalar(
         select(Placement.id).where(
             Placement.spell_id == referral.spell_id, Placement.state.in_(WAITING_STATES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -12,6 +13,10 @@ from discharge_hub import clock
 from discharge_hub.errors import ValidationError
 from discharge_hub.models import SEX_CODES, EthnicCategory, Patient, Place
 from discharge_hub.validators import (
+    NAME,
+    TEXT,
+    check_birth_date,
+    clean_text,
     format_nhs_number,
     normalise_nhs_number,
     optional_text,
@@ -48,7 +53,7 @@ def by_nhs_number(session: Session, digits: str) -> Patient | None:
 
 def place_code(session: Session, value: str | None) -> str | None:
     """A place given as council code or name (case-insensitive) → its code."""
-    text = (value or "").strip()
+    text = clean_text(value, "place", kind=NAME)
     if not text:
         return None
     row = session.scalars(
@@ -63,33 +68,52 @@ def place_code(session: Session, value: str | None) -> str | None:
     return row.code
 
 
-def _values(session: Session, d: PatientDetails) -> dict[str, object]:
+def clean_details(
+    d: PatientDetails,
+    *,
+    place_code: Callable[[str | None], str | None],
+    ethnic_known: Callable[[str], bool],
+    today: date,
+) -> dict[str, object]:
+    """The patient's columns from ``d``, every rule checked (ValidationError names the
+    field). The code lookups are given so the PAS import can check a whole file against
+    code lists read once; :func:`upsert` looks them up in the database."""
     sex = (d.sex or "U").strip().upper()
     if sex not in SEX_CODES:
         raise ValidationError("sex", d.sex, "must be M, F or U")
-    if d.date_of_birth > clock.today():
-        raise ValidationError("date_of_birth", f"{d.date_of_birth:%d/%m/%Y}", "is in the future")
-    ethnic = (d.ethnic_category or "").strip().upper() or None
-    if ethnic is not None and session.get(EthnicCategory, ethnic) is None:
+    check_birth_date(d.date_of_birth, today=today)
+    ethnic = clean_text(d.ethnic_category, "ethnic_category", kind=NAME).upper() or None
+    if ethnic is not None and not ethnic_known(ethnic):
         raise ValidationError("ethnic_category", d.ethnic_category, "is not a known code")
-    postcode = optional_text(d.postcode, "postcode", max_length=10)
+    postcode = optional_text(d.postcode, "postcode", kind=NAME, max_length=10)
     return {
         "nhs_number": normalise_nhs_number(d.nhs_number),
-        "family_name": require_text(d.family_name, "family_name", max_length=100),
-        "given_name": require_text(d.given_name, "given_name", max_length=100),
+        "family_name": require_text(d.family_name, "family_name", kind=NAME, max_length=100),
+        "given_name": require_text(d.given_name, "given_name", kind=NAME, max_length=100),
         "date_of_birth": d.date_of_birth,
         "sex": sex,
         "postcode": postcode.upper() if postcode else None,
-        "place_code": place_code(session, d.place),
-        "gp_practice": optional_text(d.gp_practice, "gp_practice", max_length=120),
+        "place_code": place_code(d.place),
+        "gp_practice": optional_text(d.gp_practice, "gp_practice", kind=NAME, max_length=120),
         "ethnic_category_code": ethnic,
         "preferred_language": optional_text(
-            d.preferred_language, "preferred_language", max_length=60
+            d.preferred_language, "preferred_language", kind=NAME, max_length=60
         ),
         "interpreter_needed": bool(d.interpreter_needed),
         "lives_alone": d.lives_alone,
-        "communication_needs": optional_text(d.communication_needs, "communication_needs"),
+        "communication_needs": optional_text(
+            d.communication_needs, "communication_needs", kind=TEXT
+        ),
     }
+
+
+def _values(session: Session, d: PatientDetails) -> dict[str, object]:
+    return clean_details(
+        d,
+        place_code=lambda value: place_code(session, value),
+        ethnic_known=lambda code: session.get(EthnicCategory, code) is not None,
+        today=clock.today(),
+    )
 
 
 def upsert(session: Session, details: PatientDetails) -> Patient:

@@ -19,7 +19,7 @@ from discharge_hub.errors import ValidationError
 from discharge_hub.models import HubReferral, Pathway, Patient, Placement, ServiceType, Spell
 from discharge_hub.services.common import actor_of, check_code, get_for_update, open_spell
 from discharge_hub.services.providers import check_provider_for
-from discharge_hub.validators import optional_text, require_text
+from discharge_hub.validators import NAME, TEXT, check_planned, optional_text, require_text
 
 # The placement lifecycle. Declined/cancelled end it and need a reason.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -163,7 +163,7 @@ def request_placement(
         requested_at=moment,
         requested_by=actor_of(session),
         state_changed_at=moment,
-        notes=optional_text(notes, "notes", max_length=2000),
+        notes=optional_text(notes, "notes", kind=TEXT, max_length=2000),
     )
     session.add(placement)
     session.flush()
@@ -199,11 +199,11 @@ def advance_placement(
     if to_state in NEEDS_START_DATE:
         if start_date is None:
             raise ValidationError("start_date", None, "is required to confirm the start")
-        placement.start_date = start_date
+        placement.start_date = check_planned(start_date, "start_date", today=clock.today())
     if to_state in NEEDS_REASON:
-        placement.outcome_reason = require_text(reason, "reason", max_length=500)
+        placement.outcome_reason = require_text(reason, "reason", kind=TEXT, max_length=500)
     elif reason:
-        placement.notes = optional_text(reason, "reason", max_length=2000)
+        placement.notes = optional_text(reason, "reason", kind=TEXT, max_length=2000)
     if to_state == "started":
         placement.started_at = clock.now()
     placement.state = to_state
@@ -280,7 +280,7 @@ def assign_worker(
 ) -> PlacementView:
     """Give the placement to a social care worker (blank: nobody)."""
     placement = _open_placement(session, placement_id, expected_version)
-    placement.assigned_to = optional_text(worker, "assigned_to", max_length=100)
+    placement.assigned_to = optional_text(worker, "assigned_to", kind=NAME, max_length=100)
     session.flush()
     return placement_view(placement)
 

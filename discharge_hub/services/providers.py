@@ -26,7 +26,7 @@ from discharge_hub.models import (
     ServiceType,
 )
 from discharge_hub.services.common import actor_of, check_code, get_for_update
-from discharge_hub.validators import optional_text, require_text
+from discharge_hub.validators import NAME, optional_text, require_text
 
 # A CQC location ID: "1-" and 9 to 11 digits (ASCII only: \d would take other scripts').
 CQC_CODE = re.compile(r"1-[0-9]{9,11}")
@@ -106,7 +106,7 @@ def add_provider(
         raise ValidationError("capacity_unit", capacity_unit, "must be beds or hours")
     if not service_types:
         raise ValidationError("service_types", None, "needs at least one service type")
-    provider_name = require_text(name, "name", max_length=160)
+    provider_name = require_text(name, "name", kind=NAME, max_length=160)
     if session.scalar(select(Provider.id).where(Provider.name == provider_name)) is not None:
         # A clear refusal instead of the unique constraint's IntegrityError.
         raise ValidationError("name", provider_name, "is already a provider")
@@ -116,7 +116,7 @@ def add_provider(
         capacity=capacity,
         capacity_unit=capacity_unit,
         vacancies=0,
-        phone=optional_text(phone, "phone", max_length=40),
+        phone=optional_text(phone, "phone", kind=NAME, max_length=40),
     )
     provider.service_types = [
         ProviderServiceType(service_type_code=check_code(session, ServiceType, "service_types", s))

@@ -30,7 +30,16 @@ from discharge_hub.services.common import actor_of, check_code, get_for_update, 
 from discharge_hub.services.drd import derive_drd
 from discharge_hub.services.placements import PlacementCancel
 from discharge_hub.services.views import SpellView
-from discharge_hub.validators import optional_text, require_text
+from discharge_hub.validators import (
+    NAME,
+    TEXT,
+    check_admitted_at,
+    check_planned,
+    clean_text,
+    optional_text,
+    require_text,
+    uk_instant,
+)
 
 REASON_MAX = 500
 
@@ -91,6 +100,7 @@ def admission_date(spell: Spell) -> date:
 
 
 def _site(session: Session, name: str) -> Site:
+    name = clean_text(name, "site", kind=NAME)
     site = session.scalars(select(Site).where(Site.name == name)).one_or_none()
     if site is None:
         raise ValidationError("site", name, "is not a known site (see resources/sites.csv)")
@@ -99,7 +109,7 @@ def _site(session: Session, name: str) -> Site:
 
 def ensure_ward(session: Session, site: Site, name: str) -> Ward:
     """The ward of that name at the site; created on first use (PAS knows the wards)."""
-    ward_name = require_text(name, "ward", max_length=80)
+    ward_name = require_text(name, "ward", kind=NAME, max_length=80)
     ward = session.scalars(
         select(Ward).where(Ward.site_id == site.id, Ward.name == ward_name)
     ).one_or_none()
@@ -126,7 +136,7 @@ def bed_sort_key(label: str) -> str:
 
 
 def ensure_bed(session: Session, ward: Ward, label: str | None) -> Bed | None:
-    text = optional_text(label, "bed", max_length=20)
+    text = optional_text(label, "bed", kind=NAME, max_length=20)
     if text is None:
         return None
     bed = session.scalars(
@@ -150,8 +160,7 @@ def admit(
     specialty: str | None = None,
 ) -> SpellView:
     """Admit a patient (created or updated from ``patient``) to a bed."""
-    if clock.as_utc(admitted_at) > clock.now():
-        raise ValidationError("admitted_at", admitted_at, "is in the future")
+    admitted = check_admitted_at(admitted_at)
     site_row = _site(session, site)
     ward_row = ensure_ward(session, site_row, ward)
     bed_row = ensure_bed(session, ward_row, bed)
@@ -165,15 +174,15 @@ def admit(
             patients.shown(person.nhs_number),
             f"already has an open spell (admitted {admission_date(current):%d/%m/%Y})",
         )
-    if person.date_of_birth > clock.local_date(clock.as_utc(admitted_at)):
+    if person.date_of_birth > clock.local_date(admitted):
         raise ValidationError("date_of_birth", person.date_of_birth, "is after the admission")
     spell = Spell(
         patient=person,
         site=site_row,
         ward=ward_row,
         bed=bed_row,
-        admitted_at=clock.as_utc(admitted_at),  # the view shows it as stored: aware UTC
-        specialty=optional_text(specialty, "specialty", max_length=80),
+        admitted_at=admitted,  # the view shows it as stored: aware UTC
+        specialty=optional_text(specialty, "specialty", kind=NAME, max_length=80),
     )
     session.add(spell)
     session.flush()
@@ -206,10 +215,12 @@ def set_edd(
     expected_version: int | None,
     edd: date,
     reason: str,
+    today: date | None = None,
 ) -> SpellView:
     """Set or change the estimated discharge date; every change keeps why."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
-    why = require_text(reason, "reason", max_length=REASON_MAX)
+    why = require_text(reason, "reason", kind=TEXT, max_length=REASON_MAX)
+    check_planned(edd, "edd", today=today or clock.today())
     if edd < admission_date(spell):
         raise ValidationError(
             "edd",
@@ -268,7 +279,7 @@ def record_ctr_review(
         spell_id=spell.id,
         review_date=review_date,
         meets_criteria=meets,
-        note=optional_text(note, "note"),
+        note=optional_text(note, "note", kind=TEXT),
         reviewed_by=actor_of(session),
         recorded_at=clock.now(),
         criteria=[CtrReviewCriterion(criterion_code=c) for c in codes],
@@ -337,7 +348,7 @@ def set_delay_reason(
     """Set the coded delay reason (an active code of the versioned list), or clear it."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
     if delay_reason:
-        code = delay_reason.strip().upper()
+        code = clean_text(delay_reason, "delay_reason", kind=NAME).upper()
         reason = session.scalars(
             select(DelayReason)
             .where(DelayReason.code == code, DelayReason.active.is_(True))
@@ -360,7 +371,7 @@ def set_next_action(
     next_action: str | None,
 ) -> SpellView:
     spell = open_spell(session, spell_id, expected_version=expected_version)
-    spell.next_action = optional_text(next_action, "next_action", max_length=500)
+    spell.next_action = optional_text(next_action, "next_action", kind=TEXT, max_length=500)
     session.flush()
     return _view(session, spell)
 
@@ -388,7 +399,7 @@ def update_handover_notes(
         raise ValidationError(sorted(unknown)[0], None, "is not a handover field")
     spell = get_for_update(session, Spell, spell_id, expected_version=expected_version)
     for key, value in notes.items():
-        setattr(spell, key, optional_text(value, key, max_length=4000))
+        setattr(spell, key, optional_text(value, key, kind=TEXT, max_length=4000))
     session.flush()
     return _view(session, spell)
 
@@ -405,13 +416,14 @@ def discharge(
 ) -> SpellView:
     """Close the spell. Placements with a confirmed start are marked started."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
-    if clock.as_utc(discharged_at) < spell.admitted_at:
+    leaving = uk_instant(discharged_at, "discharged_at")
+    if leaving < spell.admitted_at:
         raise ValidationError(
             "discharged_at",
             f"{clock.local(discharged_at):%d/%m/%Y %H:%M}",
             f"is before the admission at {clock.local(spell.admitted_at):%d/%m/%Y %H:%M}",
         )
-    if clock.as_utc(discharged_at) > clock.now():
+    if leaving > clock.now():
         raise ValidationError(
             "discharged_at", f"{discharged_at:%d/%m/%Y %H:%M}", "is in the future"
         )
@@ -419,7 +431,7 @@ def discharge(
     spell.method_code = check_code(session, Method, "method", method)
     if pathway:
         spell.pathway_code = check_code(session, Pathway, "pathway", pathway)
-    spell.discharged_at = clock.as_utc(discharged_at)  # the view shows it as stored
+    spell.discharged_at = leaving  # the view shows it as stored
     for placement in session.scalars(
         select(Placement).where(
             Placement.spell_id == spell.id, Placement.state == "start_confirmed"
