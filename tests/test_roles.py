@@ -5,11 +5,13 @@ change is signed by the server with the person who made it, whatever the client 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy import select
 
+from discharge_hub import importer
 from discharge_hub.db import Database
 from discharge_hub.errors import PermissionDeniedError
 from discharge_hub.models import AuditEntry, Placement, Spell
@@ -214,3 +216,30 @@ def test_a_disabled_person_loses_their_rights_at_once(owner: Database, people: L
             conn.execute("UPDATE spell SET next_action = 'after' WHERE id = %s", (spell.id,))
     with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
         raw(cora)
+
+
+def test_a_coordinator_imports_a_pas_extract_signed_by_the_server_and_a_viewer_cannot(
+    owner: Database, people: Logins, tmp_path: Path
+) -> None:
+    from tests.cli.test_import_cmd import good_rows, write
+
+    extract = importer.read_extract(write(tmp_path / "pas.csv", good_rows()))
+    viewer = Database.open(people.add("viewer"))
+    try:
+        before = db_fingerprint(owner)
+        with pytest.raises(PermissionDeniedError, match="viewer"):
+            importer.import_extract(viewer, extract, actor="claimed")
+        assert db_fingerprint(owner) == before
+    finally:
+        viewer.dispose()
+    cora = Database.open(people.add("coordinator", name="Cora Ward"))
+    try:
+        result = importer.import_extract(cora, extract, actor="claimed")  # COPY, in bulk
+        actor = cora.permissions.actor
+    finally:
+        cora.dispose()
+    assert result.created == 3
+    with owner.read() as s:
+        actors = set(s.scalars(select(AuditEntry.actor).where(AuditEntry.entity != "person")))
+        creators = set(s.scalars(select(Spell.created_by)))
+    assert actors == {actor} and creators == {actor}
