@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from discharge_hub import importer
 from discharge_hub.db import Database
-from discharge_hub.errors import PermissionDeniedError
+from discharge_hub.errors import DatabaseError, PermissionDeniedError
 from discharge_hub.models import AuditEntry, Placement, Spell
 from discharge_hub.services import care, placements, spells
 from discharge_hub.services import people as people_service
@@ -243,3 +243,15 @@ def test_a_coordinator_imports_a_pas_extract_signed_by_the_server_and_a_viewer_c
         actors = set(s.scalars(select(AuditEntry.actor).where(AuditEntry.entity != "person")))
         creators = set(s.scalars(select(Spell.created_by)))
     assert actors == {actor} and creators == {actor}
+
+
+def test_a_person_never_migrates_an_older_schema_and_is_told_to_ask_it(
+    owner: Database, people: Logins
+) -> None:
+    cora = people.add("coordinator")
+    with owner.engine.begin() as conn:  # as if this program were newer than the schema
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0002'")
+    with pytest.raises(DatabaseError, match="Ask IT to run `discharge-hub db upgrade`"):
+        Database.open(cora)
+    with owner.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
