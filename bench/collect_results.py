@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-ORDER = ("board.md", "ui.md", "reports.md", "import.md", "live.md")
+ORDER = ("board.md", "ui.md", "reports.md", "import.md", "live.md", "soak.md")
 
 HEADER = """# Benchmarks
 
@@ -30,6 +30,7 @@ section names the machine, its load, the date and the command to reproduce it.
 | 4 (reports) | huddle PDF; handover; sitrep, 3,000 open spells | < 2 s; < 200 ms; < 500 ms | [Reports](#reports-benchmark) |
 | 8 (import) | 50,000-row `import csv`; another user's save meanwhile | < 60 s; PostgreSQL < 1 s, SQLite waits (never fails) at most the write phase, < 5 s | [Import](#import-benchmark-50000-row-pas-extract) |
 | 9 (core) | live refresh, 25 clients on PostgreSQL, 3,000 open spells: save to fresh row on every client; one-row re-fetch | < 500 ms median, < 1 s p95; < 5 ms | [Live refresh](#live-refresh-benchmark) |
+| 13 (security) | soak: 20 processes × 200 edits to 50 shared spells, each its own login; writes/s, conflicts, save latency | p95 save < 50 ms; every promise kept | [Soak](#soak-benchmark-concurrent-saves-on-the-shared-database) |
 
 """
 

@@ -16,20 +16,24 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from discharge_hub import audit, changes, migrate, sqlite_file
-from discharge_hub.errors import ConflictError, DatabaseError
+from discharge_hub.db_errors import DISK_FULL, first_line, is_disk_full, opening_error
+from discharge_hub.db_errors import map_db_errors as map_db_errors  # its public name here
+from discharge_hub.errors import ConflictError, DatabaseError, PermissionDeniedError
 from discharge_hub.models import Versioned
+from discharge_hub.services import people
+from discharge_hub.services.people import Permissions
 
 ENV_VAR = "DISCHARGE_HUB_DB"
 APP_NAME = "discharge-hub"
@@ -49,6 +53,7 @@ def resolve_url(url: str | None = None) -> str:
     if not chosen:
         return f"sqlite:///{default_sqlite_path()}"
     if "://" not in chosen:
+        sqlite_file.check_local(chosen)  # a UNC path, before resolving loses its // start
         return f"sqlite:///{Path(chosen).expanduser().resolve()}"
     scheme = chosen.split("://", 1)[0].lower()
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
@@ -111,7 +116,7 @@ def _read_only_engine(path: Path, **kwargs: Any) -> Engine:
         except sa_exc.OperationalError as exc:
             engine.dispose()
             last = exc
-    raise DatabaseError(f"Cannot open the database {path}: {_first_line(last or Exception())}")
+    raise DatabaseError(f"Cannot open the database {path}: {first_line(last or Exception())}")
 
 
 def _check_ours_read_only(path: Path) -> None:
@@ -126,7 +131,7 @@ def _check_ours_read_only(path: Path) -> None:
 
 def _make_folder(path: Path) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseError(
             f"Cannot create the folder {path.parent} for the database: {exc.strerror or exc}"
@@ -142,10 +147,10 @@ def _prepare_schema(engine: Engine, resolved: str, *, upgrade: bool, any_revisio
             migrate.check_readable(engine, label, any_revision=any_revision)
     except sa_exc.DBAPIError as exc:
         engine.dispose()
-        if _is_disk_full(exc):
+        if is_disk_full(exc):
             raise DatabaseError(DISK_FULL) from exc
         if isinstance(exc, sa_exc.OperationalError | sa_exc.DatabaseError):
-            raise DatabaseError(f"Cannot open the database {label}: {_first_line(exc)}") from exc
+            raise opening_error(exc, label) from exc
         raise
     except BaseException:
         engine.dispose()
@@ -183,13 +188,25 @@ def create_db_engine(url: str, *, guard_ref: _GuardRef | None = None, **kwargs: 
     # JIT off for the whole session: the board's and reports' queries pass PostgreSQL's
     # jit_above_cost (correlated subqueries over long histories) yet run in tens of ms,
     # while compiling them took ~150-300 ms (EXPLAIN ANALYZE, bench/results/board.md).
-    connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
+    connect_args = {"options": "-c jit=off", **CONNECT_ARGS, **kwargs.pop("connect_args", {})}
     # Imported here: keyring (~50 ms) is needed for PostgreSQL only, not on a SQLite start.
     from discharge_hub import credentials
 
     return create_engine(
         credentials.with_password(url), pool_pre_ping=True, connect_args=connect_args, **kwargs
     )
+
+
+# A server that does not answer is reported within seconds, not after the operating
+# system's TCP timeout (minutes); keepalives notice a dead link while a query waits.
+CONNECT_ARGS = {
+    "connect_timeout": 5,
+    "application_name": "discharge-hub",
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
 
 
 @dataclass
@@ -200,6 +217,7 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
     read_only: bool = False
+    permissions: Permissions = field(default_factory=people.single_user)
     _guard: sqlite_file.FileGuard | None = None
     _lock_key: str | None = None
 
@@ -246,6 +264,7 @@ class Database:
         program: str,
         **engine_kwargs: Any,
     ) -> Database:
+        sqlite_file.check_local(path)
         if not create:
             sqlite_file.require_existing(path)
         if path.exists():
@@ -260,9 +279,11 @@ class Database:
         key = sqlite_file.acquire_program_lock(path, program)
         ref = _GuardRef()
         try:
+            sqlite_file.create_private(path)
             engine = create_db_engine(resolved, guard_ref=ref, **engine_kwargs)
             _prepare_schema(engine, resolved, upgrade=upgrade, any_revision=any_revision)
             ref.guard = sqlite_file.FileGuard.start(path)
+            sqlite_file.make_private(path)
         except BaseException:
             sqlite_file.release_program_lock(key)
             raise
@@ -276,7 +297,10 @@ class Database:
         audit.install(sessions)
         changes.install(sessions)
         event.listen(sessions, "before_flush", _remember_versions)
-        return cls(resolved, engine, sessions, read_only=read_only)
+        database = cls(resolved, engine, sessions, read_only=read_only)
+        if engine.dialect.name == "postgresql":
+            database.permissions = _signed_in(database)
+        return database
 
     @property
     def is_sqlite(self) -> bool:
@@ -289,9 +313,12 @@ class Database:
             raise ValueError("a unit of work needs the acting user")
         if self.read_only:
             raise DatabaseError("This database was opened read-only; nothing can be saved.")
-        with map_db_errors():
+        if self.permissions.enforced:
+            actor = self.permissions.actor  # what the server stamps (access_sql.dh_actor)
+        with map_db_errors(self.permissions):
             with self.sessions() as session:
                 session.info["actor"] = actor
+                session.info["permissions"] = self.permissions
                 session.connection(execution_options={"sqlite_write": True})
                 try:
                     yield session
@@ -311,21 +338,29 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only session (nothing is committed)."""
-        with map_db_errors():
+        with map_db_errors(self.permissions):
             with self.sessions() as session:
                 session.info["actor"] = "(read)"
+                session.info["permissions"] = self.permissions
                 try:
                     yield session
                 finally:
                     session.rollback()
 
-    def _conflict(self, stale: list[tuple[type[Any], Any, int | None]]) -> ConflictError:
+    def _conflict(
+        self, stale: list[tuple[type[Any], Any, int | None]]
+    ) -> ConflictError | PermissionDeniedError:
         with self.sessions() as fresh:
             for model, key, version in stale:
                 row = fresh.get(model, key)
                 label = model.__tablename__.replace("_", " ")
                 if row is None:
                     return ConflictError(label, None, changed_by=None, changed_at=None)
+                if row.version == version:  # unchanged: the server hid it (row security)
+                    return PermissionDeniedError(
+                        f"Not allowed for {self.permissions.who}: the database refused the "
+                        f"change to this {label}. Nothing was saved."
+                    )
                 if row.version != version:
                     return ConflictError(
                         label,
@@ -364,64 +399,11 @@ def _remember_versions(session: Session, _ctx: Any, _instances: Any) -> None:
     session.info[_VERSIONS_READ] = out
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-@contextmanager
-def map_db_errors() -> Iterator[None]:
-    """The one place where SQLAlchemy/driver errors become errors of the environment."""
-    try:
-        yield
-    except StaleDataError as exc:
-        raise ConflictError("record", None, changed_by=None, changed_at=None) from exc
-    except sa_exc.OperationalError as exc:
-        text = _first_line(exc)
-        if _is_disk_full(exc):
-            raise DatabaseError(DISK_FULL) from exc
-        if "locked" in text or "busy" in text:
-            raise DatabaseError(
-                "The database is busy (another user is saving). Try again in a moment."
-            ) from exc
-        raise DatabaseError(f"The database could not be reached: {text}") from exc
-    except sa_exc.IntegrityError as exc:
-        table = _unique_violation_table(exc)
-        if table is None:
-            raise  # any other integrity error is a bug, not the environment
-        # Two users created the same record at the same moment; the other one saved first.
-        raise ConflictError(table, None, changed_by=None, changed_at=None) from exc
-    except sa_exc.DBAPIError as exc:
-        if _is_disk_full(exc):
-            raise DatabaseError(DISK_FULL) from exc
-        if exc.connection_invalidated:
-            raise DatabaseError("The connection to the database was lost.") from exc
-        raise
-
-
-DISK_FULL = (
-    "The disk holding the database is full: nothing was saved. Free some space (or ask "
-    "IT to), then save again; what you typed is still on screen."
-)
-
-
-def _is_disk_full(exc: sa_exc.DBAPIError) -> bool:
-    orig = exc.orig
-    if getattr(orig, "sqlstate", None) in ("53100", "53000"):  # disk_full, insufficient res.
-        return True
-    if getattr(orig, "sqlite_errorname", None) == "SQLITE_FULL":
-        return True
-    text = str(orig).lower()
-    return "disk is full" in text or "no space left on device" in text
-
-
-def _unique_violation_table(exc: sa_exc.IntegrityError) -> str | None:
-    """The table (as a label) whose unique constraint ``exc`` violated, else None."""
-    orig = exc.orig
-    if getattr(orig, "sqlstate", None) == "23505":  # psycopg: unique_violation
-        diag = getattr(orig, "diag", None)
-        return str(getattr(diag, "table_name", None) or "record").replace("_", " ")
-    text = str(orig)
-    if text.startswith("UNIQUE constraint failed: "):  # sqlite3
-        return text.split(": ", 1)[1].split(".", 1)[0].replace("_", " ")
-    return None
+def _signed_in(database: Database) -> Permissions:
+    """Who the server says this login is (after the schema is in place)."""
+    with map_db_errors(), database.sessions() as session:
+        if session.scalar(text("SELECT to_regprocedure('dh_whoami()') IS NOT NULL")):
+            return people.signed_in(session)
+        # An older schema opened to read its revision: no people yet.
+        user = database.engine.url.username or "?"
+        return Permissions(user, None, frozenset(), enforced=False)

@@ -109,3 +109,15 @@ class NotADatabaseError(DatabaseError):
 
 class NoDatabaseError(DatabaseError):
     """No database (or no schema yet) where the command needs one; it creates none."""
+
+
+class DatabaseUnreachableError(DatabaseError):
+    """The database server did not answer (network, server down or restarting)."""
+
+
+class SignInError(DatabaseError):
+    """The server refused the user name or password (or needs a password not given)."""
+
+
+class PermissionDeniedError(DomainError):
+    """The signed-in person's role may not do this; the server refused it (or would)."""

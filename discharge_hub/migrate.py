@@ -30,7 +30,7 @@ MIGRATIONS_DIR = ROOT / "migrations"
 
 # The newest revision in migrations/versions. A new migration must update this
 # (tests/test_migrations.py checks it against Alembic's own head).
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0004"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -133,21 +133,85 @@ def check_readable(engine: Engine, label: str, *, any_revision: bool = False) ->
     return current
 
 
+# pg_advisory_lock key ("DHUB"): advisory locks are scoped to one database, so this
+# serialises the upgrades of one database only.
+UPGRADE_LOCK = 0x44485542
+
+
 def upgrade(engine: Engine, label: str = "The database") -> None:
-    """Bring the schema to head, then load the reference lists from ``resources/``."""
-    from discharge_hub import reference  # local: reference imports models
+    """Bring the schema to head, load the reference lists from ``resources/`` and apply
+    the access rules (:mod:`discharge_hub.access`) — once, however many programs start
+    at the same moment (a PostgreSQL advisory lock; on SQLite the program lock).
 
-    check_ours(engine, label)
-    if check_not_newer(engine) != SCHEMA_HEAD:
-        from alembic import command
+    A signed-in person (not the owner of the schema) changes nothing: a database at
+    head is used as it is; an older one is refused with what to do."""
+    from discharge_hub import access, reference  # local: reference imports models
 
-        with engine.connect() as conn, _sqlite_foreign_keys_off(conn), conn.begin():
-            command.upgrade(alembic_config(conn), "head")
-            if conn.dialect.name == "sqlite":  # what the switched-off keys did not check
-                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
-    reference.sync(engine)
+    with _upgrade_lock(engine):
+        check_ours(engine, label)
+        current = check_not_newer(engine)
+        owner = may_change_schema(engine)
+        if not owner:
+            if current != SCHEMA_HEAD:
+                raise DatabaseError(
+                    f"{label} is at schema revision {current or '(empty)'}; this program "
+                    f"needs {SCHEMA_HEAD}. Ask IT to run `discharge-hub db upgrade` with the "
+                    "database owner's login; nothing was changed."
+                )
+            return
+        if current != SCHEMA_HEAD:
+            _run_migrations(engine)
+        reference.sync(engine)
+        with engine.begin() as conn:
+            access.apply(conn)
+
+
+def _run_migrations(engine: Engine) -> None:
+    from alembic import command
+
+    with engine.connect() as conn, _sqlite_foreign_keys_off(conn), conn.begin():
+        command.upgrade(alembic_config(conn), "head")
+        if conn.dialect.name == "sqlite":  # what the switched-off keys did not check
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+
+
+def may_change_schema(engine: Engine) -> bool:
+    """Whether this login may migrate: always on SQLite; on PostgreSQL a superuser, the
+    owner of the schema's tables, or (empty database) a role that may create tables."""
+    if engine.dialect.name != "postgresql":
+        return True
+    with engine.connect() as conn:
+        return bool(
+            conn.scalar(
+                text(
+                    "SELECT r.rolsuper OR coalesce((SELECT pg_has_role(current_user, "
+                    "t.tableowner, 'MEMBER') FROM pg_tables t WHERE t.tablename = "
+                    "'alembic_version' AND t.schemaname = current_schema()), "
+                    "has_schema_privilege(current_schema(), 'CREATE')) "
+                    "FROM pg_roles r WHERE r.rolname = current_user"
+                )
+            )
+        )
+
+
+@contextmanager
+def _upgrade_lock(engine: Engine) -> Iterator[None]:
+    """Hold the database's upgrade lock (PostgreSQL) while the body runs. Another
+    program starting meanwhile waits, then finds the schema at head: it migrates once,
+    where without the lock each would try to create the same tables (UniqueViolation)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+        conn.commit()  # the lock is the session's: no transaction is left open meanwhile
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
+            conn.commit()
 
 
 @contextmanager

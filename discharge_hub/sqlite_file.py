@@ -96,6 +96,111 @@ def read_only_urls(path: Path) -> list[str]:
     return [careful] if held_by_another_process(path) else [careful, plain]
 
 
+# --- where the file may live, and who may read it ---------------------------------------
+
+# File systems of network shares (Linux ``/proc/mounts`` types): SQLite's locks are not
+# reliable over them (sqlite.org/useovernet.html), so saves could be lost or corrupted.
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "ceph", "glusterfs", "lustre", "9p",
+        "ncpfs", "coda", "gpfs", "beegfs", "davfs", "fuse.sshfs", "fuse.davfs",
+        "fuse.glusterfs", "fuse.cephfs", "fuse.gvfsd-fuse", "fuse.rclone", "fuse.s3fs",
+    }
+)  # fmt: skip
+MOUNTS = Path("/proc/mounts")
+_DRIVE_REMOTE = 4  # GetDriveTypeW
+
+
+def is_unc(text: str) -> bool:
+    """``\\\\server\\share\\…`` or ``//server/share/…``: a Windows network path."""
+    return text.startswith(("\\\\", "//")) and not text.startswith(("///", "\\\\\\"))
+
+
+def network_share(path: Path, *, mounts: str | None = None) -> str | None:
+    """What kind of network share ``path`` is on ("an NFS share"), None if local."""
+    if is_unc(str(path)):
+        return "a network share (UNC path)"
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import ctypes
+
+        drive = os.path.splitdrive(os.path.abspath(path))[0]
+        if drive and ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == _DRIVE_REMOTE:
+            return f"a mapped network drive ({drive})"
+        return None
+    if mounts is None:
+        try:
+            mounts = MOUNTS.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None  # not Linux (or no /proc): nothing to tell from
+    fstype = _fs_type(_existing_real(path), mounts)
+    if fstype in NETWORK_FILESYSTEMS or (fstype or "").startswith(("nfs", "smb", "cifs")):
+        return f"a network share ({fstype})"
+    return None
+
+
+def _existing_real(path: Path) -> str:
+    """The real path of ``path``, resolved through its nearest existing folder."""
+    path = path.expanduser().absolute()
+    missing: list[str] = []
+    while not path.exists() and path.parent != path:
+        missing.append(path.name)
+        path = path.parent
+    return str(path.resolve().joinpath(*reversed(missing)))
+
+
+def _fs_type(real: str, mounts: str) -> str | None:
+    best, best_type = "", None
+    for line in mounts.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = parts[1].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, best_type = point, parts[2]
+    return best_type
+
+
+def check_local(path: Path | str) -> None:
+    """Refuse a database file on a network share, pointing to the shared database."""
+    kind = network_share(Path(path))
+    if kind is not None:
+        raise DatabaseError(
+            f"{path} is on {kind}. The embedded database must be on this computer's own "
+            "disk: over a network its locking is unreliable and saves can be lost or the "
+            "file corrupted. To share the record between computers, use the shared "
+            "PostgreSQL database instead (--db postgresql://server/database; see "
+            "docs/security.md)."
+        )
+
+
+def create_private(path: Path) -> None:
+    """Create the empty database file readable by its owner only, before SQLite opens
+    it: SQLite gives its WAL and shared-memory files the database file's permissions."""
+    if sys.platform == "win32":  # pragma: no cover - the profile folder's ACL applies
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def make_private(path: Path) -> None:
+    """Owner-only permissions (0600) on the database, its WAL, shared-memory and lock
+    files where this user owns them (a database made before this rule was 0644)."""
+    if sys.platform == "win32":  # pragma: no cover
+        return
+    for name in (str(path), f"{path}-wal", f"{path}-shm", str(lock_path(path))):
+        try:
+            st = os.stat(name)
+            if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            continue
+        except OSError:  # a read-only medium, another owner's file: leave it be
+            continue
+
+
 # --- one program at a time ------------------------------------------------------------------
 
 

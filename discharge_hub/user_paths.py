@@ -8,7 +8,9 @@ SQLite's locks (see :mod:`discharge_hub.sqlite_file`).
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -35,3 +37,14 @@ def safe_file_name(name: str) -> str:
 def suggested_path(name: str) -> Path:
     """Where a save dialog proposes to write ``name`` (ISO dates keep names sortable)."""
     return documents_folder() / safe_file_name(name)
+
+
+def make_private(path: str | Path) -> None:
+    """Owner-only (0600) for a file the program wrote that holds patient data, where the
+    operating system has such permissions (on Windows the profile folder's ACL applies)."""
+    if sys.platform == "win32" or not str(path):  # pragma: no cover - Windows
+        return
+    try:
+        os.chmod(path, 0o600)
+    except OSError:  # not written (a cancelled print), or not ours: nothing to tighten
+        pass

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,6 +32,12 @@ from discharge_hub.services.patients import PatientDetails
 
 PG_ADMIN = os.environ.get("DISCHARGE_HUB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN_ID = uuid.uuid4().hex[:8]
+# PostgreSQL roles belong to the whole server: this run's databases get group roles of
+# their own (dh<run>_coordinator, …), dropped at the end (discharge_hub.access).
+ROLE_PREFIX = f"dh{RUN_ID}_"
+os.environ["DISCHARGE_HUB_ROLE_PREFIX"] = ROLE_PREFIX
+# The log file of commands run by the tests goes to a folder of this run, not the user's.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix=f"dh_state_{RUN_ID}_")
 
 
 # --- the frozen clock -----------------------------------------------------------------
@@ -167,6 +174,24 @@ def pg_template() -> Iterator[str]:
     yield name
     with _pg_admin() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_run_roles()
+
+
+def drop_run_roles() -> None:
+    """Drop this run's group roles and test logins (after its databases are gone)."""
+    with _pg_admin() as conn:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT rolname FROM pg_roles WHERE rolname LIKE %s ORDER BY rolcanlogin DESC",
+                (f"{ROLE_PREFIX.replace('_', chr(92) + '_')}%",),
+            )
+        ]
+        for role in names:
+            try:
+                conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+            except psycopg.Error as exc:  # a database of this run still refers to it
+                print(f"could not drop role {role}: {exc}")
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from discharge_hub.errors import DomainError
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
 # Command-group modules under discharge_hub.cli, each with register(subparsers).
-COMMAND_MODULES = ("db_cmd", "demo_cmd", "import_cmd", "report_cmd", "ui_cmd")
+COMMAND_MODULES = ("db_cmd", "demo_cmd", "import_cmd", "report_cmd", "ui_cmd", "users_cmd")
 
 log = logging.getLogger("discharge_hub")
 
@@ -80,9 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from discharge_hub import logs
+
+    logs.setup()  # the user's rotating log file, scrubbed of patient data; warnings to stderr
     parser = build_parser()
     args = parser.parse_args(argv)
+    _warn_password_in_url(getattr(args, "db", None))
     handler = getattr(args, "handler", None)
     if handler is None:
         if args.command is not None:
@@ -103,3 +106,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:  # a bug: say so, with the traceback for the crash report
         log.exception("unexpected failure")
         return EXIT_FAILURE
+
+
+def _warn_password_in_url(db: str | None) -> None:
+    """A password in --db is visible to every user of the computer (the process list)."""
+    if db and "://" in db and "@" in db.split("://", 1)[1].split("/", 1)[0]:
+        userinfo = db.split("://", 1)[1].split("@", 1)[0]
+        if ":" in userinfo:
+            print(
+                "discharge-hub: warning: the password in --db is visible to other users of "
+                "this computer; keep it in the keyring (discharge-hub db set-password), "
+                "PGPASSWORD or ~/.pgpass instead",
+                file=sys.stderr,
+            )

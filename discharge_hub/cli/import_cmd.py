@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from discharge_hub import importer, provider_import
 from discharge_hub.db import Database
 from discharge_hub.errors import DomainError
 from discharge_hub.outputs import PendingOutput, check_output
+from discharge_hub.services import people
 
 
 def register(subs: Any) -> None:
@@ -56,11 +56,9 @@ def register(subs: Any) -> None:
 
 
 def _actor(kind: str = "PAS import") -> str:
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no login name (e.g. a container without one)
-        user = "unknown user"
-    return f"{user} ({kind})"[:100]
+    # The operating system's record of the login, not $USER. On the shared database a
+    # person's changes are signed by the server with their own login instead.
+    return f"{people.os_login()} ({kind})"[:100]
 
 
 def _import_providers(args: argparse.Namespace) -> int:

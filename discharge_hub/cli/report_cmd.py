@@ -8,7 +8,6 @@ when a report runs, so other commands start quickly.
 from __future__ import annotations
 
 import argparse
-import getpass
 import re
 from datetime import date
 from typing import Any
@@ -63,10 +62,10 @@ def parse_day(value: str) -> date:
 
 
 def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        return "unknown user"
+    """Who printed it: the operating system's record of the login (not $USER)."""
+    from discharge_hub.services.people import os_login
+
+    return os_login()
 
 
 def _huddle(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ its encoding, valid CSV, the header) and writing the rejects file (:func:`reject
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import stat
 from collections.abc import Sequence
@@ -108,13 +109,14 @@ def _check_header(
     names = [h.strip().lower() for h in header]
     missing = [c for c in required if c not in names]
     known = (*columns, REASON)
-    unknown = [h for h, n in zip(header, names, strict=True) if n not in known]
-    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    unknown = [(i, h) for i, (h, n) in enumerate(zip(header, names, strict=True), 1)
+               if n not in known]  # fmt: skip
+    repeated = sorted({n for n in names if n in known and names.count(n) > 1})
     problems = []
     if missing:
         problems.append(f"missing required column(s): {', '.join(missing)}")
     if unknown:
-        problems.append(f"unknown column(s): {', '.join(repr(u) for u in unknown)}")
+        problems.append(_unknown_columns(unknown, columns, header_missing=bool(missing)))
     if repeated:
         problems.append(f"repeated column(s): {', '.join(repeated)}")
     if problems:
@@ -123,6 +125,23 @@ def _check_header(
             f"Expected the columns: {', '.join(columns)}."
         )
     return names
+
+
+def _unknown_columns(
+    unknown: list[tuple[int, str]], columns: Sequence[str], *, header_missing: bool
+) -> str:
+    """Name unknown columns without echoing a cell: when the header row is missing, the
+    first row is a patient's (issue 13). A name is shown only when it is a near miss of a
+    real column (a typo); any other by its position."""
+    shown = []
+    for position, name in unknown:
+        near = difflib.get_close_matches(name.strip().lower(), columns, n=1, cutoff=0.8)
+        typo = f"{name.strip()!r} (did you mean {near[0]}?)" if near else None
+        shown.append(typo or f"column {position}")
+    text = f"unknown column(s): {', '.join(shown)}"
+    if header_missing:
+        text += " (is the header row missing? The first row must name the columns)"
+    return text
 
 
 def rejects_csv(extract: Extract, rejected: Sequence[tuple[tuple[str, ...], str]]) -> bytes:

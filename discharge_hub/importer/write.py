@@ -65,7 +65,7 @@ def write(
         if before_commit is not None:
             before_commit(plan.result)
         return
-    with map_db_errors():
+    with map_db_errors(database.permissions):  # a refusal names who is signed in
         if database.is_sqlite:
             _write_sqlite(database, plan, moment, before_commit)
         else:

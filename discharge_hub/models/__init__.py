@@ -14,6 +14,7 @@ from discharge_hub.models.hub import (
 )
 from discharge_hub.models.live import ChangeCounter, ChangeLog
 from discharge_hub.models.patient import SEX_CODES, Patient
+from discharge_hub.models.people import HubSetting, Person
 from discharge_hub.models.reference import (
     BarrierKind,
     ContactMethod,
@@ -48,9 +49,11 @@ __all__ = [
     "EddChange",
     "EthnicCategory",
     "HubReferral",
+    "HubSetting",
     "Method",
     "Pathway",
     "Patient",
+    "Person",
     "Place",
     "Placement",
     "Provider",

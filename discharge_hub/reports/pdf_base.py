@@ -157,7 +157,7 @@ def build_pdf(
         rightMargin=margin,
         topMargin=18 * mm,
         bottomMargin=14 * mm,
-        title=f"{frame.title} — {frame.subject}",
+        title=frame.title,  # never the subject: a handover's is the patient (issue 13)
         author=frame.printed_by,
         subject=MARKING,
         creator="Discharge Hub",

@@ -205,7 +205,8 @@ def add_carer(
     language: str | None = None,
     interpreter_needed: bool = False,
 ) -> CarerView:
-    spell = open_spell(session, spell_id, expected_version=None)
+    # The carer log is social care's too: the spell is read, not locked (common.get_for_update).
+    spell = open_spell(session, spell_id, expected_version=None, lock=False)
     carer = Carer(
         spell_id=spell.id,
         name=require_text(name, "name", kind=NAME, max_length=160),
@@ -265,7 +266,7 @@ def log_contact(
     next_contact_due: date | None = None,
 ) -> ContactView:
     """Add an entry to the communication log with the patient or a carer."""
-    spell = open_spell(session, spell_id, expected_version=None)
+    spell = open_spell(session, spell_id, expected_version=None, lock=False)
     instant = uk_instant(contact_at, "contact_at")
     if instant > clock.now():
         raise ValidationError("contact_at", f"{contact_at:%d/%m/%Y %H:%M}", "is in the future")

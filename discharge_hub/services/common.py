@@ -24,15 +24,18 @@ def get_for_update(
     *,
     expected_version: int | None,
     label: str | None = None,
+    lock: bool = True,
 ) -> T:
     """Load one record to change it, refusing if someone changed it since it was read.
 
     ``expected_version`` is the version the user saw (None: no check, e.g. a
-    system task). On PostgreSQL the row is locked until the transaction ends.
+    system task). On PostgreSQL the row is locked until the transaction ends, unless
+    ``lock`` is False (the record is only read beside a new row of another table: a
+    lock would need the right to update it, which social care lacks on the spell).
     """
     name = label or model.__tablename__.replace("_", " ")
     stmt = select(model).where(model.id == entity_id)  # type: ignore[attr-defined]
-    if session.get_bind().dialect.name == "postgresql":
+    if lock and session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     obj = session.scalars(stmt).one_or_none()
     if obj is None:
@@ -50,8 +53,10 @@ def get_for_update(
     return obj
 
 
-def open_spell(session: Session, spell_id: int, *, expected_version: int | None) -> Spell:
-    spell = get_for_update(session, Spell, spell_id, expected_version=expected_version)
+def open_spell(
+    session: Session, spell_id: int, *, expected_version: int | None, lock: bool = True
+) -> Spell:
+    spell = get_for_update(session, Spell, spell_id, expected_version=expected_version, lock=lock)
     if spell.discharged_at is not None:
         raise ValidationError("spell", spell_id, "is already discharged; it cannot be changed")
     return spell

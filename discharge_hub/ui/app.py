@@ -1,34 +1,45 @@
 """Starting the desktop app: QApplication, the main window, then the database off-thread.
 
 The window shows at once; opening (and upgrading) the database, the reference lists
-and the board load on workers. On the embedded SQLite file, an empty database offers
+and the board load on workers. The shared PostgreSQL database is opened through the
+sign-in dialog (each person as themselves); the embedded SQLite file is single user,
+signed as the operating system's login. On the embedded file, an empty database offers
 the demo data (when the demo module is installed).
 """
 
 from __future__ import annotations
 
-import getpass
 import importlib
 import importlib.util
+import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
+from discharge_hub import signin
 from discharge_hub.db import ENV_VAR, Database, describe_url, resolve_url, sqlite_path
 from discharge_hub.errors import DomainError
+from discharge_hub.services import people
 from discharge_hub.ui import errors
+from discharge_hub.ui import permissions as ui_permissions
+from discharge_hub.ui.connection import ConnectionWatch
 from discharge_hub.ui.main_window import MainWindow, warm_up
 from discharge_hub.ui.tasks import TaskRunner
 
+if TYPE_CHECKING:
+    from discharge_hub.ui.sign_in import SignInDialog
+
+log = logging.getLogger(__name__)
+TITLE = "Discharge Hub"
+
 
 def current_actor() -> str:
-    """The acting user: the operating-system account for now (no sign-in yet)."""
-    try:
-        return getpass.getuser()
-    except Exception:  # getpass raises OSError or KeyError without a login name
-        return "unknown"
+    """The embedded database's single user: the operating system's record of the login
+    (not USER/LOGNAME, which anyone can set). On PostgreSQL the server says who."""
+    return people.os_login()
 
 
 def ensure_app(argv: list[str] | None = None) -> QApplication:
@@ -44,26 +55,50 @@ def build_window(actor: str | None = None) -> tuple[MainWindow, TaskRunner]:
     runner = TaskRunner(None, actor or current_actor())
     window = MainWindow(runner)
     runner.setParent(window)
+    watch_label = QLabel()
+    window.statusBar().addPermanentWidget(watch_label)
+    window.connection_watch = ConnectionWatch(runner, watch_label, window)  # type: ignore[attr-defined]
+    window.connection_watch.regained.connect(window.load_board)  # type: ignore[attr-defined]
     return window, runner
 
 
-def start(window: MainWindow, db_url: str | None, *, offer_demo: bool = False) -> None:
-    """Open the database on a worker, then load reference lists and the board."""
-    runner = window.runner
+def show_signed_in(window: MainWindow, database: Database) -> None:
+    """Who is signed in, in the title and status bars; what they may not do, disabled."""
+    perms = database.permissions
+    if database.is_sqlite:
+        where = "embedded database, single user (this computer only)"
+        window.setWindowTitle(f"{TITLE} – {perms.actor} – {where}")
+        window.db_label.setText(f"{perms.actor} · single user · {sqlite_path(database.url)}")
+    else:
+        server = describe_url(database.url).split("@", 1)[-1]
+        window.setWindowTitle(f"{TITLE} – {perms.who} – {server}")
+        window.db_label.setText(f"Signed in as {perms.who} · {server}")
+    window.db_label.setAccessibleName("Signed in as")
+    ui_permissions.apply_to_window(window, perms)
 
-    def opened(database: Database) -> None:
-        runner.database = database
-        window.db_label.setText(describe_url(database.url))
-        window.load_board()  # first: the longest query
-        window.load_references()
-        if offer_demo:
-            window.board_loaded.connect(lambda n: _offer_demo(window) if n == 0 else None)
+
+def opened(window: MainWindow, database: Database, *, offer_demo: bool = False) -> None:
+    """The database is open: sign the window, then load the board and reference lists."""
+    runner = window.runner
+    runner.database = database
+    runner.actor = database.permissions.actor
+    show_signed_in(window, database)
+    log.info("opened %s as %s", describe_url(database.url), database.permissions.who)
 
     def board_shown(_rows: int) -> None:
         window.board_loaded.disconnect(board_shown)
         warm_up()
 
     window.board_loaded.connect(board_shown)
+    window.load_board()  # first: the longest query
+    window.load_references()
+    if offer_demo:
+        window.board_loaded.connect(lambda n: _offer_demo(window) if n == 0 else None)
+
+
+def start(window: MainWindow, db_url: str | None, *, offer_demo: bool = False) -> None:
+    """Open the database as given on a worker, then load reference lists and the board."""
+    runner = window.runner
 
     def failed(exc: BaseException) -> None:
         window.counts.setText(f"The database could not be opened: {exc}")
@@ -82,9 +117,30 @@ def start(window: MainWindow, db_url: str | None, *, offer_demo: bool = False) -
     runner.call(
         "opening the database",
         lambda: Database.open(db_url, program="Discharge Hub desktop"),
-        opened,
+        lambda database: opened(window, database, offer_demo=offer_demo),
         failed,
     )
+
+
+def start_signed_in(
+    window: MainWindow, details: signin.ConnectionDetails | None, message: str | None = None
+) -> SignInDialog:
+    """The sign-in dialog over the window; signed in, the window opens the database.
+    Cancelled, the program closes: nothing is open."""
+    from discharge_hub.ui.sign_in import SignInDialog  # keyring: the shared database only
+
+    dialog = SignInDialog(window.runner, details, message=message, parent=window)
+    window.counts.setText("Waiting for you to sign in…")
+
+    def signed(result: signin.SignedIn) -> None:
+        opened(window, result.database)
+        if result.note:
+            QMessageBox.information(window, "Password not remembered", result.note)
+
+    dialog.signed_in.connect(signed)
+    dialog.rejected.connect(window.close)
+    dialog.open()
+    return dialog
 
 
 def _may_create(window: MainWindow, db_url: str | None) -> bool:
@@ -129,9 +185,12 @@ def _offer_demo(window: MainWindow) -> None:
 def main(db_url: str | None = None, argv: list[str] | None = None) -> int:
     app = ensure_app(argv)
     window, runner = build_window()
-    embedded = not db_url and not os.environ.get(ENV_VAR)
+    target = signin.start_target(db_url, os.environ.get(ENV_VAR))
     window.show()
-    start(window, db_url, offer_demo=embedded)
+    if target.details is not None:
+        start_signed_in(window, target.details)
+    else:
+        start(window, target.url, offer_demo=target.embedded and target.url is None)
     code = app.exec()
     runner.wait_idle()
     if runner.database is not None:

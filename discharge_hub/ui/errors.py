@@ -7,7 +7,14 @@ from collections.abc import Iterable
 
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
-from discharge_hub.errors import ConflictError, DatabaseError, DomainError, ValidationError
+from discharge_hub.errors import (
+    ConflictError,
+    DatabaseError,
+    DatabaseUnreachableError,
+    DomainError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from discharge_hub.ui.widgets import Section
 
 BANNER_STYLE = (
@@ -40,6 +47,13 @@ def message_for(exc: BaseException) -> str:
         return f"Not saved: {exc.reason} (see the highlighted field). Your edits are kept."
     if isinstance(exc, ConflictError):
         return f"Not saved. {exc.message} Your edits are kept on screen."
+    if isinstance(exc, DatabaseUnreachableError):
+        return (
+            "Not saved: the database is unreachable — retrying. Your edits are kept; "
+            "save again when the status bar says it is back."
+        )
+    if isinstance(exc, PermissionDeniedError):
+        return exc.message
     if isinstance(exc, DatabaseError):
         return f"Not saved: {exc.message} Your edits are kept; try Save again."
     if isinstance(exc, DomainError):

@@ -32,6 +32,7 @@ from discharge_hub.ui import formatting as fmt
 from discharge_hub.ui.board_model import BoardModel
 from discharge_hub.ui.board_view import BoardPanel
 from discharge_hub.ui.errors import show_crash_report
+from discharge_hub.ui.permissions import apply_to_workspace
 from discharge_hub.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -242,6 +243,8 @@ class MainWindow(QMainWindow):
         row = next((r for r in self.model.visible_rows() if r.spell_id == spell_id), None)
         title = f"{row.family_name.upper()}, {row.given_name}" if row else f"Spell {spell_id}"
         ws = WorkspaceWidget(self.runner, self.refs, spell_id)
+        if self.runner.database is not None:  # what this role may not change, disabled
+            apply_to_workspace(ws, self.runner.database.permissions)
         ws.saved.connect(self._on_spell_saved)
         ws.close_requested.connect(lambda: self._close_tab(self.tabs.indexOf(ws)))
         self.tabs.setCurrentIndex(self.tabs.addTab(ws, title))

@@ -22,7 +22,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from discharge_hub.db import Database
-from discharge_hub.errors import DomainError
+from discharge_hub.errors import DatabaseUnreachableError, DomainError
+from discharge_hub.logs import scrub
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class TaskRunner(QObject):
 
     busy_changed = Signal(int)  # number of tasks running or queued
     bug_raised = Signal(str, str)  # task name, traceback text
+    unreachable = Signal(str)  # a task found the database unreachable (the message)
     _finished = Signal(int, bool, object)
 
     def __init__(self, database: Database | None, actor: str, parent: QObject | None = None):
@@ -142,8 +144,10 @@ class TaskRunner(QObject):
             if pending.on_done is not None:
                 pending.on_done(payload)
             return
+        if isinstance(payload, DatabaseUnreachableError):
+            self.unreachable.emit(str(payload))
         if not isinstance(payload, DomainError):
-            text = "".join(traceback.format_exception(payload))
+            text = scrub("".join(traceback.format_exception(payload)))  # no patient data
             log.error("task %s failed with a bug:\n%s", pending.name, text)
             self.bug_raised.emit(pending.name, text)
         if pending.on_error is not None:

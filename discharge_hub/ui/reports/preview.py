@@ -9,7 +9,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
-from discharge_hub.user_paths import suggested_path
+from discharge_hub.user_paths import make_private, suggested_path
 
 # Pages are rendered as images at this resolution: sharp on paper, bounded in memory.
 RENDER_DPI = 200
@@ -79,3 +79,5 @@ class PdfPrintPreview(QPrintPreviewDialog):
                 )
         finally:
             painter.end()
+            if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat:
+                make_private(printer.outputFileName())
