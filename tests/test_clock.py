@@ -245,11 +245,21 @@ def wall_clock_reads(source: str) -> list[str]:
     return [f"line {n}: {what}" for n, what in sorted(found)]
 
 
+# Where the server's own clock is the point: people are added and disabled inside the
+# server's security-definer functions (issue 13), stamped with a time the client cannot
+# set. Only these files, and only in SQL text.
+SERVER_CLOCK = {PACKAGE / "access_sql.py"}
+
+
 def test_only_the_clock_reads_the_wall_clock() -> None:
     sources = sorted(PACKAGE.rglob("*.py"))
     assert PACKAGE / "ui" / "main_window.py" in sources  # the UI is checked too
     offenders = {
-        str(path.relative_to(ROOT)): wall_clock_reads(path.read_text("utf-8"))
+        str(path.relative_to(ROOT)): [
+            x
+            for x in wall_clock_reads(path.read_text("utf-8"))
+            if not (path in SERVER_CLOCK and "SQL clock" in x)
+        ]
         for path in sources
         if path != PACKAGE / "clock.py"
     }

@@ -140,8 +140,12 @@ def contents(db: Database) -> dict[str, list[tuple[Any, ...]]]:
             order = [c for c in table.primary_key.columns]
             rows = [tuple(r) for r in s.execute(select(*columns).order_by(*order))]
             if table.name == "audit_entry":  # the text of an instant of the write, too
-                field, new = [c.name for c in columns].index("field"), len(columns) - 1
-                rows = [(*r[:new], "(moment)") if r[field] in MOMENTS else r for r in rows]
+                names = [c.name for c in columns]
+                field, new = names.index("field"), names.index("new_value")
+                rows = [
+                    (*r[:new], "(moment)", *r[new + 1 :]) if r[field] in MOMENTS else r
+                    for r in rows
+                ]
             out[table.name] = rows
     return out
 
