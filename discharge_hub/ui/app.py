@@ -54,6 +54,7 @@ def start(window: MainWindow, db_url: str | None, *, offer_demo: bool = False) -
     def opened(database: Database) -> None:
         runner.database = database
         window.db_label.setText(describe_url(database.url))
+        window.start_live()  # before the first load, so no change is missed
         window.load_board()  # first: the longest query
         window.load_references()
         if offer_demo:

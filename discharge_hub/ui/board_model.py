@@ -11,7 +11,7 @@ with one call per cell (bench/bench_ui.py measures a keystroke).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -225,24 +225,40 @@ class BoardModel(QAbstractTableModel):
 
     def replace_row(self, spell_id: int, row: BoardRow | None) -> None:
         """After a save: show the fresh row (None: the spell left the board)."""
-        pos = next((n for n, r in enumerate(self._rows) if r.spell_id == spell_id), None)
-        self._cells.pop(spell_id, None)
-        self._shown = None
-        self._all = [r for r in self._all if r.spell_id != spell_id]
-        if row is not None:
-            self._all.append(row)
-            self._keys[spell_id] = search_key(row)
-            self._sort_all()
+        self.update_rows([row] if row is not None else [], () if row is not None else (spell_id,))
+
+    def update_rows(
+        self, rows: Sequence[BoardRow], removed: Iterable[int] = (), *, complete: bool = False
+    ) -> None:
+        """Fresh rows for some spells (a save, a live notice): each replaces its old row,
+        a new spell is added, ``removed`` ones leave (``complete``: ``rows`` is the whole
+        board). The filter, search and sort are applied again, so a row that no longer
+        matches leaves the view; the selection and scroll stay with their patients."""
+        fresh = {r.spell_id: r for r in rows}
+        gone = set(removed)
+        if complete:
+            gone |= {r.spell_id for r in self._all} - fresh.keys()
+        changed = fresh.keys() | gone
+        if not changed:
+            return
+        self._all = [r for r in self._all if r.spell_id not in changed]
+        self._all += fresh.values()
+        for spell_id in changed:
+            self._cells.pop(spell_id, None)
+            self._keys.pop(spell_id, None)
+        self._keys.update((r.spell_id, search_key(r)) for r in fresh.values())
+        self._sort_all()
         self._refresh_candidates()
-        if pos is None:
-            return
-        if row is None:
-            self.beginRemoveRows(QModelIndex(), pos, pos)
-            del self._rows[pos]
-            self.endRemoveRows()
-            return
-        self._rows[pos] = row
-        self.dataChanged.emit(self.index(pos, 0), self.index(pos, len(COLUMNS) - 1))
+        search = self._filter.search
+        shown = [r for r, key in self._candidates if not search or search in key]
+        if [r.spell_id for r in shown] == [r.spell_id for r in self._rows]:
+            self._shown, self._rows = None, shown  # same patients, same places
+        else:
+            self._show(shown)
+        last = len(COLUMNS) - 1
+        for n, r in enumerate(self._rows):
+            if r.spell_id in fresh:
+                self.dataChanged.emit(self.index(n, 0), self.index(n, last))
 
     def cells(self, row: int) -> Cells:
         """Display texts and background brushes of one shown row, by column."""
