@@ -97,6 +97,7 @@ def action_message(exc: BaseException) -> str:
 
 class PlacementActions(QObject):
     finished = Signal(int)  # the spell whose placement changed
+    requested = Signal(object)  # the PlacementView of a new request
     failed = Signal(object)  # the exception; nothing was written
 
     def __init__(
@@ -129,6 +130,7 @@ class PlacementActions(QObject):
                 funding=asked.funding,
                 notes=asked.notes,
             ),
+            then=self.requested.emit,
         )
 
     def advance(self, p: PlacementRef, to_state: str) -> None:
@@ -214,8 +216,16 @@ class PlacementActions(QObject):
         )
 
     # -- writing -------------------------------------------------------------------------
-    def _write(self, name: str, spell_id: int, work: Callable[[Any], Any]) -> None:
-        def done(_result: Any) -> None:
+    def _write(
+        self,
+        name: str,
+        spell_id: int,
+        work: Callable[[Any], Any],
+        then: Callable[[Any], None] | None = None,
+    ) -> None:
+        def done(result: Any) -> None:
+            if then is not None:
+                then(result)
             self.changes.announce({spell_id})
             self.finished.emit(spell_id)
 

@@ -64,13 +64,37 @@ def shown(value: str | None) -> str:
     return value
 
 
+_DONE = {"insert": "added", "delete": "removed"}
+
+
 def change_label(c: FieldChange) -> str:
+    """One change as the dialog lists it: a field, or a record added or removed."""
     if c.entity == "spell":
         return FIELD_LABELS.get(c.field or "", (c.field or "").replace("_", " ").capitalize())
     entity = ENTITY_LABELS.get(c.entity, c.entity.replace("_", " ").capitalize())
-    if c.field is None:
-        return f"{entity} {'added' if c.action == 'insert' else 'removed'}"
+    if c.field is None or c.action in _DONE:
+        return f"{entity} {_DONE.get(c.action, 'changed')}"
     return f"{entity}: {c.field.replace('_', ' ')}"
+
+
+def summary_label(c: FieldChange) -> str:
+    """One change in a sentence of several: a field, or a record added/changed/removed."""
+    if c.entity == "spell":
+        return change_label(c)
+    entity = ENTITY_LABELS.get(c.entity, c.entity.replace("_", " ").capitalize())
+    return f"{entity} {_DONE.get(c.action, 'changed')}"
+
+
+def shown_changes(theirs: SpellChanges) -> list[FieldChange]:
+    """Their changes, a record added or removed once (not once per field)."""
+    out, seen = [], set()
+    for c in [*theirs.fields, *theirs.records]:
+        if c.entity != "spell" and c.action in _DONE:
+            if (c.entity, c.entity_id) in seen:
+                continue
+            seen.add((c.entity, c.entity_id))
+        out.append(c)
+    return out
 
 
 @dataclass(frozen=True)
@@ -209,17 +233,18 @@ class ConflictRow:
 def conflict_rows(theirs: SpellChanges, mine: list[MyChange]) -> list[ConflictRow]:
     """Field by field: theirs (with yours where you changed it too), then yours alone."""
     rows, used = [], set()
-    for c in [*theirs.fields, *theirs.records]:
+    for c in shown_changes(theirs):
         match = next((m for m in mine if m.clashes(c)), None)
         if match is not None:
             used.add(match.key)
         who = f"{c.changed_by}, {fmt.uk_datetime(c.changed_at)}"
         opened = shown(c.old_value) if c.action == "update" else "(none)"
+        new = shown(c.new_value) if c.action == "update" else _DONE.get(c.action, "")
         rows.append(
             ConflictRow(
                 change_label(c),
                 opened,
-                shown(c.new_value),
+                new,
                 who,
                 match.yours if match else NOT_CHANGED,
                 match is not None,

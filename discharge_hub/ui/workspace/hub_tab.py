@@ -40,6 +40,7 @@ class HubTab(QWidget):
         self._refs: ReferenceLists | None = None
         self._detail: SpellDetail | None = None
         self.actions: PlacementActions | None = None
+        self._select_next: int | None = None
         self.referrals = RowsModel(REFERRAL_COLUMNS, self)
         self.placements = RowsModel(self._placement_columns(), self)
         self.placements_table = read_only_table("Placements", self.placements)
@@ -108,15 +109,21 @@ class HubTab(QWidget):
 
     def set_actions(self, actions: PlacementActions) -> None:
         self.actions = actions
+        actions.requested.connect(self._on_requested)
         self._enable()
 
+    def _on_requested(self, view: PlacementView) -> None:
+        self._select_next = view.id  # shown selected once the workspace reloads
+
     def load(self, detail: SpellDetail) -> None:
-        selected = self.current()
+        wanted = self._select_next or (self.current().id if self.current() else None)
         self._detail = detail
         self.referrals.set_rows(detail.referrals)
         self.placements.set_rows(detail.placements)
         rows = self.placements.rows()
-        keep = next((n for n, p in enumerate(rows) if selected and p.id == selected.id), None)
+        keep = next((n for n, p in enumerate(rows) if p.id == wanted), None)
+        if keep is not None:
+            self._select_next = None
         if keep is None:  # the newest placement still open, else the newest
             open_ = [n for n, p in enumerate(rows) if p.next_states]
             keep = open_[-1] if open_ else (len(rows) - 1 if rows else None)

@@ -33,7 +33,7 @@ from discharge_hub.ui.hub.actions import PlacementActions, action_message
 from discharge_hub.ui.live import ChangeHub, DataChange
 from discharge_hub.ui.tasks import TaskRunner
 from discharge_hub.ui.workspace.care import BarriersTab, CarersTab
-from discharge_hub.ui.workspace.conflict import change_label
+from discharge_hub.ui.workspace.conflict import summary_label
 from discharge_hub.ui.workspace.hub_tab import HubTab
 from discharge_hub.ui.workspace.keep import FormMemory
 from discharge_hub.ui.workspace.plan import PlanTab
@@ -72,7 +72,7 @@ def changed_by_text(theirs: conflicts.SpellChanges, actor: str, kept: bool) -> s
         return ""
     newest = max(every, key=lambda c: c.changed_at)
     names = sorted({("you" if c.changed_by == actor else c.changed_by) for c in every})
-    what = ", ".join(dict.fromkeys(change_label(c) for c in every))
+    what = ", ".join(dict.fromkeys(summary_label(c) for c in every))
     end = " Your unsaved edits are kept." if kept else ""
     return (
         f"Changed by {' and '.join(names)} at {fmt.uk_datetime(newest.changed_at)}: {what}. "
