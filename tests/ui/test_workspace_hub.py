@@ -102,9 +102,7 @@ def test_pathway_off_the_hub_cancels_open_placements_in_the_same_save(
             )
         ).all()
         assert "placement" in audited and "spell" in audited
-    assert {p.state for p in workspace.hub.placements.rows() if p.id in open_ids} == {
-        "cancelled"
-    }
+    assert {p.state for p in workspace.hub.placements.rows() if p.id in open_ids} == {"cancelled"}
 
 
 def test_a_saved_row_that_no_longer_matches_the_filter_leaves_the_board(
