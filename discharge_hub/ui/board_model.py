@@ -235,19 +235,25 @@ class BoardModel(QAbstractTableModel):
         board). The filter, search and sort are applied again, so a row that no longer
         matches leaves the view; the selection and scroll stay with their patients."""
         fresh = {r.spell_id: r for r in rows}
-        gone = set(removed)
+        where = {r.spell_id: n for n, r in enumerate(self._all)}
+        gone = {i for i in removed if i in where and i not in fresh}
         if complete:
-            gone |= {r.spell_id for r in self._all} - fresh.keys()
-        changed = fresh.keys() | gone
-        if not changed:
+            gone |= where.keys() - fresh.keys()
+        old = {i: self._all[where[i]] for i in fresh if i in where}
+        added = [r for i, r in fresh.items() if i not in where]
+        if not fresh and not gone:
             return
-        self._all = [r for r in self._all if r.spell_id not in changed]
-        self._all += fresh.values()
-        for spell_id in changed:
-            self._cells.pop(spell_id, None)
-            self._keys.pop(spell_id, None)
-        self._keys.update((r.spell_id, search_key(r)) for r in fresh.values())
-        self._sort_all()
+        for i in fresh.keys() | gone:
+            self._cells.pop(i, None)
+        for i, r in fresh.items():
+            if i in where:
+                self._all[where[i]] = r  # in place: ties in the sort keep their order
+            self._keys[i] = search_key(r)
+        if not gone and not added and self._in_place(old, fresh):
+            return
+        self._all = [r for r in self._all if r.spell_id not in gone] + added
+        if added or self._sort_moves(old, fresh):
+            self._sort_all()
         self._refresh_candidates()
         search = self._filter.search
         shown = [r for r, key in self._candidates if not search or search in key]
@@ -255,9 +261,36 @@ class BoardModel(QAbstractTableModel):
             self._shown, self._rows = None, shown  # same patients, same places
         else:
             self._show(shown)
-        last = len(COLUMNS) - 1
+        self._rows_changed(fresh.keys())
+
+    def _sort_moves(self, old: dict[int, BoardRow], fresh: dict[int, BoardRow]) -> bool:
+        key = COLUMNS[self._sort[0]].key
+        return any(key(r) != key(fresh[i]) for i, r in old.items())
+
+    def _in_place(self, old: dict[int, BoardRow], fresh: dict[int, BoardRow]) -> bool:
+        """The common case (a save, a notice): rows changed where they stand, none moved,
+        left or joined the view. Replaces them without walking the whole board."""
+        f = self._filter
+        if self._sort_moves(old, fresh) or any(
+            matches(r, f) != matches(fresh[i], f)
+            or (f.search in self._keys[i]) != (f.search in search_key(r))
+            for i, r in old.items()
+        ):
+            return False
+        for rows in (self._candidates, self._shown or ()):
+            for n, (r, _key) in enumerate(rows):
+                if r.spell_id in fresh:
+                    rows[n] = (fresh[r.spell_id], self._keys[r.spell_id])
         for n, r in enumerate(self._rows):
             if r.spell_id in fresh:
+                self._rows[n] = fresh[r.spell_id]
+        self._rows_changed(fresh.keys())
+        return True
+
+    def _rows_changed(self, spell_ids: Iterable[int]) -> None:
+        ids, last = set(spell_ids), len(COLUMNS) - 1
+        for n, r in enumerate(self._rows):
+            if r.spell_id in ids:
                 self.dataChanged.emit(self.index(n, 0), self.index(n, last))
 
     def cells(self, row: int) -> Cells:

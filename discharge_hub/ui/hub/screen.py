@@ -125,8 +125,10 @@ class ListScreen(QWidget):
             self.refetch.request(change)
 
     def _apply(self, rows: list[Any], spell_ids: frozenset[int] | None) -> None:
-        current = self.table.current()
+        current, first = self.table.current(), self.model.rowCount() == 0
         self.model.update_spells(spell_ids, rows)
+        if first and rows:  # widths fit the first rows shown; then the user's widths stay
+            self.table.resizeColumnsToContents()
         if current is None and self.model.rowCount():
             self.table.selectRow(0)
         self.counts.setText(f"{self.count_text()} · updated {clock.local(clock.now()):%H:%M}")

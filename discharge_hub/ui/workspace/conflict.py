@@ -6,6 +6,7 @@ the dialog lists field by field the value the user opened, theirs (who and when,
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -273,15 +274,16 @@ class ConflictDialog(QDialog):
         self.setAccessibleName("Save conflict")
         self.choice = EDIT
         both = sum(r.both for r in rows)
+        clash = "1 thing you changed was" if both == 1 else f"{both} things you changed were"
         intro = QLabel(
-            f"<b>{patient}</b> was changed by someone else after you opened it. "
-            f"{both} of the things you changed were changed by them too (marked BOTH "
-            "CHANGED). Nothing you typed is lost whichever you choose."
+            f"<b>{html.escape(patient)}</b> was changed by someone else after you opened it. "
+            f"{clash} changed by them too (marked BOTH CHANGED). Nothing you typed is lost "
+            "whichever you choose."
         )
         intro.setWordWrap(True)
         self.model = QueueModel(COLUMNS, key=id, order=lambda _r: 0, parent=self)
-        self.model.set_rows(rows)
         self.table = QueueTable(self.model, "Their changes and yours")
+        self.model.set_rows(rows)  # after the table: its columns fit the texts
         buttons = QDialogButtonBox()
         for text, choice, name in (
             ("Keep &theirs", THEIRS, "Keep theirs"),
@@ -295,7 +297,7 @@ class ConflictDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        self.resize(980, 360)
+        self.resize(980, min(520, 190 + 28 * len(rows)))
 
     def choose(self, choice: str) -> None:
         self.choice = choice
