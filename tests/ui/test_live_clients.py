@@ -127,7 +127,8 @@ def test_a_moves_a_placement_on_and_b_sees_it_everywhere_keeping_its_typing(
         )
 
     qtbot.waitUntil(b_shows_it, timeout=LIVE_WITHIN_MS)
-    assert ws_b.notice.isVisibleTo(ws_b) and ws_b.notice.text().startswith("Changed by a.social at ")
+    assert ws_b.notice.isVisibleTo(ws_b)
+    assert ws_b.notice.text().startswith("Changed by a.social at ")
     assert ws_b.plan.next_action.text() == "Book the ambulance"  # B's edit survived
     assert ws_b.is_dirty()
     assert "Live: checking" in b.window.live_label.text() or "Live: connected" in (
