@@ -236,9 +236,8 @@ def link_text(
         return "Live: connected" + last
     if status.state == "polling":
         return f"Live: checking for changes every {interval:g} s" + last
-    if status.state == "down":
-        why = f" ({status.detail})" if status.detail else ""
-        return f"Live link DOWN since {clock.local(status.since):%H:%M}{why} – reconnecting" + last
+    if status.state == "down":  # why is in the tooltip (the driver's words are long)
+        return f"Live link DOWN since {clock.local(status.since):%H:%M} – reconnecting" + last
     return "Live: connecting…" + last
 
 
@@ -256,8 +255,9 @@ class LiveStatusLabel(QLabel):
     def _show(self, *_: object) -> None:
         status = self._changes.status
         self.setText(link_text(status, self._changes.last_change_at, self._changes.interval))
+        why = f"\n\nThe link is down: {status.detail}" if status and status.detail else ""
         self.setToolTip(
             "Changes saved on any computer appear here within seconds. After a lost "
-            "connection the program reconnects and refreshes everything once."
+            "connection the program reconnects and refreshes everything once." + why
         )
         self.setStyleSheet(_STYLES.get(status.state if status else "", ""))

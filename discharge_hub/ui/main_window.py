@@ -133,8 +133,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         bar = self.menuBar()
         file_menu, patient_menu = bar.addMenu("&File"), bar.addMenu("&Patient")
-        view_menu, hub_menu = bar.addMenu("&View"), bar.addMenu("H&ub")
-        help_menu = bar.addMenu("&Help")
+        view_menu, help_menu = bar.addMenu("&View"), bar.addMenu("&Help")
         tools = self.addToolBar("Main")
         tools.setObjectName("main_toolbar")
         self.refresh_action = self._action(
@@ -151,12 +150,13 @@ class MainWindow(QMainWindow):
             view_menu, "&Find patient", self.board.focus_search, QKeySequence.StandardKey.Find
         )
         self._action(view_menu, "&Ward board", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
+        view_menu.addSeparator()
         for key, text, shortcut in (
-            ("referrals", "&Referral queue", "Ctrl+2"),
+            ("referrals", "Hub &referral queue", "Ctrl+2"),
             ("placements", "&Placements queue", "Ctrl+3"),
-            ("providers", "Provi&ders and vacancies", "Ctrl+4"),
+            ("providers", "Providers and &vacancies", "Ctrl+4"),
         ):
-            self._action(hub_menu, text, lambda _=False, k=key: self.open_screen(k), shortcut)
+            self._action(view_menu, text, lambda _=False, k=key: self.open_screen(k), shortcut)
         self._action(help_menu, "&About Discharge Hub", self._about)
         for action in (self.refresh_action, self.open_action, self.round_action):
             tools.addAction(action)
@@ -292,11 +292,13 @@ class MainWindow(QMainWindow):
         for n in range(1, self.tabs.count()):
             if isinstance(self.tabs.widget(n), cls):
                 self.tabs.setCurrentIndex(n)
+                self.tabs.widget(n).setFocus()
                 return self.tabs.widget(n)
         screen = cls(self.runner, self.changes, self.refs)
         screen.spell_activated.connect(self.open_spell)
         screen.close_requested.connect(lambda: self._close_tab(self.tabs.indexOf(screen)))
         self.tabs.setCurrentIndex(self.tabs.addTab(screen, screen.title))
+        screen.setFocus()
         return screen
 
     def _on_spell_saved(self, detail) -> None:

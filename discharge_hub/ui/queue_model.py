@@ -185,7 +185,7 @@ class QueueTable(QTableView):
         header = self.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setMaximumSectionSize(360)
+        header.setMaximumSectionSize(280)  # long names are elided; tooltips show them
         self.setSortingEnabled(True)
         self.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the queue's own order
         model.modelReset.connect(self.resizeColumnsToContents)

@@ -117,6 +117,8 @@ def test_waiting_time_reads_as_days_hours_and_minutes() -> None:
 def test_returning_needs_a_reason_typed(qtbot) -> None:
     dialog = ReasonDialog(None, "Return the referral", "Why?", "Return to ward")
     qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.focusWidget() is dialog.reason  # typing goes to the reason, not Cancel
     assert not dialog.ok.isEnabled()
     qtbot.keyClicks(dialog.reason, "   ")
     assert not dialog.ok.isEnabled()
@@ -338,3 +340,39 @@ def test_every_tab_stop_of_the_hub_screens_has_an_accessible_name(qtbot, main_wi
     ):
         screen = open_screen(qtbot, main_window, key, cls)
         assert _unnamed_focusable(screen) == [], key
+
+
+def _mnemonics(widgets) -> list[str]:
+    import re
+
+    letters = []
+    for text in widgets:
+        found = re.search(r"&([^&])", text.replace("&&", ""))
+        if found:
+            letters.append(found.group(1).lower())
+    return letters
+
+
+def test_mnemonics_of_the_hub_screens_and_workspace_tabs_do_not_clash(qtbot, main_window):
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    menu_bar = _mnemonics(a.text() for a in main_window.menuBar().actions())
+    assert len(menu_bar) == len(set(menu_bar))
+    for key, cls in (
+        ("referrals", ReferralQueueScreen),
+        ("placements", PlacementQueueScreen),
+        ("providers", ProvidersScreen),
+    ):
+        screen = open_screen(qtbot, main_window, key, cls)
+        texts = [b.text() for b in screen.findChildren(QAbstractButton) if b.isVisible()]
+        texts += [lbl.text() for lbl in screen.findChildren(QLabel) if lbl.buddy()]
+        letters = _mnemonics(texts)
+        assert len(letters) == len(set(letters)), (key, letters)
+        assert not set(letters) & set(menu_bar), (key, letters, menu_bar)
+    workspace = main_window.open_spell(main_window.model.all_rows()[0].spell_id)
+    tabs = _mnemonics(workspace.tabs.tabText(n) for n in range(workspace.tabs.count()))
+    tabs += _mnemonics([workspace.save_button.text()])
+    assert len(tabs) == len(set(tabs)) and not set(tabs) & set(menu_bar), (tabs, menu_bar)
+    hub_buttons = _mnemonics(b.text() for b in workspace.hub.findChildren(QAbstractButton))
+    assert not set(hub_buttons) & (set(tabs) | set(menu_bar)), hub_buttons
+    assert len(hub_buttons) == len(set(hub_buttons))

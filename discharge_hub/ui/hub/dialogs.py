@@ -60,11 +60,23 @@ class FormDialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(460)
+        self._fields: list[QWidget] = []
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._fields:
+            self._fields[0].setFocus()
 
     def add(self, label: str, widget: QWidget) -> QWidget:
         caption = QLabel(label)
         caption.setBuddy(widget)
         self.form.addRow(caption, widget)
+        # The buttons were made first: the fields come first in the Tab order, and the
+        # first field has the focus when the dialog opens (not Cancel).
+        self._fields.append(widget)
+        if len(self._fields) > 1:
+            QWidget.setTabOrder(self._fields[-2], widget)
+        QWidget.setTabOrder(widget, self.ok)
         if not widget.accessibleName():
             widget.setAccessibleName(label.replace("&", ""))
         return widget

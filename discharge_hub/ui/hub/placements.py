@@ -32,21 +32,6 @@ _RED = QBrush(QColor("#ffd6d6"))
 PLACEMENT_COLUMNS = (
     Col("Patient", patient, lambda r: (r.family_name.lower(), r.given_name.lower())),
     Col("NHS number", lambda r: fmt.nhs(r.nhs_number), lambda r: r.nhs_number),
-    Col("Council", lambda r: r.place or "—"),
-    Col("Site / ward / bed", lambda r: f"{r.site} / {r.ward} / {r.bed or '—'}"),
-    Col(
-        "Ready since (DRD)",
-        lambda r: fmt.uk_date(r.discharge_ready_date, "—"),
-        lambda r: r.discharge_ready_date,
-    ),
-    Col(
-        "Delay",
-        lambda r: fmt.days(r.delay_days) if r.delay_days is not None else "",
-        lambda r: r.delay_days,
-        lambda r: _RED if (r.delay_days or 0) >= 1 else None,
-    ),
-    Col("Service", lambda r: r.service_type_label),
-    Col("Provider", lambda r: r.provider or "not chosen"),
     Col("State", lambda r: r.state_label, lambda r: WAITING_STATES.index(r.state)),
     Col(
         "In state",
@@ -54,8 +39,23 @@ PLACEMENT_COLUMNS = (
         lambda r: r.days_in_state,
         lambda r: _AMBER if r.days_in_state >= 7 else None,
     ),
+    Col("Service", lambda r: r.service_type_label),
+    Col("Provider", lambda r: r.provider or "not chosen"),
+    Col(
+        "Delay",
+        lambda r: fmt.days(r.delay_days) if r.delay_days is not None else "",
+        lambda r: r.delay_days,
+        lambda r: _RED if (r.delay_days or 0) >= 1 else None,
+    ),
+    Col(
+        "Ready since (DRD)",
+        lambda r: fmt.uk_date(r.discharge_ready_date, "—"),
+        lambda r: r.discharge_ready_date,
+    ),
     Col("Assigned to", lambda r: r.assigned_to or "nobody"),
     Col("Funding", lambda r: r.funding_label or "not known"),
+    Col("Council", lambda r: r.place or "—"),
+    Col("Site / ward / bed", lambda r: f"{r.site} / {r.ward} / {r.bed or '—'}"),
     Col(
         "Requested",
         lambda r: f"{fmt.uk_datetime(r.requested_at)} by {r.requested_by}",

@@ -78,9 +78,10 @@ class ProviderPicker(QDialog):
                 "Providers and vacancies, or import the providers' list."
             )
         else:
+            n = len(providers)
+            serve = "1 provider serves" if n == 1 else f"{n} providers serve"
             self.status.setText(
-                f"{len(providers)} providers serve {self._patient}'s council for this service; "
-                "those with vacancies first."
+                f"{serve} {self._patient}'s council for this service; those with vacancies first."
             )
             if not (self._current is not None and self.table.select_key(self._current)):
                 self.table.selectRow(0)

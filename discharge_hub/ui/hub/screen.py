@@ -66,6 +66,7 @@ class ListScreen(QWidget):
         self.model = model
         self.table = QueueTable(model, table_name)
         self.table.activated_row.connect(self._on_row_activated)
+        self.setFocusProxy(self.table)  # keys go to the list when the screen is shown
         self.filters = QHBoxLayout()
         self.actions_row = QHBoxLayout()
         self.banner = make_banner()

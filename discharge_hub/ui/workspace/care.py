@@ -73,7 +73,7 @@ class BarriersTab(QWidget):
             "description", "&Description", line_edit("Barrier description")
         )
         self.owner = self.section.add_field("owner", "&Owner", line_edit("Barrier owner"))
-        self.due = self.section.add_field("due_date", "D&ue date", date_edit("Barrier due date"))
+        self.due = self.section.add_field("due_date", "Due dat&e", date_edit("Barrier due date"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.resolve_button)

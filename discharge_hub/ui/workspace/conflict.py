@@ -86,10 +86,16 @@ def summary_label(c: FieldChange) -> str:
     return f"{entity} {_DONE.get(c.action, 'changed')}"
 
 
+# Bookkeeping the service sets with a change (not something a user changed).
+HIDDEN_FIELDS = frozenset({"state_changed_at", "updated_at", "updated_by", "version"})
+
+
 def shown_changes(theirs: SpellChanges) -> list[FieldChange]:
     """Their changes, a record added or removed once (not once per field)."""
     out, seen = [], set()
     for c in [*theirs.fields, *theirs.records]:
+        if c.field in HIDDEN_FIELDS:
+            continue
         if c.entity != "spell" and c.action in _DONE:
             if (c.entity, c.entity_id) in seen:
                 continue
@@ -221,6 +227,18 @@ def clashing(theirs: SpellChanges, mine: list[MyChange]) -> list[MyChange]:
     return [m for m in mine if any(m.clashes(c) for c in every)]
 
 
+def clash_text(theirs: SpellChanges, mine: list[MyChange]) -> str:
+    """For the notice after a live refresh: what the user changed that they changed too."""
+    parts = []
+    for m in clashing(theirs, mine):
+        c = next(c for c in shown_changes(theirs) if m.clashes(c))
+        value = shown(c.new_value) if c.action == "update" else _DONE.get(c.action, "changed")
+        parts.append(f"{m.label} (theirs: {value!r}; yours is kept in the form)")
+    if not parts:
+        return ""
+    return "You changed it too: " + "; ".join(parts) + ". Saving will ask which to keep."
+
+
 @dataclass(frozen=True)
 class ConflictRow:
     what: str
@@ -262,8 +280,8 @@ COLUMNS = (
     Col("What", lambda r: r.what + (" (BOTH CHANGED)" if r.both else "")),
     Col("As you opened it", lambda r: r.opened),
     Col("Theirs", lambda r: r.theirs, background=lambda r: _BOTH if r.both else None),
-    Col("Saved by", lambda r: r.who),
     Col("Yours", lambda r: r.yours, background=lambda r: _BOTH if r.both else None),
+    Col("Theirs saved by", lambda r: r.who),
 )
 
 
@@ -292,12 +310,14 @@ class ConflictDialog(QDialog):
         ):
             b = buttons.addButton(text, QDialogButtonBox.ButtonRole.ActionRole)
             b.setAccessibleName(name)
+            b.setDefault(choice == EDIT)  # Enter by habit changes nothing
+            b.setAutoDefault(choice == EDIT)
             b.clicked.connect(lambda _=False, c=choice: self.choose(c))
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        self.resize(980, min(520, 190 + 28 * len(rows)))
+        self.resize(1100, min(520, 190 + 28 * len(rows)))
 
     def choose(self, choice: str) -> None:
         self.choice = choice

@@ -131,6 +131,9 @@ class SaveFlow:
         elif choice == MINE:
             w.take_fresh(fresh, theirs, rebase=True)
             self._fresh_versions(fresh)
+            if clash:  # said once the save is done; both changes are in the History tab
+                who = exc.changed_by or "someone else"
+                w.note_after_save = f"Saved yours on top of {who}'s change (see History)."
             w.save()
         else:
             w.take_fresh(fresh, theirs, rebase=True)

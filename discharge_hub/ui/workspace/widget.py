@@ -33,7 +33,7 @@ from discharge_hub.ui.hub.actions import PlacementActions, action_message
 from discharge_hub.ui.live import ChangeHub, DataChange
 from discharge_hub.ui.tasks import TaskRunner
 from discharge_hub.ui.workspace.care import BarriersTab, CarersTab
-from discharge_hub.ui.workspace.conflict import summary_label
+from discharge_hub.ui.workspace.conflict import clash_text, my_changes, summary_label
 from discharge_hub.ui.workspace.hub_tab import HubTab
 from discharge_hub.ui.workspace.keep import FormMemory
 from discharge_hub.ui.workspace.plan import PlanTab
@@ -147,12 +147,13 @@ class WorkspaceWidget(QWidget):
         self.hub.set_actions(actions)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Workspace sections")
+        # Mnemonics clash neither with the menu bar (F, P, V, H, R) nor with a field.
         for title, tab in (
-            ("&Plan: EDD, criteria, pathway", self.plan),
-            ("&Hub && placements", self.hub),
+            ("Plan: EDD, criteria, pa&thway", self.plan),
+            ("H&ub && placements", self.hub),
             ("&Barriers && actions", self.barriers),
-            ("Carers && &family", self.carers),
-            ("Disc&harge", self.discharge_tab),
+            ("Carers && fam&ily", self.carers),
+            ("Dischar&ge", self.discharge_tab),
             ("Histor&y", self.history),
         ):
             self.tabs.addTab(scrolled(tab), title)
@@ -285,11 +286,16 @@ class WorkspaceWidget(QWidget):
         kept = bool(touched or pending)
         self.show_detail(fresh)
         self.memory.restore(touched, pending, skip=skip)
+        clash = "" if rebase or self.base is None else self._clash_text(theirs)
         if rebase or self.base is None:
             self.base = fresh
         text = changed_by_text(theirs, self.runner.actor, kept and self.is_dirty())
-        self.notice.setText(text)
+        self.notice.setText(f"{text} {clash}".strip())
         self.notice.setVisible(bool(text))
+
+    def _clash_text(self, theirs: conflicts.SpellChanges) -> str:
+        assert self.base is not None
+        return clash_text(theirs, my_changes(self.changes(), self.base, self.refs))
 
     # -- save ---------------------------------------------------------------------
     def changes(self, cancel: PlacementCancel | None = None) -> ws.WorkspaceChanges:
