@@ -13,6 +13,7 @@ from sqlalchemy import select
 from discharge_hub.models import HubReferral, Placement, Provider, ProviderVacancy, Spell
 from discharge_hub.services import hub, queues, spells
 from discharge_hub.services.placements import NEEDS_REASON, STATE_LABELS, next_states
+from discharge_hub.ui import formatting as fmt
 from discharge_hub.ui.hub.dialogs import (
     PlacementRequest,
     ReasonDialog,
@@ -27,6 +28,7 @@ from discharge_hub.ui.hub.provider_picker import ProviderPicker
 from discharge_hub.ui.hub.providers import ProvidersScreen
 from discharge_hub.ui.hub.referrals import ReferralQueueScreen, waiting_text
 from discharge_hub.ui.workspace import WorkspaceWidget
+from tests.core_support import days
 from tests.ui.conftest import ACTOR
 
 WAIT = 15_000
@@ -198,7 +200,8 @@ def test_start_date_worker_provider_and_ending_with_a_reason(qtbot, main_window,
     screen.move_menu.actions()[0].trigger()
     qtbot.waitUntil(screen.banner.isVisible, timeout=WAIT)
     assert "start_date" in screen.banner.text() and "not a date" in screen.banner.text()
-    dialogs.answer(StartDateDialog, "01/12/2031")
+    start = days(7)
+    dialogs.answer(StartDateDialog, fmt.uk_date(start))
     screen.move_menu.actions()[0].trigger()
     qtbot.waitUntil(lambda: screen.table.current().state == "start_confirmed", timeout=WAIT)
     assert not screen.banner.isVisible()
@@ -222,7 +225,7 @@ def test_start_date_worker_provider_and_ending_with_a_reason(qtbot, main_window,
         p = s.get(Placement, requested.placement_id)
         assert (p.state, p.outcome_reason) == ("declined", "Provider cannot meet needs")
         started = s.get(Placement, accepted.placement_id)
-        assert (started.start_date.isoformat(), started.assigned_to) == ("2031-12-01", "Sam Social")
+        assert (started.start_date, started.assigned_to) == (start, "Sam Social")
 
 
 def test_a_stale_row_is_refused_and_shown_as_it_is_now(qtbot, main_window, demo_db, dialogs):
@@ -306,8 +309,6 @@ def test_providers_screen_edits_vacancies_with_history(qtbot, main_window, demo_
     screen.table.setFocus()
     qtbot.keyClick(screen.table, Qt.Key.Key_Return)  # Enter edits the vacancies
     assert "as_of" in screen.banner.text()  # required
-    from discharge_hub.ui import formatting as fmt
-
     dialogs.answer(VacancyDialog, VacancyFigure(target, fmt.now_input()))
     screen.edit_button.click()
     qtbot.waitUntil(lambda: screen.table.current().vacancies == target, timeout=WAIT)

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from discharge_hub.models import AuditEntry, Placement, Spell
 from discharge_hub.services import queues
 from discharge_hub.services.placements import WAITING_STATES
+from discharge_hub.ui import formatting as fmt
 from discharge_hub.ui.board_model import BoardModel
 from discharge_hub.ui.hub.dialogs import PlacementRequest, ReasonDialog, RequestPlacementDialog
 from discharge_hub.ui.queue_model import Col, QueueModel
+from tests.core_support import days
 from tests.ui.conftest import ACTOR
 from tests.ui.forms_support import choose, click, open_patient, type_into
 
@@ -115,7 +117,7 @@ def test_a_saved_row_that_no_longer_matches_the_filter_leaves_the_board(
     target, other = shown[0], shown[1]
     board.select_spell(other.spell_id)
     workspace = open_patient(qtbot, main_window, target.spell_id)
-    type_into(qtbot, workspace.plan.edd, "01/01/2031")
+    type_into(qtbot, workspace.plan.edd, fmt.uk_date(days(10)))
     type_into(qtbot, workspace.plan.edd_reason, "Awaiting surgery date")
     with qtbot.waitSignal(workspace.saved, timeout=WAIT):
         workspace.save()
