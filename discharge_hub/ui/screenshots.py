@@ -66,6 +66,7 @@ def render(out: Path, *, db_url: str | None = None, patients: int = 120) -> list
     database = Database.open(db_url) if db_url else _demo_database(patients)
     window, runner = build_window(actor="demo.coordinator")
     runner.database = database
+    window.start_live()  # the status bar shows the live link (stopped when it closes)
     window.resize(*SIZE)
     window.show()
     window.load_references()

@@ -169,3 +169,59 @@ def test_queue_model_moves_inserts_and_removes_pass_modeltester(qtmodeltester) -
     model.update_spells(None, [row(5, 50, 1)])  # everything: only 5 is left
     assert [r.key for r in model.rows()] == [5]
     qtmodeltester.check(model, force_py=True)
+
+
+def test_conflict_rows_compare_field_by_field(demo_db) -> None:
+    from datetime import UTC, datetime
+
+    from discharge_hub.services.conflicts import FieldChange, SpellChanges
+    from discharge_hub.services.workspace import WorkspaceChanges, spell_detail
+    from discharge_hub.ui.workspace.conflict import (
+        clash_text,
+        clashing,
+        conflict_rows,
+        my_changes,
+    )
+
+    spell_id = hub_patient(demo_db)
+    with demo_db.read() as s:
+        base = spell_detail(s, spell_id)
+    at = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
+
+    def change(entity, field, old, new, action="update", entity_id=1):
+        return FieldChange(entity, entity_id, field, action, old, new, "a.social", at, 1)
+
+    theirs = SpellChanges(
+        spell_id,
+        base.spell.version,
+        base.spell.version + 1,
+        fields=(change("spell", "edd", "2026-11-30", "2026-12-03"),),
+        records=(
+            change("placement", "state", "requested", "assessing"),
+            change("placement", "state_changed_at", "x", "y"),  # bookkeeping: not shown
+            change("barrier", "description", None, "TTOs", "insert", 7),
+            change("barrier", "owner", None, "Pharmacy", "insert", 7),
+        ),
+    )
+    mine = my_changes(
+        WorkspaceChanges(
+            edd="05/12/2026",
+            edd_reason="Awaiting bloods",
+            next_action_changed=True,
+            next_action="Book transport",
+        ),
+        base,
+        None,
+    )
+    assert [m.key for m in clashing(theirs, mine)] == ["edd"]
+    rows = conflict_rows(theirs, mine)
+    assert [(r.what, r.opened, r.theirs, r.yours, r.both) for r in rows] == [
+        ("EDD", "30/11/2026", "03/12/2026", "05/12/2026 (why: Awaiting bloods)", True),
+        ("Placement: state", "requested", "assessing", "— not changed —", False),
+        ("Barrier added", "(none)", "added", "— not changed —", False),
+        ("Next action", base.spell.next_action or "(empty)", "— not changed —",
+         "Book transport", False),
+    ]  # fmt: skip
+    assert rows[0].who == "a.social, 24/11/2026 10:30"
+    assert "EDD (theirs: '03/12/2026'" in clash_text(theirs, mine)
+    assert clash_text(theirs, mine).endswith("Saving will ask which to keep.")

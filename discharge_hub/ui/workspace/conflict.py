@@ -227,8 +227,8 @@ def clashing(theirs: SpellChanges, mine: list[MyChange]) -> list[MyChange]:
     return [m for m in mine if any(m.clashes(c) for c in every)]
 
 
-def clash_text(theirs: SpellChanges, mine: list[MyChange]) -> str:
-    """For the notice after a live refresh: what the user changed that they changed too."""
+def clash_text(theirs: SpellChanges, mine: list[MyChange], *, rebased: bool = False) -> str:
+    """For the notice after a refresh: what the user changed that they changed too."""
     parts = []
     for m in clashing(theirs, mine):
         c = next(c for c in shown_changes(theirs) if m.clashes(c))
@@ -236,7 +236,8 @@ def clash_text(theirs: SpellChanges, mine: list[MyChange]) -> str:
         parts.append(f"{m.label} (theirs: {value!r}; yours is kept in the form)")
     if not parts:
         return ""
-    return "You changed it too: " + "; ".join(parts) + ". Saving will ask which to keep."
+    then = "Save puts yours on top" if rebased else "Saving will ask which to keep"
+    return "You changed it too: " + "; ".join(parts) + f". {then}."
 
 
 @dataclass(frozen=True)

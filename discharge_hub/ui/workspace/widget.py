@@ -286,16 +286,17 @@ class WorkspaceWidget(QWidget):
         kept = bool(touched or pending)
         self.show_detail(fresh)
         self.memory.restore(touched, pending, skip=skip)
-        clash = "" if rebase or self.base is None else self._clash_text(theirs)
+        clash = "" if self.base is None else self._clash_text(theirs, rebase)
         if rebase or self.base is None:
             self.base = fresh
         text = changed_by_text(theirs, self.runner.actor, kept and self.is_dirty())
         self.notice.setText(f"{text} {clash}".strip())
         self.notice.setVisible(bool(text))
 
-    def _clash_text(self, theirs: conflicts.SpellChanges) -> str:
+    def _clash_text(self, theirs: conflicts.SpellChanges, rebased: bool) -> str:
         assert self.base is not None
-        return clash_text(theirs, my_changes(self.changes(), self.base, self.refs))
+        mine = my_changes(self.changes(), self.base, self.refs)
+        return clash_text(theirs, mine, rebased=rebased)
 
     # -- save ---------------------------------------------------------------------
     def changes(self, cancel: PlacementCancel | None = None) -> ws.WorkspaceChanges:
