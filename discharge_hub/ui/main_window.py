@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
         if not rows:
             rows = [r for r in self.model.all_rows() if r.ward_id == ward_id]
             rows.sort(key=lambda r: (r.bed_sort_key or "", r.spell_id))
-        round_ = BoardRoundWidget(self.runner, self.refs, rows)
+        round_ = BoardRoundWidget(self.runner, self.refs, rows, changes=self.changes)
         round_.saved.connect(self._on_spell_saved)
         round_.close_requested.connect(lambda: self._close_tab(self.tabs.indexOf(round_)))
         ward = rows[0].ward if rows else "ward"

@@ -225,3 +225,28 @@ def test_conflict_rows_compare_field_by_field(demo_db) -> None:
     assert rows[0].who == "a.social, 24/11/2026 10:30"
     assert "EDD (theirs: '03/12/2026'" in clash_text(theirs, mine)
     assert clash_text(theirs, mine).endswith("Saving will ask which to keep.")
+
+
+def test_the_board_round_follows_changes_to_the_patient_shown(qtbot, main_window, demo_db):
+    from discharge_hub.services import spells
+
+    row = main_window.model.all_rows()[0]
+    main_window.board.select_spell(row.spell_id)
+    round_ = main_window.open_board_round()
+    with qtbot.waitSignal(round_.moved, timeout=WAIT):
+        pass
+    shown = round_.detail.spell.id
+
+    def other_user(text: str) -> None:  # as another PC would; its notice comes here
+        with demo_db.unit_of_work("other.nurse") as s:
+            spells.set_next_action(s, spell_id=shown, expected_version=None, next_action=text)
+        main_window.changes.announce({shown})
+
+    other_user("Their first change")
+    qtbot.waitUntil(lambda: round_.plan.next_action.text() == "Their first change", timeout=WAIT)
+    assert not round_.notice.isVisible()
+    type_into(qtbot, round_.plan.next_action, "My edit")
+    other_user("Their second change")
+    qtbot.waitUntil(round_.notice.isVisible, timeout=WAIT)
+    assert round_.plan.next_action.text() == "My edit"  # kept
+    assert "Someone else has just changed this patient" in round_.notice.text()
