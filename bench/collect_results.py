@@ -28,7 +28,7 @@ section names the machine, its load, the date and the command to reproduce it.
 | 2 (core) | board query, 3,000 open + 100,000 discharged spells | within 2x one raw SQL fetch of the same rows; < 150 ms | [Board query](#board-query-benchmark) |
 | 3 (desktop) | board shown; quick-search keystroke; cold start | < 300 ms; < 16 ms; < 2 s | [UI](#ui-benchmark-ward-board) |
 | 4 (reports) | huddle PDF; handover; sitrep, 3,000 open spells | < 2 s; < 200 ms; < 500 ms | [Reports](#reports-benchmark) |
-| 9 | live refresh, 25 desktop clients on PostgreSQL, 3,000 open spells: save to the board model of every client (listener thread, re-fetch, `BoardModel` update); one-row re-fetch | < 500 ms median, < 1 s p95; < 5 ms | [Live refresh](#live-refresh-benchmark) |
+| 9 (core) | live refresh, 25 clients on PostgreSQL, 3,000 open spells: save to fresh row on every client; one-row re-fetch | < 500 ms median, < 1 s p95; < 5 ms | [Live refresh](#live-refresh-benchmark) |
 
 """
 
