@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 class SaveFlow:
     def __init__(self, workspace: WorkspaceWidget) -> None:
         self.w = workspace
+        self.resolving = False  # comparing or asking: live refreshes wait until done
 
     def on_save_failed(self, exc: BaseException) -> None:
         self.w.set_busy(False)
@@ -100,6 +101,7 @@ class SaveFlow:
         base, spell_id = w.base, w.spell_id
         assert base is not None
         w.set_busy(True)
+        self.resolving = True
         w.runner.read(
             "comparing with the newer version",
             lambda s: (
@@ -109,8 +111,12 @@ class SaveFlow:
                 ),
             ),
             lambda result: self._resolve(exc, *result),
-            self.show_refusal,
+            self._compare_failed,
         )
+
+    def _compare_failed(self, exc: BaseException) -> None:
+        self.resolving = False
+        self.show_refusal(exc)
 
     def _resolve(
         self, exc: ConflictError, fresh: ws.SpellDetail, theirs: conflicts.SpellChanges
@@ -126,6 +132,7 @@ class SaveFlow:
             choice = ConflictDialog.ask(
                 w, conflict_rows(theirs, mine), f"{sp.family_name.upper()}, {sp.given_name}"
             )
+        self.resolving = False
         if choice == THEIRS:
             self._keep_theirs(fresh, theirs, clash)
         elif choice == MINE:

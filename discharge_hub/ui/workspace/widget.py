@@ -230,8 +230,8 @@ class WorkspaceWidget(QWidget):
     def _on_data_changed(self, change: DataChange) -> None:
         if self.detail is None or not change.touches(self.spell_id):
             return
-        if self._live_busy or self._busy:
-            self._live_again = True  # once the read or save under way is done
+        if self._live_busy or self._busy or self.flow.resolving:
+            self._live_again = True  # once the read, save or conflict under way is done
             return
         self._live_fetch()
 
@@ -259,10 +259,11 @@ class WorkspaceWidget(QWidget):
             shown.audit_mark,
             shown.spell.version,
         )
-        if news and not self._busy:
+        waiting = self._busy or self.flow.resolving
+        if news and not waiting:
             self.take_fresh(fresh, theirs, rebase=not self.is_dirty())
             self.refreshed.emit(fresh)
-        if self._live_again and not self._busy:
+        if self._live_again and not waiting:
             self._live_fetch()
 
     def _on_live_failed(self, _exc: BaseException) -> None:
@@ -366,7 +367,7 @@ class WorkspaceWidget(QWidget):
 
     def after_refusal(self) -> None:
         """A save refused or resolved: catch up with changes heard meanwhile."""
-        if self._live_again and not self._busy and not self._live_busy:
+        if self._live_again and not (self._busy or self._live_busy or self.flow.resolving):
             self._live_fetch()
 
     def _clear_errors(self) -> None:
