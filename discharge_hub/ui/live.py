@@ -62,6 +62,8 @@ class _ListenThread(QThread):
                     self.status_changed.emit(status)
                 if notice is not None:
                     self.noticed.emit(notice)
+        except Exception:  # a bug: say so in the log; the status bar shows the link off
+            log.exception("the live listener stopped")
         finally:
             self.listener.close()
             self.status_changed.emit(self.listener.status)
