@@ -125,13 +125,21 @@ def frozen_instant(request: pytest.FixtureRequest) -> datetime:
 
 @pytest.fixture(autouse=True)
 def frozen_clock(frozen_instant: datetime, monkeypatch: pytest.MonkeyPatch) -> Iterator[datetime]:
-    """Every test runs with the clock frozen at its instant, in every thread.
+    """Every test runs with the clock set at its instant, in every thread.
 
-    ``clock.now()`` is exactly the instant; ``python -m discharge_hub`` subprocesses get
+    ``clock.now()`` is the instant (moving on at the real pace); ``python -m discharge_hub`` subprocesses get
     it through DISCHARGE_HUB_FAKE_NOW; time-machine moves Python's own wall clock there
     too (ticking, so pytest-qt's timeouts still run out) for any library or test that
     reads it. The machine's time zone is left alone: the suite must pass in any.
     """
+    if frozen_instant == FROZEN_AT:
+        # The session's clock, set at FROZEN_AT when the run started and moving on from
+        # there: never set back, so nothing a test writes is older than the session's
+        # templates (the demo data) and "newest first" stays true across fixtures. A run
+        # takes minutes; FROZEN_AT's day is hours from its end.
+        monkeypatch.setenv(clock.FAKE_NOW_VARIABLE, clock.now().isoformat())
+        yield frozen_instant
+        return
     monkeypatch.setenv(clock.FAKE_NOW_VARIABLE, frozen_instant.isoformat())
     with clock.frozen(frozen_instant), time_machine.travel(frozen_instant, tick=True):
         yield frozen_instant

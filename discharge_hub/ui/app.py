@@ -90,6 +90,7 @@ def opened(window: MainWindow, database: Database, *, offer_demo: bool = False) 
         warm_up()
 
     window.board_loaded.connect(board_shown)
+    window.start_live()  # before the first load, so no change is missed
     window.load_board()  # first: the longest query
     window.load_references()
     if offer_demo:

@@ -11,7 +11,7 @@ with one call per cell (bench/bench_ui.py measures a keystroke).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -225,24 +225,73 @@ class BoardModel(QAbstractTableModel):
 
     def replace_row(self, spell_id: int, row: BoardRow | None) -> None:
         """After a save: show the fresh row (None: the spell left the board)."""
-        pos = next((n for n, r in enumerate(self._rows) if r.spell_id == spell_id), None)
-        self._cells.pop(spell_id, None)
-        self._shown = None
-        self._all = [r for r in self._all if r.spell_id != spell_id]
-        if row is not None:
-            self._all.append(row)
-            self._keys[spell_id] = search_key(row)
+        self.update_rows([row] if row is not None else [], () if row is not None else (spell_id,))
+
+    def update_rows(
+        self, rows: Sequence[BoardRow], removed: Iterable[int] = (), *, complete: bool = False
+    ) -> None:
+        """Fresh rows for some spells (a save, a live notice): each replaces its old row,
+        a new spell is added, ``removed`` ones leave (``complete``: ``rows`` is the whole
+        board). The filter, search and sort are applied again, so a row that no longer
+        matches leaves the view; the selection and scroll stay with their patients."""
+        fresh = {r.spell_id: r for r in rows}
+        where = {r.spell_id: n for n, r in enumerate(self._all)}
+        gone = {i for i in removed if i in where and i not in fresh}
+        if complete:
+            gone |= where.keys() - fresh.keys()
+        old = {i: self._all[where[i]] for i in fresh if i in where}
+        added = [r for i, r in fresh.items() if i not in where]
+        if not fresh and not gone:
+            return
+        for i in fresh.keys() | gone:
+            self._cells.pop(i, None)
+        for i, r in fresh.items():
+            if i in where:
+                self._all[where[i]] = r  # in place: ties in the sort keep their order
+            self._keys[i] = search_key(r)
+        if not gone and not added and self._in_place(old, fresh):
+            return
+        self._all = [r for r in self._all if r.spell_id not in gone] + added
+        if added or self._sort_moves(old, fresh):
             self._sort_all()
         self._refresh_candidates()
-        if pos is None:
-            return
-        if row is None:
-            self.beginRemoveRows(QModelIndex(), pos, pos)
-            del self._rows[pos]
-            self.endRemoveRows()
-            return
-        self._rows[pos] = row
-        self.dataChanged.emit(self.index(pos, 0), self.index(pos, len(COLUMNS) - 1))
+        search = self._filter.search
+        shown = [r for r, key in self._candidates if not search or search in key]
+        if [r.spell_id for r in shown] == [r.spell_id for r in self._rows]:
+            self._shown, self._rows = None, shown  # same patients, same places
+        else:
+            self._show(shown)
+        self._rows_changed(fresh.keys())
+
+    def _sort_moves(self, old: dict[int, BoardRow], fresh: dict[int, BoardRow]) -> bool:
+        key = COLUMNS[self._sort[0]].key
+        return any(key(r) != key(fresh[i]) for i, r in old.items())
+
+    def _in_place(self, old: dict[int, BoardRow], fresh: dict[int, BoardRow]) -> bool:
+        """The common case (a save, a notice): rows changed where they stand, none moved,
+        left or joined the view. Replaces them without walking the whole board."""
+        f = self._filter
+        if self._sort_moves(old, fresh) or any(
+            matches(r, f) != matches(fresh[i], f)
+            or (f.search in self._keys[i]) != (f.search in search_key(r))
+            for i, r in old.items()
+        ):
+            return False
+        for rows in (self._candidates, self._shown or ()):
+            for n, (r, _key) in enumerate(rows):
+                if r.spell_id in fresh:
+                    rows[n] = (fresh[r.spell_id], self._keys[r.spell_id])
+        for n, r in enumerate(self._rows):
+            if r.spell_id in fresh:
+                self._rows[n] = fresh[r.spell_id]
+        self._rows_changed(fresh.keys())
+        return True
+
+    def _rows_changed(self, spell_ids: Iterable[int]) -> None:
+        ids, last = set(spell_ids), len(COLUMNS) - 1
+        for n, r in enumerate(self._rows):
+            if r.spell_id in ids:
+                self.dataChanged.emit(self.index(n, 0), self.index(n, last))
 
     def cells(self, row: int) -> Cells:
         """Display texts and background brushes of one shown row, by column."""

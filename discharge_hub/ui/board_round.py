@@ -17,6 +17,7 @@ from discharge_hub.services import workspace as ws
 from discharge_hub.services.board import BoardRow
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.ui.errors import make_banner, route_error
+from discharge_hub.ui.live import ChangeHub, DataChange
 from discharge_hub.ui.tasks import TaskRunner
 from discharge_hub.ui.workspace.plan import PlanTab
 from discharge_hub.ui.workspace.widget import header_text
@@ -34,6 +35,8 @@ class BoardRoundWidget(QWidget):
         refs: ReferenceLists,
         rows: Sequence[BoardRow],
         parent: QWidget | None = None,
+        *,
+        changes: ChangeHub | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
@@ -45,6 +48,10 @@ class BoardRoundWidget(QWidget):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setAccessibleName("Patient")
         self.banner = make_banner()
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setAccessibleName("Changed by someone else")
+        self.notice.setVisible(False)
         self.plan = PlanTab()
         self.plan.set_reference_lists(refs)
         self.plan.edd_table.setVisible(False)  # compact: history is in the workspace
@@ -62,6 +69,8 @@ class BoardRoundWidget(QWidget):
         QShortcut(QKeySequence.StandardKey.Save, self, lambda: self._save_then(None))
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close_requested.emit)
         self._lay_out()
+        if changes is not None:
+            changes.data_changed.connect(self._on_data_changed)
         self._show(0)
 
     def _lay_out(self) -> None:
@@ -73,6 +82,7 @@ class BoardRoundWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(nav)
         layout.addWidget(self.header)
+        layout.addWidget(self.notice)
         layout.addWidget(self.banner)
         layout.addWidget(self.plan, 1)
 
@@ -134,8 +144,37 @@ class BoardRoundWidget(QWidget):
             self._on_save_failed,
         )
 
+    def _on_data_changed(self, change: DataChange) -> None:
+        """Someone may have changed the patient shown: read it again, then show it (with
+        nothing typed) or say so (edits pending: the save is checked against it)."""
+        if self.detail is None or self._busy or not change.touches(self.detail.spell.id):
+            return
+        spell_id = self.detail.spell.id
+        self.runner.read(
+            "refreshing the board round",
+            lambda s: ws.spell_detail(s, spell_id),
+            self._on_refreshed,
+        )
+
+    def _on_refreshed(self, fresh: ws.SpellDetail) -> None:
+        shown = self.detail
+        if self._busy or shown is None or fresh.spell.id != shown.spell.id:
+            return  # moved on meanwhile
+        if (fresh.audit_mark, fresh.spell.version) == (shown.audit_mark, shown.spell.version):
+            return  # nothing new (our own save heard back)
+        if not self.is_dirty():
+            self._on_loaded(fresh)
+            return
+        self.notice.setText(
+            "Someone else has just changed this patient. Your edits are kept; saving them "
+            "is checked against what you see (a conflict is reported, nothing is lost)."
+        )
+        self.notice.setVisible(True)
+
     def _on_loaded(self, detail: ws.SpellDetail) -> None:
         self._busy = False
+        if self.detail is None or detail.spell.id != self.detail.spell.id:
+            self.notice.setVisible(False)
         self.detail = detail
         self.header.setText(header_text(detail))
         self.plan.load(detail)

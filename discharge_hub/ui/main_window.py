@@ -30,8 +30,10 @@ from discharge_hub.services.reference_lists import ReferenceLists, reference_lis
 from discharge_hub.ui import errors
 from discharge_hub.ui import formatting as fmt
 from discharge_hub.ui.board_model import BoardModel
+from discharge_hub.ui.board_sync import BoardSync
 from discharge_hub.ui.board_view import BoardPanel
 from discharge_hub.ui.errors import show_crash_report
+from discharge_hub.ui.live import ChangeHub, LiveStatusLabel
 from discharge_hub.ui.permissions import apply_to_workspace
 from discharge_hub.ui.tasks import TaskRunner
 
@@ -41,7 +43,18 @@ if TYPE_CHECKING:
 
 SETTINGS = ("NHS-LLR", "Discharge Hub")
 REPORTS_UI = "discharge_hub.ui.reports.actions"
-DEFERRED_MODULES = ("discharge_hub.ui.workspace", "discharge_hub.ui.board_round", REPORTS_UI)
+# The hub's screens (issue 9): menu key, module, class.
+HUB_SCREENS = {
+    "referrals": ("discharge_hub.ui.hub.referrals", "ReferralQueueScreen"),
+    "placements": ("discharge_hub.ui.hub.placements", "PlacementQueueScreen"),
+    "providers": ("discharge_hub.ui.hub.providers", "ProvidersScreen"),
+}
+DEFERRED_MODULES = (
+    "discharge_hub.ui.workspace",
+    "discharge_hub.ui.board_round",
+    REPORTS_UI,
+    *(module for module, _ in HUB_SCREENS.values()),
+)
 
 
 def warm_up() -> threading.Thread:
@@ -78,6 +91,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(window_title())
         self.model = BoardModel(self)
         self.board = BoardPanel(self.model)
+        self.changes = ChangeHub(self)  # the program's one "data changed" signal
+        self.board_sync = BoardSync(runner, self.model, self.changes)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Open screens")
         self.tabs.setTabsClosable(True)
@@ -96,6 +111,7 @@ class MainWindow(QMainWindow):
         self._counts_timer.setInterval(0)
         self._counts_timer.timeout.connect(self._update_counts)
         self.board.filter_changed.connect(self._counts_timer.start)
+        self.board_sync.applied.connect(self._counts_timer.start)
         runner.busy_changed.connect(self._on_busy_changed)
         runner.bug_raised.connect(lambda task, text: show_crash_report(self, task, text))
         self._restore_settings()
@@ -110,8 +126,10 @@ class MainWindow(QMainWindow):
         self.progress.setAccessibleName("Working")
         self.progress.setVisible(False)
         self.db_label = QLabel()
+        self.live_label = LiveStatusLabel(self.changes)
         self.statusBar().addWidget(self.counts, 1)
         self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.live_label)
         self.statusBar().addPermanentWidget(self.db_label)
 
     def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -144,6 +162,13 @@ class MainWindow(QMainWindow):
             view_menu, "&Find patient", self.board.focus_search, QKeySequence.StandardKey.Find
         )
         self._action(view_menu, "&Ward board", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
+        view_menu.addSeparator()
+        for key, text, shortcut in (
+            ("referrals", "Hub &referral queue", "Ctrl+2"),
+            ("placements", "&Placements queue", "Ctrl+3"),
+            ("providers", "Providers and &vacancies", "Ctrl+4"),
+        ):
+            self._action(view_menu, text, lambda _=False, k=key: self.open_screen(k), shortcut)
         self._action(help_menu, "&About Discharge Hub", self._about)
         for action in (self.refresh_action, self.open_action, self.round_action):
             tools.addAction(action)
@@ -242,7 +267,7 @@ class MainWindow(QMainWindow):
                 return w
         row = next((r for r in self.model.visible_rows() if r.spell_id == spell_id), None)
         title = f"{row.family_name.upper()}, {row.given_name}" if row else f"Spell {spell_id}"
-        ws = WorkspaceWidget(self.runner, self.refs, spell_id)
+        ws = WorkspaceWidget(self.runner, self.refs, spell_id, changes=self.changes)
         if self.runner.database is not None:  # what this role may not change, disabled
             apply_to_workspace(ws, self.runner.database.permissions)
         ws.saved.connect(self._on_spell_saved)
@@ -265,16 +290,41 @@ class MainWindow(QMainWindow):
         if not rows:
             rows = [r for r in self.model.all_rows() if r.ward_id == ward_id]
             rows.sort(key=lambda r: (r.bed_sort_key or "", r.spell_id))
-        round_ = BoardRoundWidget(self.runner, self.refs, rows)
+        round_ = BoardRoundWidget(self.runner, self.refs, rows, changes=self.changes)
         round_.saved.connect(self._on_spell_saved)
         round_.close_requested.connect(lambda: self._close_tab(self.tabs.indexOf(round_)))
         ward = rows[0].ward if rows else "ward"
         self.tabs.setCurrentIndex(self.tabs.addTab(round_, f"Board round: {ward}"))
         return round_
 
+    def open_screen(self, key: str) -> QWidget | None:
+        """The hub's referral or placements queue, or the providers (one tab each)."""
+        if self.refs is None:
+            return None
+        module, name = HUB_SCREENS[key]
+        cls = getattr(importlib.import_module(module), name)
+        for n in range(1, self.tabs.count()):
+            if isinstance(self.tabs.widget(n), cls):
+                self.tabs.setCurrentIndex(n)
+                self.tabs.widget(n).setFocus()
+                return self.tabs.widget(n)
+        screen = cls(self.runner, self.changes, self.refs)
+        screen.spell_activated.connect(self.open_spell)
+        screen.close_requested.connect(lambda: self._close_tab(self.tabs.indexOf(screen)))
+        self.tabs.setCurrentIndex(self.tabs.addTab(screen, screen.title))
+        screen.setFocus()
+        return screen
+
     def _on_spell_saved(self, detail) -> None:
-        self.model.replace_row(detail.spell.id, detail.row)
+        self.model.replace_row(detail.spell.id, detail.row)  # at once; then every view
         self._update_counts()
+        self.changes.announce({detail.spell.id})
+
+    # -- live updates --------------------------------------------------------------------
+    def start_live(self, **kwargs) -> None:
+        """Listen for everyone's changes (before the first load: nothing is missed)."""
+        if self.runner.database is not None:
+            self.changes.start_listening(self.runner.database.url, **kwargs)
 
     def _on_tab_close_requested(self, index: int) -> None:
         self._close_tab(index)
@@ -314,6 +364,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.save_settings()
+        self.changes.stop_listening()
         event.accept()
 
     def _about(self) -> None:

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from sqlalchemy.engine import make_url
 
 from discharge_hub.db import Database
@@ -66,6 +66,7 @@ def render(out: Path, *, db_url: str | None = None, patients: int = 120) -> list
     database = Database.open(db_url) if db_url else _demo_database(patients)
     window, runner = build_window(actor="demo.coordinator")
     runner.database = database
+    window.start_live()  # the status bar shows the live link (stopped when it closes)
     window.resize(*SIZE)
     window.show()
     window.load_references()
@@ -121,3 +122,68 @@ def _shoot_all(window, shot: Callable[..., None]) -> None:
     if round_ is not None:
         wait_for([round_.moved])
         shot("09-board-round")
+    _shoot_hub(window, shot)
+    _shoot_conflict(window, shot, target.spell_id)
+
+
+def _open_list(window, key: str):
+    screen = window.open_screen(key)
+    wait_for([screen.loaded])
+    if screen.model.rowCount():
+        screen.table.selectRow(0)
+    return screen
+
+
+def _shoot_hub(window, shot: Callable[..., None]) -> None:
+    _open_list(window, "referrals")
+    shot("10-hub-referral-queue")
+    _open_list(window, "placements")
+    shot("11-placements-queue")
+    _open_list(window, "providers")
+    shot("12-providers-and-vacancies")
+
+
+def _shoot_conflict(window, shot: Callable[..., None], spell_id: int) -> None:
+    """Someone else saves the next action while this user edits it: the workspace says
+    who changed what, and the conflict dialog compares theirs and yours."""
+    from discharge_hub.services import spells
+    from discharge_hub.ui.workspace import conflict
+
+    workspace = window.open_spell(spell_id)
+    window.tabs.setCurrentWidget(workspace)
+    workspace.tabs.setCurrentIndex(0)
+    workspace.plan.next_action.setText("Ask the family about the care home visit")
+    database = window.runner.database
+    with database.unit_of_work("s.social.worker") as s:
+        spells.set_next_action(
+            s, spell_id=spell_id, expected_version=None, next_action="Care home visit Thursday"
+        )
+    window.changes.announce({spell_id})  # as the live link would
+    wait_for([workspace.refreshed])
+    asked: list = []
+    real_ask = conflict.ConflictDialog.ask
+    conflict.ConflictDialog.ask = classmethod(  # answer without a modal loop
+        lambda cls, parent, rows, patient: asked.append((rows, patient)) or conflict.EDIT
+    )
+    try:
+        workspace.save()
+        wait_for([workspace.conflict_resolved])
+    finally:
+        conflict.ConflictDialog.ask = real_ask
+    shot("13-workspace-changed-by-someone")
+    if asked:
+        dialog = conflict.ConflictDialog(window, *asked[0])
+        shot("14-conflict-dialog", lambda: _overlay(window, dialog))
+        dialog.close()
+    window.tabs.removeTab(window.tabs.indexOf(workspace))  # its edit is not for keeping
+    workspace.deleteLater()
+
+
+def _overlay(window, dialog) -> None:
+    """Show the dialog over the middle of the window (grabbed together by ``shot``)."""
+    dialog.setParent(window, dialog.windowFlags() & ~Qt.WindowType.Window)
+    dialog.move((window.width() - dialog.width()) // 2, (window.height() - dialog.height()) // 2)
+    dialog.setAutoFillBackground(True)
+    dialog.setStyleSheet("QDialog { border: 2px solid #3a6ea5; background: palette(window); }")
+    dialog.show()
+    dialog.raise_()

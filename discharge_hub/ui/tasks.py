@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from shiboken6 import Shiboken
 
 from discharge_hub.db import Database
 from discharge_hub.errors import DatabaseUnreachableError, DomainError
@@ -37,6 +38,12 @@ class _Pending:
     name: str
     on_done: OnDone | None
     on_error: OnError | None
+
+
+def _receiver_alive(callback: Callable[..., Any] | None) -> bool:
+    """False when the callback is a method of a Qt object already deleted."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or Shiboken.isValid(owner)
 
 
 class _Job(QRunnable):
@@ -141,8 +148,8 @@ class TaskRunner(QObject):
         if pending is None:
             return
         if ok:
-            if pending.on_done is not None:
-                pending.on_done(payload)
+            if pending.on_done is not None and _receiver_alive(pending.on_done):
+                pending.on_done(payload)  # unless the screen that asked was closed meanwhile
             return
         if isinstance(payload, DatabaseUnreachableError):
             self.unreachable.emit(str(payload))
@@ -150,5 +157,5 @@ class TaskRunner(QObject):
             text = scrub("".join(traceback.format_exception(payload)))  # no patient data
             log.error("task %s failed with a bug:\n%s", pending.name, text)
             self.bug_raised.emit(pending.name, text)
-        if pending.on_error is not None:
+        if pending.on_error is not None and _receiver_alive(pending.on_error):
             pending.on_error(payload)

@@ -79,6 +79,61 @@ def answers(monkeypatch) -> list[str]:
     return asked
 
 
+class DialogAnswers:
+    """Answers for the hub's and workspace's dialogs (``ask``), given by each test in
+    order; a dialog asked with no answer left fails the test instead of blocking."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, tuple, dict]] = []
+        self._answers: dict[str, list] = {}
+
+    def answer(self, dialog: type, *answers: object) -> None:
+        self._answers.setdefault(dialog.__name__, []).extend(answers)
+
+    def left(self, dialog: type) -> list:
+        return self._answers.get(dialog.__name__, [])
+
+    def fake(self, name: str):
+        def ask(*args, **kwargs):
+            self.asked.append((name, args, kwargs))
+            queue = self._answers.get(name)
+            if not queue:
+                raise AssertionError(f"{name} was asked, but the test gave no answer")
+            return queue.pop(0)
+
+        return ask
+
+    def prompts(self, dialog: type) -> list[str]:
+        """The texts shown in each ``ask`` of ``dialog`` (for asserting what was asked)."""
+        return [" ".join(map(str, a[1:])) for name, a, _ in self.asked if name == dialog.__name__]
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch) -> DialogAnswers:
+    from discharge_hub.ui.hub.dialogs import (
+        ReasonDialog,
+        RequestPlacementDialog,
+        StartDateDialog,
+        VacancyDialog,
+        WorkerDialog,
+    )
+    from discharge_hub.ui.hub.provider_picker import ProviderPicker
+    from discharge_hub.ui.workspace.conflict import ConflictDialog
+
+    found = DialogAnswers()
+    for cls in (
+        ReasonDialog,
+        RequestPlacementDialog,
+        StartDateDialog,
+        VacancyDialog,
+        WorkerDialog,
+        ProviderPicker,
+        ConflictDialog,
+    ):
+        monkeypatch.setattr(cls, "ask", found.fake(cls.__name__))
+    return found
+
+
 @pytest.fixture
 def main_window(qtbot, demo_db: Database):
     """The main window on the demo database, with the board and reference lists loaded."""

@@ -13,8 +13,9 @@ from discharge_hub.services.board import board
 from discharge_hub.ui.board_model import QUICK_VIEWS, BoardFilter, BoardModel, matches
 from discharge_hub.ui.rows_model import RowsModel
 from discharge_hub.ui.workspace.care import BarriersTab, CarersTab
+from discharge_hub.ui.workspace.hub_tab import HubTab
 from discharge_hub.ui.workspace.plan import PlanTab
-from discharge_hub.ui.workspace.records import HistoryTab, HubTab
+from discharge_hub.ui.workspace.records import HistoryTab
 
 
 @pytest.fixture

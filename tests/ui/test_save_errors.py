@@ -71,7 +71,10 @@ def test_barrier_error_switches_to_its_tab(qtbot, main_window):
     assert workspace.tabs.currentWidget().isAncestorOf(workspace.barriers)
 
 
-def test_conflict_keeps_the_edit_and_names_who_changed_it(qtbot, main_window, demo_db):
+def test_conflict_keeps_the_edit_and_names_who_changed_it(qtbot, main_window, demo_db, dialogs):
+    from discharge_hub.ui.workspace.conflict import EDIT, ConflictDialog
+
+    dialogs.answer(ConflictDialog, EDIT)  # both changed the next action: back to editing
     row, workspace = _open_first(qtbot, main_window)
     with demo_db.unit_of_work("other.nurse") as s:  # someone else saves first
         spells.set_next_action(

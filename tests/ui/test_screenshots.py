@@ -12,7 +12,8 @@ from PySide6.QtGui import QImage
 EXPECTED = [
     "01-ward-board", "02-board-ready-for-discharge", "03-board-one-ward", "04-workspace-plan",
     "05-workspace-barriers", "06-workspace-carers", "07-workspace-hub", "08-workspace-history",
-    "09-board-round",
+    "09-board-round", "10-hub-referral-queue", "11-placements-queue",
+    "12-providers-and-vacancies", "13-workspace-changed-by-someone", "14-conflict-dialog",
 ]  # fmt: skip
 
 

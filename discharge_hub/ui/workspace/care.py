@@ -38,6 +38,12 @@ def _assessment_text(c: Any, pending: str | None = None) -> str:
     return f"{status} {fmt.uk_date(c.assessment_on)}".strip()
 
 
+def _repaint(model: RowsModel) -> None:
+    if model.rowCount():
+        last = model.index(model.rowCount() - 1, model.columnCount() - 1)
+        model.dataChanged.emit(model.index(0, 0), last)
+
+
 class BarriersTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,7 +73,7 @@ class BarriersTab(QWidget):
             "description", "&Description", line_edit("Barrier description")
         )
         self.owner = self.section.add_field("owner", "&Owner", line_edit("Barrier owner"))
-        self.due = self.section.add_field("due_date", "D&ue date", date_edit("Barrier due date"))
+        self.due = self.section.add_field("due_date", "Due dat&e", date_edit("Barrier due date"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.resolve_button)
@@ -89,6 +95,13 @@ class BarriersTab(QWidget):
         self.model.set_rows(detail.barriers)
         for w in (self.description, self.owner, self.due):
             w.clear()
+
+    def pending_restored(self) -> None:
+        """Barriers marked resolved, given back after a reload (see workspace.keep)."""
+        still_open = {b.id for b in self.model.rows() if b.state == "open"}
+        for barrier_id in set(self.pending_resolved) - still_open:
+            del self.pending_resolved[barrier_id]
+        _repaint(self.model)
 
     def _on_resolve_clicked(self) -> None:
         b = self.model.row_at(self.table.currentIndex().row())
@@ -155,6 +168,7 @@ class CarersTab(QWidget):
         self.log_table = read_only_table("Communication log", self.log_model)
         self.assessment = QComboBox()
         self.assessment.setAccessibleName("Carer's assessment status for the selected carer")
+        self.assessment.setProperty("dh_not_kept", True)  # shows pending_assessments
         self.assessment.addItem("— not recorded —", None)
         for status in ASSESSMENT_STATUSES:
             self.assessment.addItem(status.capitalize(), status)
@@ -254,6 +268,11 @@ class CarersTab(QWidget):
         self.pending_assessments.clear()
         if detail.carers:
             self.carers_table.selectRow(0)
+        self._show_assessment()
+
+    def pending_restored(self) -> None:
+        """Assessments chosen, given back after a reload (see workspace.keep)."""
+        _repaint(self.carers_model)
         self._show_assessment()
 
     def _selected_carer(self) -> Any:

@@ -1,10 +1,9 @@
-"""Read-mostly tabs: hub referral and placements, discharge, and the History tab."""
+"""Read-mostly tabs: discharge, and the History tab."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from discharge_hub.services.hub import STATE_LABELS
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.services.workspace import SpellDetail
 from discharge_hub.ui import formatting as fmt
@@ -18,25 +17,6 @@ from discharge_hub.ui.widgets import (
     select_code,
 )
 
-REFERRAL_COLUMNS = (
-    ("State", lambda r: r.state.upper()),
-    ("Pathway", lambda r: r.pathway),
-    ("Referred", lambda r: fmt.uk_datetime(r.referred_at)),
-    ("By", lambda r: r.referred_by),
-    ("Accepted", lambda r: fmt.uk_datetime(r.accepted_at)),
-    ("Accepted by", lambda r: r.accepted_by or ""),
-    ("Notes", lambda r: r.notes or ""),
-)
-PLACEMENT_COLUMNS = (
-    ("State", lambda p: STATE_LABELS.get(p.state, p.state)),
-    ("Service", lambda p: p.service_type),
-    ("Provider", lambda p: p.provider or "not chosen"),
-    ("Requested", lambda p: fmt.uk_datetime(p.requested_at)),
-    ("Start date", lambda p: fmt.uk_date(p.start_date)),
-    ("Started", lambda p: fmt.uk_datetime(p.started_at)),
-    ("Funding", lambda p: p.funding or ""),
-    ("Outcome / notes", lambda p: p.outcome_reason or p.notes or ""),
-)
 AUDIT_COLUMNS = (
     ("When", lambda a: fmt.uk_datetime(a.at)),
     ("Who", lambda a: a.actor),
@@ -53,23 +33,6 @@ CTR_COLUMNS = (
     ("By", lambda r: r.reviewed_by),
     ("Note", lambda r: r.note or ""),
 )
-
-
-class HubTab(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.referrals = RowsModel(REFERRAL_COLUMNS, self)
-        self.placements = RowsModel(PLACEMENT_COLUMNS, self)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Hub referrals"))
-        layout.addWidget(read_only_table("Hub referrals", self.referrals), 1)
-        layout.addWidget(QLabel("Intermediate care and placements"))
-        layout.addWidget(read_only_table("Placements", self.placements), 2)
-        self.sections: list[Section] = []
-
-    def load(self, detail: SpellDetail) -> None:
-        self.referrals.set_rows(detail.referrals)
-        self.placements.set_rows(detail.placements)
 
 
 class HistoryTab(QWidget):

@@ -1,0 +1,176 @@
+"""The workspace's "Hub & placements" tab: the patient's hub referrals and placements,
+and the placement actions (request, move on, decline, cancel, choose the provider,
+assign a worker). Each action is its own write, not part of the form's Save."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
+
+from discharge_hub.services.hub import PlacementView
+from discharge_hub.services.placements import FUNDING_LABELS
+from discharge_hub.services.reference_lists import ReferenceLists
+from discharge_hub.services.workspace import SpellDetail
+from discharge_hub.ui import formatting as fmt
+from discharge_hub.ui.hub.actions import PlacementActions, PlacementRef
+from discharge_hub.ui.rows_model import RowsModel
+from discharge_hub.ui.widgets import Section, read_only_table
+
+REFERRAL_COLUMNS = (
+    ("State", lambda r: r.state_label.upper()),
+    ("Pathway", lambda r: r.pathway),
+    ("Referred", lambda r: fmt.uk_datetime(r.referred_at)),
+    ("By", lambda r: r.referred_by),
+    ("Accepted", lambda r: fmt.uk_datetime(r.accepted_at)),
+    ("Accepted by", lambda r: r.accepted_by or ""),
+    (
+        "Returned",
+        lambda r: (
+            f"{fmt.uk_datetime(r.returned_at)} by {r.returned_by}: {r.return_reason}"
+            if r.returned_at
+            else ""
+        ),
+    ),
+    ("Notes", lambda r: r.notes or ""),
+)
+
+
+class HubTab(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._refs: ReferenceLists | None = None
+        self._detail: SpellDetail | None = None
+        self.actions: PlacementActions | None = None
+        self._select_next: int | None = None
+        self.referrals = RowsModel(REFERRAL_COLUMNS, self)
+        self.placements = RowsModel(self._placement_columns(), self)
+        self.placements_table = read_only_table("Placements", self.placements)
+        self.placements_table.selectionModel().currentRowChanged.connect(self._enable)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Hub referrals"))
+        layout.addWidget(read_only_table("Hub referrals", self.referrals), 1)
+        layout.addWidget(QLabel("Intermediate care and placements"))
+        layout.addWidget(self.placements_table, 2)
+        layout.addLayout(self._buttons())
+        self.sections: list[Section] = []
+        self._enable()
+
+    def _placement_columns(self) -> tuple:
+        def service(p: PlacementView) -> str:
+            return self._refs.label("service_types", p.service_type) if self._refs else ""
+
+        return (
+            ("State", lambda p: p.state_label),
+            ("Service", service),
+            ("Provider", lambda p: p.provider or "not chosen"),
+            ("Assigned to", lambda p: p.assigned_to or "nobody"),
+            ("Requested", lambda p: f"{fmt.uk_datetime(p.requested_at)} by {p.requested_by}"),
+            ("State since", lambda p: fmt.uk_datetime(p.state_changed_at)),
+            ("Start date", lambda p: fmt.uk_date(p.start_date)),
+            ("Funding", lambda p: FUNDING_LABELS.get(p.funding, p.funding or "")),
+            ("Outcome / notes", lambda p: p.outcome_reason or p.notes or ""),
+        )
+
+    def _buttons(self) -> QHBoxLayout:
+        def make(text: str, name: str, slot) -> QPushButton:
+            b = QPushButton(text)
+            b.setAccessibleName(name)
+            b.clicked.connect(slot)
+            return b
+
+        self.request_button = make("Re&quest a placement…", "Request a placement", self._request)
+        self.move_menu = QMenu(self)
+        self.move_button = make("&Move on to ▸", "Move the placement on", lambda: None)
+        self.move_button.setMenu(self.move_menu)
+        self.decline_button = make(
+            "&Decline…", "Decline the placement", lambda: self._end("declined")
+        )
+        self.cancel_button = make(
+            "Ca&ncel…", "Cancel the placement", lambda: self._end("cancelled")
+        )
+        self.provider_button = make(
+            "Choose pr&ovider…", "Choose the provider", lambda: self._act("choose_provider")
+        )
+        self.worker_button = make("Assign &worker…", "Assign a worker", lambda: self._act("assign"))
+        row = QHBoxLayout()
+        for b in (
+            self.request_button,
+            self.move_button,
+            self.decline_button,
+            self.cancel_button,
+            self.provider_button,
+            self.worker_button,
+        ):
+            row.addWidget(b)
+        row.addStretch(1)
+        return row
+
+    def set_reference_lists(self, refs: ReferenceLists) -> None:
+        self._refs = refs
+
+    def set_actions(self, actions: PlacementActions) -> None:
+        self.actions = actions
+        actions.requested.connect(self._on_requested)
+        self._enable()
+
+    def _on_requested(self, view: PlacementView) -> None:
+        self._select_next = view.id  # shown selected once the workspace reloads
+
+    def load(self, detail: SpellDetail) -> None:
+        wanted = self._select_next or (self.current().id if self.current() else None)
+        self._detail = detail
+        self.referrals.set_rows(detail.referrals)
+        self.placements.set_rows(detail.placements)
+        rows = self.placements.rows()
+        keep = next((n for n, p in enumerate(rows) if p.id == wanted), None)
+        if keep is not None:
+            self._select_next = None
+        if keep is None:  # the newest placement still open, else the newest
+            open_ = [n for n, p in enumerate(rows) if p.next_states]
+            keep = open_[-1] if open_ else (len(rows) - 1 if rows else None)
+        if keep is not None:
+            self.placements_table.selectRow(keep)
+        self._enable()
+
+    def current(self) -> PlacementView | None:
+        return self.placements.row_at(self.placements_table.currentIndex().row())
+
+    def _patient(self) -> str:
+        sp = self._detail.spell if self._detail else None
+        return f"{sp.family_name.upper()}, {sp.given_name}" if sp else ""
+
+    def current_ref(self) -> PlacementRef | None:
+        p = self.current()
+        return PlacementRef.of(p, self._patient()) if p is not None else None
+
+    def _enable(self, *_: object) -> None:
+        open_spell = self._detail is not None and self._detail.spell.discharged_at is None
+        ref = self.current_ref() if open_spell and self.actions else None
+        self.request_button.setEnabled(open_spell and self.actions is not None)
+        self.move_button.setEnabled(bool(ref and ref.moves()))
+        self.decline_button.setEnabled(bool(ref and "declined" in ref.endings()))
+        self.cancel_button.setEnabled(bool(ref and "cancelled" in ref.endings()))
+        self.provider_button.setEnabled(bool(ref and ref.provider_changeable))
+        self.worker_button.setEnabled(bool(ref and ref.open))
+        self.move_menu.clear()
+        for state, label in ref.moves() if ref else ():
+            action = self.move_menu.addAction(label)
+            action.triggered.connect(lambda _=False, s=state: self._move(s))
+
+    def _request(self) -> None:
+        if self.actions is not None and self._detail is not None:
+            self.actions.request(self._detail.spell.id, self._patient())
+
+    def _move(self, state: str) -> None:
+        ref = self.current_ref()
+        if self.actions is not None and ref is not None:
+            self.actions.advance(ref, state)
+
+    def _end(self, outcome: str) -> None:
+        ref = self.current_ref()
+        if self.actions is not None and ref is not None and outcome in ref.endings():
+            self.actions.end(ref, outcome)
+
+    def _act(self, name: str) -> None:
+        ref = self.current_ref()
+        if self.actions is not None and ref is not None:
+            getattr(self.actions, name)(ref)
