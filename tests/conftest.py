@@ -130,7 +130,8 @@ def frozen_clock(frozen_instant: datetime, monkeypatch: pytest.MonkeyPatch) -> I
     ``clock.now()`` is the instant (moving on at the real pace); ``python -m
     discharge_hub`` subprocesses get it through DISCHARGE_HUB_FAKE_NOW; time-machine
     moves Python's own wall clock there too (ticking, so pytest-qt's timeouts still run
-    out) for any library or test that reads it. The machine's time zone is left alone: the suite must pass in any.
+    out) for any library or test that reads it. The machine's time zone is left
+    alone: the suite must pass in any.
     """
     if frozen_instant == FROZEN_AT:
         # The session's clock, set at FROZEN_AT when the run started and moving on from
