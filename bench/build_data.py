@@ -6,7 +6,8 @@ hours): test-range NHS numbers, reference codes read from the database, dates in
 order, DRDs derived from the criteria-to-reside reviews written with them, every
 Versioned column filled. Each open spell gets the child rows the board reads
 (placements in every state, carers and contacts, open and resolved barriers, EDD
-changes); discharged spells get their own history so queries must skip it.
+changes); discharged spells get their own history so queries must skip it. Every
+spell also gets its effective-dated facts (``build_facts.py``, about ten per stay).
 
 Deterministic for a seed and ``today``. It adds to what is in the database (ids,
 NHS numbers and ward names are chosen not to clash), in one transaction.
@@ -29,6 +30,7 @@ from sqlalchemy import Connection, Table, insert, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from build_facts import add_facts  # noqa: E402
 from build_rows import (  # noqa: E402
     _ID_TABLES,
     CHUNK,
@@ -58,6 +60,7 @@ from discharge_hub.models import (  # noqa: E402
     ProviderServiceType,
     Red2GreenDay,
     Spell,
+    SpellFact,
     Ward,
 )
 
@@ -78,6 +81,8 @@ def build(
         builder.estate(open_spells)
         builder.providers()
         add_spells(builder, open_spells, discharged_spells)
+        tables = builder.rows.tables
+        tables[SpellFact.__table__] = add_facts(tables, builder.wards, seed, builder.now)
         counts = _write(conn, builder.rows)
     _after_load(database)
     return BuildResult(on, counts, _time.perf_counter() - started)
@@ -87,7 +92,7 @@ def _write(conn: Connection, rows: _Rows) -> dict[str, int]:
     order = [m.__table__ for m in (Ward, Bed, Provider, ProviderServiceType, ProviderPlace)]
     order += [m.__table__ for m in (Patient, Spell, HubReferral, Placement, Carer)]
     order += [m.__table__ for m in (CarerContact, Barrier, EddChange, CtrReview)]
-    order += [m.__table__ for m in (CtrReviewCriterion, Red2GreenDay)]
+    order += [m.__table__ for m in (CtrReviewCriterion, Red2GreenDay, SpellFact)]
     counts: dict[str, int] = {}
     for table in order:
         table_rows = rows.tables.get(table, [])

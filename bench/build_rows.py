@@ -676,7 +676,7 @@ def add_spells(b: _Builder, open_n: int, discharged_n: int) -> None:
         slot = HISTORY_DAYS // max(1, per[k])
         for s in range(per[k]):
             first = end - timedelta(days=HISTORY_DAYS - slot * s)
-            day = first + timedelta(days=rng.randint(0, max(0, (slot - 1) // 2)))
+            day = first + timedelta(days=rng.randint(0, max(0, slot - 2)))
             los = min(int(rng.expovariate(1 / 7)), (first - day).days + slot - 1)
             hours = (rng.uniform(0, 10), rng.uniform(11, 19))
             plans.append((_at(day, hours[0]), k, (day, day + timedelta(days=los), hours)))

@@ -74,6 +74,9 @@ TABLES: dict[str, Rules] = {
     "ctr_review": Rules({COORDINATOR: "a"}, ("reviewed_by",)),
     "ctr_review_criterion": Rules({COORDINATOR: "a"}),
     "red2green_day": Rules({COORDINATOR: "awd"}, STAMPED),
+    # The effective-dated history (issue 11): written with the change it records, so by
+    # whoever may make that change (moving a placement on writes a placement fact).
+    "spell_fact": Rules({COORDINATOR: "aw", SOCIAL_CARE: "aw"}, ("recorded_by",), (SOCIAL_CARE,)),
     "barrier": Rules(_WARD, (*STAMPED, "resolved_by")),
     "hub_referral": Rules(_WARD, (*STAMPED, "referred_by", "accepted_by", "returned_by")),
     # Carers and the communication log: ward, hub and social care.

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from discharge_hub.clock import as_utc, now
+from discharge_hub import clock
+from discharge_hub.clock import as_utc
 from discharge_hub.models import AuditEntry, CtrReview, CtrReviewCriterion, Spell
 from discharge_hub.models.base import BOOKKEEPING_COLUMNS, Versioned
 
@@ -37,7 +38,7 @@ def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
     if not (session.new or session.dirty):
         return
     actor = actor_of(session)
-    moment = now()
+    moment = clock.now()
     for obj in session.new:
         if isinstance(obj, Versioned):
             obj.created_at = obj.updated_at = moment
@@ -137,7 +138,7 @@ def _write_audit(session: Session, _ctx: Any) -> None:
     if not changes:
         return
     actor = actor_of(session)
-    moment = now()
+    moment = clock.now()
     rows: list[dict[str, Any]] = []
     for obj, action in changes:
         rows.extend(_rows_for(session, obj, action, actor, moment))

@@ -31,17 +31,18 @@ FAKE_NOW_VARIABLE = "DISCHARGE_HUB_FAKE_NOW"
 log = logging.getLogger(__name__)
 
 # Set by freeze(): read by every thread (a plain reference, so no lock is needed).
-# The instant, and the monotonic reading when it was set: a fixed clock still moves
-# on from there (like a real clock set to that time), so two actions never share an
-# instant and "newest first" keeps its meaning.
-_frozen_at: tuple[datetime, float] | None = None
+# The instant, and the monotonic reading when it was set (None: the clock stands still).
+# A set clock moves on from there by default (like a real clock set to that time), so
+# two actions never share an instant and "newest first" keeps its meaning.
+_frozen_at: tuple[datetime, float | None] | None = None
 
 
 def now() -> datetime:
     """The current instant, timezone-aware UTC."""
     fixed = _frozen_at
     if fixed is not None:
-        return fixed[0] + timedelta(seconds=time.monotonic() - fixed[1])
+        at, since = fixed
+        return at if since is None else at + timedelta(seconds=time.monotonic() - since)
     fake = _fake_start()
     if fake is not None:
         return fake[0] + timedelta(seconds=time.monotonic() - fake[1])
@@ -53,20 +54,21 @@ def today() -> date:
     return now().astimezone(LONDON).date()
 
 
-def freeze(at: datetime | None) -> None:
+def freeze(at: datetime | None, *, tick: bool = True) -> None:
     """Set :func:`now` to ``at`` (aware; any offset) for every thread, moving on from
-    there at the real pace; None gives the real clock back."""
+    there at the real pace (``tick=False``: standing still); None gives the real clock
+    back."""
     global _frozen_at
     if at is not None and at.tzinfo is None:
         raise ValueError("freeze() needs an aware instant (a naive time is ambiguous)")
-    _frozen_at = None if at is None else (at.astimezone(UTC), time.monotonic())
+    _frozen_at = None if at is None else (at.astimezone(UTC), time.monotonic() if tick else None)
 
 
 @contextmanager
-def frozen(at: datetime) -> Iterator[datetime]:
+def frozen(at: datetime, *, tick: bool = True) -> Iterator[datetime]:
     """The clock set to ``at`` inside the block (restored after); yields it in UTC."""
     before = _frozen_at
-    freeze(at)
+    freeze(at, tick=tick)
     try:
         yield at.astimezone(UTC)
     finally:

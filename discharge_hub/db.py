@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from discharge_hub import audit, changes, migrate, sqlite_file
+from discharge_hub import audit, changes, facts, migrate, sqlite_file
 from discharge_hub.db_errors import DISK_FULL, first_line, is_disk_full, opening_error
 from discharge_hub.db_errors import map_db_errors as map_db_errors  # its public name here
 from discharge_hub.errors import ConflictError, DatabaseError, PermissionDeniedError
@@ -295,6 +295,7 @@ class Database:
     def _finish(cls, resolved: str, engine: Engine, *, read_only: bool) -> Database:
         sessions = sessionmaker(engine, expire_on_commit=False)
         audit.install(sessions)
+        facts.install(sessions)
         changes.install(sessions)
         event.listen(sessions, "before_flush", _remember_versions)
         database = cls(resolved, engine, sessions, read_only=read_only)

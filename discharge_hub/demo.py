@@ -6,8 +6,9 @@ so the data obeys every rule and carries its audit trail. Dates are relative to
 
 The services stamp some events with the real clock (when a referral was made, a
 placement requested, an EDD changed); the demo then moves those story timestamps back
-to the simulated day so the board and the huddle read like a real week. The audit
-trail still says when the demo wrote each row.
+to the simulated day so the board and the huddle read like a real week, and records
+each change's history as of that day (``facts.effective_at``), so the reports of past
+days read like it too. The audit trail still says when the demo wrote each row.
 """
 
 from __future__ import annotations

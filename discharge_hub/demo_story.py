@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from discharge_hub import clock
+from discharge_hub import clock, facts
 from discharge_hub import demo_data as data
 from discharge_hub.models import (
     Barrier,
@@ -33,6 +33,7 @@ from discharge_hub.models import (
     ServiceType,
     Site,
     Spell,
+    SpellFact,
     Ward,
 )
 from discharge_hub.services import care, hub, spells
@@ -121,6 +122,19 @@ def _backdate(session: Session, model: Any, row_id: int, **values: Any) -> None:
     )
 
 
+def _backdate_facts(session: Session, placement_id: int, requested: datetime,
+                    changed: datetime) -> None:
+    """The placement's history moved like its timestamps: requested then, each later
+    step at the time of the last change (the steps in between hold for no time)."""
+    changed = max(changed, requested)  # a request made later in the day than a step
+    rows = session.scalars(select(SpellFact.id).where(SpellFact.placement_id == placement_id)
+                           .order_by(SpellFact.id)).all()
+    for n, fact_id in enumerate(rows):
+        since = requested if n == 0 else changed
+        until = None if n == len(rows) - 1 else changed
+        _backdate(session, SpellFact, fact_id, valid_from=since, valid_to=until)
+
+
 # --- open spells ---------------------------------------------------------------------
 
 
@@ -159,7 +173,8 @@ def open_story(session: Session, world: World, person: PatientDetails, stage: st
     if stage in ("ready_today", "remet") or (stage == "treating" and r.random() < 0.4):
         pathway = world.weighted(PATHWAYS)
     if pathway:
-        spells.set_pathway(session, spell_id=sid, expected_version=None, pathway=pathway)
+        with facts.effective_at(session, world.at(max(adm, drd or adm), 10)):
+            spells.set_pathway(session, spell_id=sid, expected_version=None, pathway=pathway)
         if pathway != "P0":
             _hub(session, world, sid, max(adm, drd or adm), pathway, person.place)
         if drd is not None:
@@ -183,8 +198,9 @@ def _edds(
     if current and edd < world.today:
         edd = world.today + timedelta(days=r.randint(0, 5))
         changes.append((world.today, edd, r.choice(data.EDD_SLIP_REASONS)))
-    for _, new, why in changes:
-        spells.set_edd(session, spell_id=sid, expected_version=None, edd=new, reason=why)
+    for day, new, why in changes:
+        with facts.effective_at(session, world.at(day, 9)):  # the history: set that day
+            spells.set_edd(session, spell_id=sid, expected_version=None, edd=new, reason=why)
     ids = session.scalars(
         select(EddChange.id).where(EddChange.spell_id == sid).order_by(EddChange.id)
     ).all()
@@ -194,8 +210,9 @@ def _edds(
 
 def _review(session: Session, world: World, sid: int, day: date, *, meets: bool) -> None:
     criteria = world.rng.sample(MEETS, world.rng.randint(1, 2)) if meets else []
-    spells.record_ctr_review(session, spell_id=sid, expected_version=None, review_date=day,
-                             criteria=criteria, meets=meets, today=world.today)
+    with facts.effective_at(session, world.at(day, 11)):
+        spells.record_ctr_review(session, spell_id=sid, expected_version=None, review_date=day,
+                                 criteria=criteria, meets=meets, today=world.today)
 
 
 def _reviews(
@@ -282,6 +299,7 @@ def _placement(
     hour = 7 if ended else 15 if moved < world.today else 8
     _backdate(session, Placement, view.id, requested_at=world.at(day, 6 if ended else 12),
               state_changed_at=world.at(moved, hour))
+    _backdate_facts(session, view.id, world.at(day, 6 if ended else 12), world.at(moved, hour))
 
 
 def _delay_and_barriers(
@@ -289,8 +307,9 @@ def _delay_and_barriers(
 ) -> None:
     r = world.rng
     if drd < world.today and r.random() < 0.92:  # a few are left uncoded: a huddle gap
-        spells.set_delay_reason(session, spell_id=sid, expected_version=None,
-                                delay_reason=r.choice(data.DELAY_REASONS_BY_PATHWAY[pathway]))
+        with facts.effective_at(session, world.at(drd, 16)):
+            spells.set_delay_reason(session, spell_id=sid, expected_version=None,
+                                    delay_reason=r.choice(data.DELAY_REASONS_BY_PATHWAY[pathway]))
     options = data.BARRIERS[pathway]
     for kind, text, owner in r.sample(options, r.randint(1, min(3, len(options)))):
         due = max(adm, world.today + timedelta(days=r.randint(-2, 3)))
@@ -367,10 +386,10 @@ def _extras(
         for back in range(min(4, (world.today - adm).days), -1, -1):
             day = world.today - timedelta(days=back)
             red = drd is not None and day >= drd or r.random() < 0.2
-            care.record_red2green(session, spell_id=sid, day=day,
+            care.record_red2green(session, spell_id=sid, day=day,  # at that day's round
                                   colour="red" if red else "green",
                                   reason=r.choice(data.RED_REASONS) if red else None,
-                                  today=world.today)
+                                  today=day)
     if pathway and r.random() < 0.8:
         spells.set_next_action(session, spell_id=sid, expected_version=None,
                                next_action=r.choice(data.NEXT_ACTIONS[pathway]))
@@ -405,12 +424,15 @@ def discharged_story(session: Session, world: World, person: PatientDetails) -> 
             [(0, 30), (1, 20), (r.randint(2, 3), 20), (r.randint(4, 6), 15),
              (r.randint(7, 13), 8), (r.randint(14, 20), 4), (r.randint(21, 30), 3)])))
         _review(session, world, sid, drd, meets=False)  # same day: the later review wins
-        spells.set_pathway(session, spell_id=sid, expected_version=None, pathway=pathway)
+        with facts.effective_at(session, world.at(drd, 10)):
+            spells.set_pathway(session, spell_id=sid, expected_version=None, pathway=pathway)
         if pathway != "P0":
             _discharge_placement(session, world, sid, drd, out_day, pathway, person.place)
         if drd < out_day and r.random() < 0.9:
-            spells.set_delay_reason(session, spell_id=sid, expected_version=None,
-                                    delay_reason=r.choice(data.DELAY_REASONS_BY_PATHWAY[pathway]))
+            with facts.effective_at(session, world.at(drd, 16)):
+                spells.set_delay_reason(
+                    session, spell_id=sid, expected_version=None,
+                    delay_reason=r.choice(data.DELAY_REASONS_BY_PATHWAY[pathway]))
     _carers(session, world, sid, adm, out_day, pathway, person)
     method = "4" if died else ("2" if pathway == "P0" and r.random() < 0.05 else "1")
     destination = "79" if died else r.choice(DESTINATIONS[pathway or "P0"])
@@ -446,3 +468,4 @@ def _discharge_placement(
                               start_date=out_day if step == "start_confirmed" else None)
     _backdate(session, Placement, view.id, requested_at=world.at(drd, 12),
               state_changed_at=world.at(out_day, 9))
+    _backdate_facts(session, view.id, world.at(drd, 12), world.at(out_day, 9))

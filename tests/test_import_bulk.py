@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import shutil
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from discharge_hub import importer
+from discharge_hub import clock, importer
 from discharge_hub.db import Database
 from discharge_hub.importer.extract import COLUMNS
 from discharge_hub.importer.write import Stale
@@ -131,6 +131,14 @@ def twins(db_url: str) -> Iterator[tuple[Database, Database]]:
             conn.execute(f'DROP DATABASE IF EXISTS "{cleanup}" WITH (FORCE)')
 
 
+def _moment(value: Any) -> Any:
+    """An instant of this test's writes (not an event time from the extract, days
+    before) reads as "(moment)": the two imports run moments apart."""
+    if isinstance(value, datetime) and value > clock.now() - timedelta(minutes=10):
+        return "(moment)"
+    return value
+
+
 def contents(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table but the instants of the write, in id order."""
     out: dict[str, list[tuple[Any, ...]]] = {}
@@ -139,6 +147,10 @@ def contents(db: Database) -> dict[str, list[tuple[Any, ...]]]:
             columns = [c for c in table.c if c.name not in MOMENTS]
             order = [c for c in table.primary_key.columns]
             rows = [tuple(r) for r in s.execute(select(*columns).order_by(*order))]
+            if table.name == "spell_fact":
+                # A fact recorded by the write holds from it; the bulk import writes the
+                # history after the rows (facts_sync), so ids and order are its own.
+                rows = sorted((tuple(_moment(v) for v in r[1:]) for r in rows), key=repr)
             if table.name == "audit_entry":  # the text of an instant of the write, too
                 names = [c.name for c in columns]
                 field, new = names.index("field"), names.index("new_value")

@@ -209,7 +209,7 @@ def test_red2green_days(db: Database) -> None:
             today=TODAY,
         )
         green = care.record_red2green(
-            s, spell_id=spell.id, day=days(-3), colour="green", today=TODAY
+            s, spell_id=spell.id, day=days(0), colour="green", today=TODAY
         )
     assert (red.colour, red.reason, red.version) == ("red", "Waiting for MRI", 1)
     # A second record for the same day replaces the first.
@@ -219,7 +219,7 @@ def test_red2green_days(db: Database) -> None:
         )
     assert (again.id, again.colour, again.reason, again.version) == (red.id, "green", None, 2)
     with db.read() as s:
-        assert care.red2green_for(s, spell.id) == [green, again]
+        assert care.red2green_for(s, spell.id) == [again, green]  # by day
 
 
 def test_red2green_refusals_write_nothing(db: Database) -> None:
@@ -233,4 +233,6 @@ def test_red2green_refusals_write_nothing(db: Database) -> None:
     refused(db, day(days(-1), "red"), field="reason")
     refused(db, day(days(-1), "amber", "x"), field="colour")
     refused(db, day(days(-4)), field="day")
+    error = refused(db, day(days(-2)), field="day")  # the day before yesterday
+    assert "today or yesterday only" in error.message
     refused(db, day(days(1)), field="day")

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
+from discharge_hub.clock import exists_in_uk
 from discharge_hub.errors import ValidationError
 from discharge_hub.validators import (
     NAME,
@@ -172,7 +173,11 @@ def test_dates_parse_in_both_uk_and_iso_forms(d: date) -> None:
     assert parse_date(datetime.combine(d, datetime.min.time()), "d") == d
 
 
-@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 12, 31)))
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 12, 31)).filter(
+        exists_in_uk  # the hour skipped in spring is refused (tests/test_input_rules.py)
+    )
+)
 def test_datetimes_parse_to_the_minute_in_every_form(dt: datetime) -> None:
     minute = dt.replace(second=0, microsecond=0)
     second = dt.replace(microsecond=0)

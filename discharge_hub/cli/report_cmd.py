@@ -1,4 +1,5 @@
-"""``discharge-hub report huddle|handover`` and ``discharge-hub export sitrep``.
+"""``discharge-hub report huddle|handover|edd`` and ``discharge-hub export sitrep|edd|red2green``
+(the EDD and Red2Green commands live in :mod:`discharge_hub.cli.history_cmd`).
 
 The output file is written whole or not at all (a temporary file renamed into
 place), and its folder is checked before any work is done. ReportLab is imported only
@@ -20,7 +21,9 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def register(subs: Any) -> None:
-    report = subs.add_parser("report", help="print a report to PDF: huddle, handover")
+    from discharge_hub.cli import history_cmd
+
+    report = subs.add_parser("report", help="print a report to PDF: huddle, handover, edd")
     kinds = report.add_subparsers(dest="report_kind", metavar="REPORT", required=True)
     huddle = kinds.add_parser("huddle", help="the daily huddle report for a date")
     huddle.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the huddle day")
@@ -33,8 +36,11 @@ def register(subs: Any) -> None:
     handover.add_argument("nhs_number", metavar="NHS_NUMBER")
     handover.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write")
     handover.set_defaults(handler=_handover)
+    history_cmd.add_reports(kinds)
 
-    export = subs.add_parser("export", help="export data: sitrep, placements")
+    export = subs.add_parser(
+        "export", help="export data to CSV: sitrep, placements, edd, red2green"
+    )
     what = export.add_subparsers(dest="export_kind", metavar="KIND", required=True)
     sit = what.add_parser(
         "sitrep",
@@ -48,6 +54,7 @@ def register(subs: Any) -> None:
     sit.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV to write")
     sit.set_defaults(handler=_sitrep)
     export_cmd.register_kind(what)
+    history_cmd.add_exports(what)
 
 
 def parse_day(value: str) -> date:

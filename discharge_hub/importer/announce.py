@@ -1,24 +1,27 @@
-"""The import's live-refresh announcement (issue 9): the bulk write bypasses the ORM
-flush that :mod:`discharge_hub.changes` listens to, so it announces what it changed
-itself, in its own transaction (delivered only if it commits)."""
+"""What the ORM's session events do for the services, done by the bulk import itself:
+its write bypasses the flush that :mod:`discharge_hub.facts` (history, issue 11) and
+:mod:`discharge_hub.changes` (live refresh, issue 9) listen to, so it writes the
+history of the spells it touched and announces them, in its own transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from discharge_hub import changes
+from discharge_hub import changes, facts_sync
 from discharge_hub.importer.plan import Plan
 from discharge_hub.importer.snapshot import chunks
 from discharge_hub.models import Bed, Patient, Spell, Ward
 
 
-def announce(conn: Connection, plan: Plan, resolve: Callable[[Any], Any]) -> None:
-    """The live-refresh announcement the services' flushes would have made (one per
-    committed import, :mod:`discharge_hub.changes`): the spells touched, or everything
-    when wards were created or more than ``changes.MAX_SPELLS`` spells changed."""
+def touched_spells(
+    conn: Connection, plan: Plan, resolve: Callable[[Any], Any]
+) -> tuple[set[int], bool]:
+    """The spells the plan changed (ids resolved), and whether it changed something
+    every board shows (new wards), as the services' flushes would have noted them."""
     spell_ids: set[int] = set()
     patient_ids: set[int] = set()
     everything = bool(plan.new[Ward])
@@ -36,6 +39,17 @@ def announce(conn: Connection, plan: Plan, resolve: Callable[[Any], Any]) -> Non
             everything = True
     for part in chunks(sorted(patient_ids)):
         spell_ids.update(conn.scalars(select(Spell.id).where(Spell.patient_id.in_(part))))
+    return spell_ids, everything
+
+
+def after_write(
+    conn: Connection, plan: Plan, resolve: Callable[[Any], Any], moment: datetime
+) -> None:
+    """In the import's transaction, what the ORM's session events do for the services:
+    the history of the spells it touched (:mod:`discharge_hub.facts_sync`) and the
+    live-refresh announcement (:mod:`discharge_hub.changes`)."""
+    spell_ids, everything = touched_spells(conn, plan, resolve)
+    facts_sync.sync(conn, spell_ids, actor=plan.actor, moment=moment)
     if everything or len(spell_ids) > changes.MAX_SPELLS:
         changes.announce(conn, changes.Change(all=True))
     elif spell_ids:

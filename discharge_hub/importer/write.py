@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Table, bindparam, select, text, update
 from discharge_hub import clock
 from discharge_hub.audit import text_of
 from discharge_hub.db import Database, map_db_errors
-from discharge_hub.importer.announce import announce
+from discharge_hub.importer.announce import after_write
 from discharge_hub.importer.extract import ImportResult
 from discharge_hub.importer.plan import Plan
 from discharge_hub.importer.records import NOW, Rec
@@ -235,7 +235,7 @@ def _write_postgresql(
                 _copy(conn, table, names, _tuples(conn, table, names, rows))
         _update_existing(conn, plan, resolve, moment)
         _copy(conn, _table(AuditEntry), list(AUDIT_COLUMNS), _audit_tuples(conn, plan, moment))
-        announce(conn, plan, resolve)
+        after_write(conn, plan, resolve, moment)
         if before_commit is not None:
             before_commit(plan.result)
 
@@ -287,7 +287,7 @@ def _write_sqlite(
                     conn.exec_driver_sql(_copy_sql(model, bases))
                 _update_existing(conn, plan, _final_resolver(bases, moment), moment)
                 conn.exec_driver_sql(_audit_copy_sql(bases))
-                announce(conn, plan, _final_resolver(bases, moment))
+                after_write(conn, plan, _final_resolver(bases, moment), moment)
                 if before_commit is not None:
                     before_commit(plan.result)
         finally:

@@ -4,6 +4,7 @@ from discharge_hub.models.audit import AuditEntry
 from discharge_hub.models.base import Base, UtcDateTime, Versioned
 from discharge_hub.models.care import Barrier, Carer, CarerContact
 from discharge_hub.models.estate import Bed, Site, Ward
+from discharge_hub.models.fact import SpellFact
 from discharge_hub.models.hub import (
     HubReferral,
     Placement,
@@ -64,6 +65,7 @@ __all__ = [
     "ServiceType",
     "Site",
     "Spell",
+    "SpellFact",
     "UtcDateTime",
     "Versioned",
     "Ward",

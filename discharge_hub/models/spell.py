@@ -109,6 +109,7 @@ class Red2GreenDay(Versioned, Base):
     __table_args__ = (
         UniqueConstraint("spell_id", "day"),
         CheckConstraint("colour IN ('red', 'green')", name="colour"),
+        Index("ix_red2green_day_day", "day"),  # a day's colours for the huddle and exports
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     spell_id: Mapped[int] = mapped_column(ForeignKey("spell.id"))

@@ -2,12 +2,14 @@
 
 One frozen :class:`HuddleFigures` feeds both the printed report and the on-screen
 dashboard, so the two can never disagree. Five SQL statements at most, whatever the
-number of spells: the site check, the places, the patient rows, yesterday's discharges
-and the waiting placements.
+number of spells: the site check, the places, the patient rows (with the day's
+Red2Green), yesterday's discharges and the waiting placements.
 
 The huddle for day D covers the spells *open at the end of D* (admitted on or before D,
 not discharged on or before D), like the sitrep; for today that is every open spell.
-For a past D the spell's current record (EDD, DRD, pathway, placement) is used.
+Each spell is shown as it stood at the end of D: its ward and bed, EDD, DRD, pathway,
+delay reason, next action and placement states from its effective-dated history
+(:mod:`discharge_hub.reports.as_of`), so a past day reads the same after later edits.
 """
 
 from __future__ import annotations
@@ -18,18 +20,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from discharge_hub.models import (
     EthnicCategory,
     Patient,
     Place,
     Placement,
+    Red2GreenDay,
     ServiceType,
     Site,
     Spell,
+    SpellFact,
 )
+from discharge_hub.models.fact import PLACEMENT
+from discharge_hub.reports.as_of import board_at, held, open_at, with_location
 from discharge_hub.reports.common import (
     NONE,
     PATHWAYS,
@@ -37,7 +43,9 @@ from discharge_hub.reports.common import (
     day_end_utc,
     day_start_utc,
 )
-from discharge_hub.services.board import BoardRow, board_select, in_board_order, to_row
+from discharge_hub.reports.counts import Count as Count  # re-exported: callers import it here
+from discharge_hub.reports.red2green import WardRed2Green, red2green_of_day
+from discharge_hub.services.board import BoardRow, in_board_order, to_row
 from discharge_hub.services.hub import WAITING_STATES
 
 NOT_RECORDED = "Not recorded"
@@ -48,15 +56,6 @@ LOS_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("14–20", 14, 20),
     ("21+", 21, None),
 )
-
-
-@dataclass(frozen=True)
-class Count:
-    """One line of a breakdown: its key (a code), what people call it and the count."""
-
-    key: str
-    label: str
-    count: int
 
 
 @dataclass(frozen=True)
@@ -101,6 +100,8 @@ class HuddleFigures:
     equity_by_ethnic_group: tuple[EquityRow, ...]
     equity_by_interpreter: tuple[EquityRow, ...]
     rows: tuple[BoardRow, ...]
+    red2green_by_ward: tuple[WardRed2Green, ...]
+    red_day_reasons: tuple[Count, ...]
 
     @property
     def site_label(self) -> str:
@@ -118,19 +119,20 @@ class HuddleFigures:
         return [(site, ward, rows) for (site, ward), rows in grouped.items()]
 
 
-def _open_at_end(on: date) -> Any:
-    end = day_end_utc(on)
-    return and_(
-        Spell.admitted_at < end, or_(Spell.discharged_at.is_(None), Spell.discharged_at >= end)
-    )
-
-
 def _rows_statement(on: date, site: str | None) -> Any:
     """The board's columns (``services.board.to_row`` reads them) for the spells open at
-    the end of ``on``, then the patient's ethnic group and place name."""
+    the end of ``on`` as they stood then, then the patient's ethnic group and place and
+    the reason given for the day if it was red."""
+    red_reason = (
+        select(Red2GreenDay.reason)
+        .where(Red2GreenDay.spell_id == Spell.id, Red2GreenDay.day == on)
+        .where(Red2GreenDay.colour == "red")
+        .correlate(Spell)
+        .scalar_subquery()
+    )
     stmt = (
-        board_select(_open_at_end(on))
-        .add_columns(EthnicCategory.group, Place.name)
+        board_at(on)
+        .add_columns(EthnicCategory.group, Place.name, red_reason)
         .outerjoin(EthnicCategory, EthnicCategory.code == Patient.ethnic_category_code)
         .outerjoin(Place, Place.code == Patient.place_code)
     )
@@ -149,14 +151,20 @@ def _discharged_by_pathway(session: Session, on: date, site: str | None) -> Coun
 
 
 def _waiting_placements(session: Session, on: date, site: str | None) -> list[tuple[str, str, int]]:
-    spells = select(Spell.id).where(_open_at_end(on))
+    """Placements waiting at the end of ``on``, by service type and place."""
+    end = day_end_utc(on)
+    spells: Any = select(Spell.id).where(open_at(end))
     if site:
-        spells = spells.join(Site, Site.id == Spell.site_id).where(Site.name == site)
+        spells = with_location(spells, end)[0].where(Site.name == site)
+    fact = aliased(SpellFact, name="fact_placement")
     stmt = (
-        select(ServiceType.label, Place.name, func.count(Placement.id))
+        select(ServiceType.label, Place.name, func.count(fact.id))
+        .select_from(fact)
+        .join(Placement, Placement.id == fact.placement_id)
         .join(ServiceType, ServiceType.code == Placement.service_type_code)
         .outerjoin(Place, Place.code == Placement.place_code)
-        .where(Placement.state.in_(WAITING_STATES), Placement.spell_id.in_(spells))
+        .where(fact.kind == PLACEMENT, held(fact, end), fact.state.in_(WAITING_STATES))
+        .where(fact.spell_id.in_(spells))
         .group_by(ServiceType.label, Place.name)
     )
     return [(service, place or NOT_RECORDED, n) for service, place, n in session.execute(stmt)]
@@ -214,7 +222,7 @@ def huddle_figures(session: Session, *, on: date, site: str | None = None) -> Hu
     site = check_site(session, site)
     places = list(session.scalars(select(Place.name).order_by(Place.name)))
     raw = session.execute(_rows_statement(on, site)).all()
-    pairs = [(to_row(r[:29], on), r[29], r[30]) for r in raw]
+    pairs = [(to_row(r[:30], on), r[30], r[31]) for r in raw]
     rows = in_board_order([row for row, _, _ in pairs])
     nctr = [r for r in rows if r.ready_for_discharge]
     by_reason, days_by_reason = _reason_counts(nctr)
@@ -225,6 +233,7 @@ def huddle_figures(session: Session, *, on: date, site: str | None = None) -> Hu
     for service, place, n in waiting:
         by_service[service] += n
         by_place[place] += n
+    red2green, red_reasons = red2green_of_day(rows, (r[32] for r in raw))
     label: Callable[[str | None], str] = lambda v: v or NOT_RECORDED  # noqa: E731
     return HuddleFigures(
         on=on,
@@ -261,4 +270,6 @@ def huddle_figures(session: Session, *, on: date, site: str | None = None) -> Hu
             ("Interpreter needed", "No interpreter needed"),
         ),
         rows=tuple(rows),
+        red2green_by_ward=red2green,
+        red_day_reasons=red_reasons,
     )

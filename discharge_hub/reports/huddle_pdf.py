@@ -27,7 +27,8 @@ from reportlab.platypus import (
 )
 
 from discharge_hub.reports.common import shown_date
-from discharge_hub.reports.huddle_data import Count, EquityRow, HuddleFigures
+from discharge_hub.reports.counts import Count
+from discharge_hub.reports.huddle_data import EquityRow, HuddleFigures
 from discharge_hub.reports.pdf_base import (
     FONT,
     FONT_BOLD,
@@ -65,7 +66,7 @@ COLUMNS: tuple[tuple[str, float], ...] = (
 )
 
 
-def _grid(header_rows: int = 1) -> list[tuple[Any, ...]]:
+def grid_style(header_rows: int = 1) -> list[tuple[Any, ...]]:
     return [
         ("FONT", (0, 0), (-1, -1), FONT, 7.5, LEADING),
         ("FONT", (0, 0), (-1, header_rows - 1), FONT_BOLD, 7.5),
@@ -83,7 +84,7 @@ def _grid(header_rows: int = 1) -> list[tuple[Any, ...]]:
 
 def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], numeric_from: int) -> Table:
     table = Table([list(r) for r in rows], colWidths=list(widths), hAlign="LEFT")
-    table.setStyle(TableStyle([*_grid(), ("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT")]))
+    table.setStyle(TableStyle([*grid_style(), ("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT")]))
     return table
 
 
@@ -203,7 +204,7 @@ def _equity(title: str, rows: Sequence[EquityRow]) -> Table:
     return _table(data, (120, 28, 34, 50), 1)
 
 
-def _side_by_side(parts: Sequence[tuple[float, Any]], gap: float = 12) -> Table:
+def side_by_side(parts: Sequence[tuple[float, Any]], gap: float = 12) -> Table:
     """Flowables in columns of the given widths (a layout table, no lines)."""
     cells = [[p for _, p in parts]]
     table = Table(cells, colWidths=[w + gap for w, _ in parts], hAlign="LEFT")
@@ -228,7 +229,7 @@ def summary_story(f: HuddleFigures) -> list[Flowable]:
         Spacer(1, 6),
         # Rows of side-by-side tables: each row is kept short enough for a page (a
         # layout row cannot split), and the page may break between rows.
-        _side_by_side(
+        side_by_side(
             [
                 (134, [Paragraph("NCTR by pathway", h2), _pathways(f)]),
                 (390, [Paragraph("NCTR by delay reason", h2), _reasons(f)]),
@@ -236,7 +237,7 @@ def summary_story(f: HuddleFigures) -> list[Flowable]:
             ],
             gap=8,
         ),
-        _side_by_side(
+        side_by_side(
             [
                 (176, [Paragraph("Placements waiting", h2), *_placements(f)]),
                 (
@@ -252,12 +253,36 @@ def summary_story(f: HuddleFigures) -> list[Flowable]:
             ],
             gap=12,
         ),  # fmt: skip
+        *red2green_story(f),
         Paragraph(
             "NCTR: no criteria to reside (discharge ready date on or before the huddle date). "
             "Delay days: huddle date minus discharge ready date. In: inpatients open at the end "
             "of the day. Mean delay: delay days per NCTR patient.",
             styles()["small"],
         ),
+    ]
+
+
+def red2green_story(f: HuddleFigures) -> list[Flowable]:
+    """The day's Red2Green: the most given red-day reasons, then each ward's days."""
+    h2 = styles()["h2"]
+    red = sum(w.red for w in f.red2green_by_ward)
+    reasons: list[list[Any]] = [["Red-day reason (most given)", "Days"]]
+    reasons += [[clip(c.label, 290), c.count] for c in f.red_day_reasons] or [
+        ["No red day recorded", 0]
+    ]
+    wards: list[list[Any]] = [["Ward", "Site", "Red", "Green", "Not recorded"]]
+    wards += [[w.ward, w.site, w.red, w.green, w.not_recorded] for w in f.red2green_by_ward] or [
+        ["No inpatients", "", 0, 0, 0]
+    ]
+    table = LongTable(wards, colWidths=[120, 170, 40, 40, 70], repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle([*grid_style(), ("ALIGN", (2, 0), (-1, -1), "RIGHT")]))
+    return [
+        Paragraph(f"Red2Green on {shown_date(f.on)}: {red} red day{'' if red == 1 else 's'}", h2),
+        _table(reasons, (300, 40), 1),
+        Spacer(1, 6),
+        table,
+        Spacer(1, 6),
     ]
 
 
@@ -308,7 +333,7 @@ def ward_table(rows: Sequence[BoardRow], width: float) -> LongTable:
     heights = [
         max(str(cell).count("\n") + 1 for cell in row) * LEADING + 2 * PADDING for row in data
     ]
-    style = _grid()
+    style = grid_style()
     style.append(("ALIGN", (4, 0), (4, -1), "RIGHT"))
     style.append(("ALIGN", (7, 0), (7, -1), "RIGHT"))
     style.append(("VALIGN", (0, 0), (-1, 0), "BOTTOM"))
@@ -337,13 +362,21 @@ def patient_list_story(f: HuddleFigures) -> list[Flowable]:
     return story
 
 
-def huddle_pdf(figures: HuddleFigures, *, printed_at: datetime, printed_by: str) -> bytes:
-    """The huddle report as PDF bytes (A4 landscape)."""
+def huddle_pdf(
+    figures: HuddleFigures,
+    *,
+    printed_at: datetime,
+    printed_by: str,
+    as_at_end_of: date | None = None,
+) -> bytes:
+    """The huddle report as PDF bytes (A4 landscape). ``as_at_end_of``: a past day's
+    report, stamped with that day instead of ``printed_at`` (see ``pdf_base``)."""
     frame = PageFrame(
         title=TITLE,
         subject=f"{shown_date(figures.on)}  ·  {figures.site_label}",
         printed_at=printed_at,
         printed_by=printed_by,
+        as_at_end_of=as_at_end_of,
     )
     story = summary_story(figures) + patient_list_story(figures)
     return build_pdf(story, frame, pagesize=PAGE)

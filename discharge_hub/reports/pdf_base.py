@@ -4,6 +4,12 @@ Every page carries the title, the subject line (date and site, or the patient), 
 OFFICIAL-SENSITIVE: PERSONAL marking, who printed it and when, and "Page x of y".
 The page count needs the whole document first, so the canvas keeps each page's
 state and draws the numbers when it is saved (ReportLab's two-pass "NumberedCanvas").
+
+A report of a past day is stamped "as at the end of" that day instead of with the
+time it was printed, and the PDF's own dates (CreationDate, ModDate) are that instant
+too; ReportLab's invariant mode makes the file identifier a digest of the content. So
+the same report of the same past day, printed again by the same person, is the same
+file byte for byte, however much later and whatever changed since.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -27,7 +33,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 
 from discharge_hub import clock
-from discharge_hub.reports.common import MARKING
+from discharge_hub.reports.common import MARKING, day_end_utc
 
 FONTS = Path(__file__).resolve().parent.parent.parent / "resources" / "fonts"
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
@@ -81,10 +87,37 @@ class PageFrame:
     subject: str  # e.g. "Mon 23 Nov 2026 · Leicester Royal Infirmary" or the patient
     printed_at: datetime
     printed_by: str
+    # A past day's report: the figures as they stood at the end of this day.
+    as_at_end_of: date | None = None
 
     @property
     def printed(self) -> str:
+        if self.as_at_end_of is not None:
+            return (
+                f"As at the end of {self.as_at_end_of:%d/%m/%Y} (UK time); "
+                f"printed by {self.printed_by}"
+            )
         return f"Printed {clock.local(self.printed_at):%d/%m/%Y %H:%M} by {self.printed_by}"
+
+    @property
+    def stamped_at(self) -> datetime:
+        """The instant the PDF's own dates carry."""
+        if self.as_at_end_of is not None:
+            return day_end_utc(self.as_at_end_of)
+        return clock.as_utc(self.printed_at)
+
+
+def pdf_date(moment: datetime) -> Any:
+    """A ReportLab date formatter that writes ``moment`` (UK time, with its offset)."""
+    local = clock.local(moment)
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+
+    def formatted(*_reportlab_time: int) -> str:
+        sign = "+" if minutes >= 0 else "-"
+        return f"D:{local:%Y%m%d%H%M%S}{sign}{abs(minutes) // 60:02d}'{abs(minutes) % 60:02d}'"
+
+    return formatted
 
 
 def _draw_frame(frame: PageFrame, canvas: Canvas, doc: BaseDocTemplate) -> None:
@@ -118,9 +151,11 @@ def _draw_frame(frame: PageFrame, canvas: Canvas, doc: BaseDocTemplate) -> None:
 class NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab is untyped
     """Defers each page until the end, then writes "Page x of y" on every one."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, stamped_at: datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
+        if stamped_at is not None:
+            self.setDateFormatter(pdf_date(stamped_at))
 
     def showPage(self) -> None:  # noqa: N802 - ReportLab's name
         self._pages.append(dict(self.__dict__))
@@ -161,9 +196,10 @@ def build_pdf(
         author=frame.printed_by,
         subject=MARKING,
         creator="Discharge Hub",
+        invariant=1,  # no wall-clock time or random id in the file (see above)
     )
     body = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
     decorate = partial(_draw_frame, frame)
     doc.addPageTemplates([PageTemplate("page", frames=[body], onPage=decorate)])
-    doc.build(list(story), canvasmaker=NumberedCanvas)
+    doc.build(list(story), canvasmaker=partial(NumberedCanvas, stamped_at=frame.stamped_at))
     return out.getvalue()

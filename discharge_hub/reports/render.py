@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 
 from discharge_hub import clock
 from discharge_hub.errors import NotFoundError
-from discharge_hub.reports import sitrep
+from discharge_hub.reports import red2green, sitrep
 from discharge_hub.reports.common import check_report_date
+from discharge_hub.reports.csv_out import csv_bytes
+from discharge_hub.reports.edd_data import edd_reliability
+from discharge_hub.reports.edd_pdf import EDD_COLUMNS, edd_pdf, edd_row
 from discharge_hub.reports.handover_data import handover_summary
 from discharge_hub.reports.handover_pdf import handover_pdf
 from discharge_hub.reports.huddle_data import huddle_figures
@@ -30,9 +33,14 @@ def huddle_report(
     printed_by: str,
     printed_at: datetime | None = None,
 ) -> bytes:
-    """The daily huddle PDF for ``on`` (not in the future), one site or all."""
+    """The daily huddle PDF for ``on`` (not in the future), one site or all. A past
+    day's report shows the day as it stood at its end, stamped with that instead of
+    the print time: printed again later it is the same file."""
     figures = huddle_figures(session, on=check_report_date(on), site=site)
-    return huddle_pdf(figures, printed_at=printed_at or clock.now(), printed_by=printed_by)
+    past = on if on < clock.today() else None
+    return huddle_pdf(
+        figures, printed_at=printed_at or clock.now(), printed_by=printed_by, as_at_end_of=past
+    )
 
 
 def handover_report(
@@ -56,3 +64,34 @@ def spell_for_handover(session: Session, nhs_number: str) -> int:
 def sitrep_csv(session: Session, *, on: date) -> bytes:
     """The sitrep return for ``on`` (not in the future) as CSV bytes."""
     return sitrep.to_csv(sitrep.sitrep(session, on=check_report_date(on)))
+
+
+def edd_report(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    site: str | None = None,
+    printed_by: str,
+    printed_at: datetime | None = None,
+) -> bytes:
+    """The EDD reliability PDF of the discharges from ``start`` to ``end``. Its days
+    are all past or today; a range that ends before today is stamped "as at the end
+    of" its last day, so printing it again gives the same file."""
+    figures = edd_reliability(session, start=start, end=end, site=site)
+    past = end if end < clock.today() else None
+    return edd_pdf(
+        figures, printed_at=printed_at or clock.now(), printed_by=printed_by, as_at_end_of=past
+    )
+
+
+def edd_csv(session: Session, *, start: date, end: date, site: str | None = None) -> bytes:
+    """One row per discharged stay (``docs/edd.md``), in discharge order."""
+    figures = edd_reliability(session, start=start, end=end, site=site)
+    return csv_bytes(EDD_COLUMNS, (edd_row(s) for s in figures.stays))
+
+
+def red2green_csv(session: Session, *, start: date, end: date) -> bytes:
+    """Every Red2Green day recorded from ``start`` to ``end``."""
+    check_report_date(end, field="to")
+    return csv_bytes(red2green.EXPORT_COLUMNS, red2green.export_rows(session, start=start, end=end))

@@ -2,8 +2,10 @@
 
 Definitions (also in ``docs/sitrep.md``): a spell is *open at the end of D* when it was
 admitted on or before D and not discharged on or before D (UK calendar days of the
-stored UTC instants). LOS on D is D minus the admission date. Three statements, whatever
-the number of spells: the sites, the delay reason codes and the spells that matter on D.
+stored UTC instants). LOS on D is D minus the admission date. An open spell counts as it
+stood at the end of D (its site, DRD, pathway and delay reason then, from its history);
+a spell discharged on D with what its discharge recorded. Four statements, whatever the
+number of spells: the sites, the delay reason codes, the open spells, the discharges.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from discharge_hub import clock
 from discharge_hub.csv_safety import csv_bytes
-from discharge_hub.models import DelayReason, Site, Spell
+from discharge_hub.models import DelayReason, Site, Spell, SpellFact
+from discharge_hub.models.fact import DELAY_REASON, DRD, PATHWAY
+from discharge_hub.reports.as_of import fact_at, open_at, with_location
 from discharge_hub.reports.common import NONE, PATHWAYS, day_end_utc, day_start_utc
 
 COLUMNS = ("date", "site", "measure", "breakdown", "value")
@@ -68,34 +73,14 @@ def drd_band(days: int) -> str:
 
 def _load(session: Session, on: date) -> tuple[list[str], list[str], list[_Spell]]:
     start, end = day_start_utc(on), day_end_utc(on)
-    sites = list(
-        session.scalars(
-            select(Site.name)
-            .join(Spell, Spell.site_id == Site.id)
-            .where(Spell.admitted_at < end)
-            .distinct()
-            .order_by(Site.name)
-        )
-    )
+    # Every site that had a patient by the end of D (from the history, so a later
+    # transfer to a new site cannot add rows to a past day's return).
+    been = exists().where(SpellFact.site_id == Site.id, SpellFact.valid_from < end)
+    sites = list(session.scalars(select(Site.name).where(been).order_by(Site.name)))
     reasons = sorted(
         set(session.scalars(select(DelayReason.code).where(DelayReason.active.is_(True))))
     )
-    rows = session.execute(
-        select(
-            Site.name,
-            Spell.admitted_at,
-            Spell.discharged_at,
-            Spell.discharge_ready_date,
-            Spell.pathway_code,
-            DelayReason.code,
-        )
-        .join(Site, Site.id == Spell.site_id)
-        .outerjoin(DelayReason, DelayReason.id == Spell.delay_reason_id)
-        .where(
-            Spell.admitted_at < end,
-            or_(Spell.discharged_at.is_(None), Spell.discharged_at >= start),
-        )
-    )
+    rows = [*session.execute(_open_statement(end)), *session.execute(_gone_statement(start, end))]
     spells = [
         _Spell(
             site=site,
@@ -108,6 +93,43 @@ def _load(session: Session, on: date) -> tuple[list[str], list[str], list[_Spell
         for site, admitted, discharged, drd, pathway, reason in rows
     ]
     return sites, reasons, spells
+
+
+def _open_statement(end: datetime) -> Any:
+    """Spells open at the end of the day, with their site, DRD, pathway and delay
+    reason as they stood then."""
+    drd, drd_on = fact_at(DRD, end)
+    path, path_on = fact_at(PATHWAY, end)
+    why, why_on = fact_at(DELAY_REASON, end)
+    stmt = select(
+        Site.name, Spell.admitted_at, Spell.discharged_at, drd.day, path.pathway_code,
+        DelayReason.code,
+    )  # fmt: skip
+    stmt = with_location(stmt.select_from(Spell), end)[0]
+    return (
+        stmt.outerjoin(drd, drd_on)
+        .outerjoin(path, path_on)
+        .outerjoin(why, why_on)
+        .outerjoin(DelayReason, DelayReason.id == why.delay_reason_id)
+        .where(open_at(end))
+    )
+
+
+def _gone_statement(start: datetime, end: datetime) -> Any:
+    """Spells discharged on the day, as their discharge recorded them."""
+    return (
+        select(
+            Site.name,
+            Spell.admitted_at,
+            Spell.discharged_at,
+            Spell.discharge_ready_date,
+            Spell.pathway_code,
+            DelayReason.code,
+        )  # fmt: skip
+        .join(Site, Site.id == Spell.site_id)
+        .outerjoin(DelayReason, DelayReason.id == Spell.delay_reason_id)
+        .where(Spell.discharged_at >= start, Spell.discharged_at < end)
+    )
 
 
 def _local(moment: datetime | None) -> date | None:

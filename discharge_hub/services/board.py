@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Date, bindparam, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -28,6 +28,7 @@ from discharge_hub.models import (
     Pathway,
     Patient,
     Placement,
+    Red2GreenDay,
     Site,
     Spell,
     Ward,
@@ -71,6 +72,7 @@ class BoardRow:
     no_carer_contact_flag: bool
     open_barriers: int
     next_action: str | None
+    red2green: str | None  # the day's Red2Green colour ("red"/"green"), None: not recorded
 
     @property
     def ready_for_discharge(self) -> bool:
@@ -85,9 +87,11 @@ class BoardRow:
 _FIELDS = tuple(f.name for f in fields(BoardRow))
 
 
-def board_statement(*, site: str | None = None, ward_id: int | None = None) -> Any:
+def board_statement(
+    *, site: str | None = None, ward_id: int | None = None, today: date | None = None
+) -> Any:
     """The board's single SELECT (also used by the benchmark's raw fetch)."""
-    stmt = board_select()
+    stmt = board_select(day=today or clock.today())
     if site:
         stmt = stmt.where(Site.name == site)
     if ward_id is not None:
@@ -95,10 +99,20 @@ def board_statement(*, site: str | None = None, ward_id: int | None = None) -> A
     return stmt
 
 
-def board_select(spells: Any = None) -> Any:
+def red2green_of(day: Any) -> Any:
+    """The spell's Red2Green colour of ``day`` (a date or a bound parameter)."""
+    return (
+        select(Red2GreenDay.colour)
+        .where(Red2GreenDay.spell_id == Spell.id, Red2GreenDay.day == day)
+        .correlate(Spell)
+        .scalar_subquery()
+    )
+
+
+def board_select(spells: Any = None, *, day: date | None = None) -> Any:
     """The board's columns (what ``to_row`` reads), joins and order, for the spells that
-    match ``spells`` (a WHERE clause; default: open now). The huddle report selects the
-    spells open at the end of a past day with it and adds its own columns."""
+    match ``spells`` (a WHERE clause; default: open now), with the Red2Green colour of
+    ``day`` (bound as ``board_today``: given here, or when the statement runs)."""
     latest_placement = (
         select(Placement.state)
         .where(Placement.spell_id == Spell.id)
@@ -164,6 +178,9 @@ def board_select(spells: Any = None) -> Any:
             open_barriers,
             Spell.next_action,
             next_barrier,
+            # Required when not given here: a caller that forgets the day fails loudly
+            # instead of showing no colour.
+            red2green_of(bindparam("board_today", value=day, type_=Date, required=day is None)),
         )
         .join(Patient, Patient.id == Spell.patient_id)
         .join(Site, Site.id == Spell.site_id)
@@ -239,6 +256,7 @@ def to_row(r: Any, today: date) -> BoardRow:
         barriers,
         next_action,
         next_barrier,
+        red2green,
     ) = r
     dob, edd, drd = _as_date(dob), _as_date(edd), _as_date(drd)
     admitted_naive = _naive_utc(admitted_at)
@@ -254,7 +272,7 @@ def to_row(r: Any, today: date) -> BoardRow:
         (today - drd).days if drd and drd <= today else None, pathway, hub, reason,
         reason_label, placement_state, carers,
         contact_naive.replace(tzinfo=UTC) if contact_naive else None, status, flag, barriers,
-        next_action or next_barrier,
+        next_action or next_barrier, red2green,
     )  # fmt: skip
     # Not the frozen dataclass's generated __init__ (35 object.__setattr__ calls) nor
     # keyword arguments: filling __dict__ from the field names gives the same object
@@ -295,7 +313,10 @@ def board(
     # the few date columns with the C-implemented ``fromisoformat`` instead.
     conn = session.connection()
     compiled = _compiled(conn.dialect, bool(site), ward_id is not None)
-    params = compiled.construct_params({"board_site": site, "board_ward_id": ward_id}) or {}
+    # Raw driver values (no type processing here): SQLite stores dates as ISO text.
+    day = on.isoformat() if conn.dialect.name == "sqlite" else on
+    values = {"board_site": site, "board_ward_id": ward_id, "board_today": day}
+    params = compiled.construct_params(values) or {}
     args = tuple(params[k] for k in compiled.positiontup or ()) if compiled.positional else params
     # all(): one fetchall, not a fetchone per row (~20 ms for 3,000 rows on SQLite).
     raw = conn.exec_driver_sql(compiled.string, args).all()

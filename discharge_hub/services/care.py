@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -324,6 +324,19 @@ def contacts_for(session: Session, spell_id: int) -> list[ContactView]:
     ]
 
 
+def check_red2green_day(day: date, admitted_on: date, today: date) -> None:
+    """A day's colour is given at that day's board round, or caught up the next day:
+    today or yesterday, never earlier (the past stays as it was reported), never later."""
+    if day > today or day < today - timedelta(days=1):
+        raise ValidationError(
+            "day", f"{day:%d/%m/%Y}", "can be recorded for today or yesterday only"
+        )
+    if day < admitted_on:
+        raise ValidationError(
+            "day", f"{day:%d/%m/%Y}", f"is before the admission on {admitted_on:%d/%m/%Y}"
+        )
+
+
 def record_red2green(
     session: Session,
     *,
@@ -333,14 +346,13 @@ def record_red2green(
     reason: str | None = None,
     today: date | None = None,
 ) -> Red2GreenView:
-    """Mark a day red or green (a red day needs its reason). One entry per day: a
-    second record for the same day replaces the first (audited)."""
+    """Mark today or yesterday red or green (a red day needs its reason). One entry per
+    day: a second record for the same day replaces the first (audited)."""
     spell = open_spell(session, spell_id, expected_version=None)
     colour = (colour or "").strip().lower()
     if colour not in ("red", "green"):
         raise ValidationError("colour", colour, "must be red or green")
-    if day < admission_date(spell) or day > (today or clock.today()):
-        raise ValidationError("day", f"{day:%d/%m/%Y}", "must be between the admission and today")
+    check_red2green_day(day, admission_date(spell), today or clock.today())
     why = optional_text(reason, "reason", kind=TEXT, max_length=500)
     if colour == "red" and not why:
         raise ValidationError("reason", reason, "is required for a red day")
@@ -358,9 +370,12 @@ def record_red2green(
     )
 
 
-def clear_red2green(session: Session, *, spell_id: int, day: date) -> None:
+def clear_red2green(
+    session: Session, *, spell_id: int, day: date, today: date | None = None
+) -> None:
     """Back to "not recorded" for that day (the removal is audited)."""
     spell = open_spell(session, spell_id, expected_version=None)
+    check_red2green_day(day, admission_date(spell), today or clock.today())
     entry = session.scalars(
         select(Red2GreenDay).where(Red2GreenDay.spell_id == spell.id, Red2GreenDay.day == day)
     ).one_or_none()

@@ -3,12 +3,13 @@ pathway, delay reason, next action, discharge."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from discharge_hub import clock
+from discharge_hub import clock, facts
 from discharge_hub.errors import NotFoundError, ValidationError
 from discharge_hub.models import (
     Bed,
@@ -25,6 +26,7 @@ from discharge_hub.models import (
     Spell,
     Ward,
 )
+from discharge_hub.models.fact import LOCATION
 from discharge_hub.services import patients, placements
 from discharge_hub.services.common import actor_of, check_code, get_for_update, open_spell
 from discharge_hub.services.drd import derive_drd
@@ -197,15 +199,46 @@ def transfer(
     ward: str,
     bed: str | None = None,
     site: str | None = None,
+    effective_at: datetime | None = None,
 ) -> SpellView:
+    """Move the patient. ``effective_at``: when the move happened, as a feed gives it
+    (the PAS transfer time); the new location holds from then in the spell's history
+    (default: now). A move that happened before the latest one already recorded
+    (messages out of order) goes into the history only: the patient stays where the
+    later move put them."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
+    when = _transfer_time(spell, effective_at)
     site_row = _site(session, site) if site else spell.site
     ward_row = ensure_ward(session, site_row, ward)
     bed_row = ensure_bed(session, ward_row, bed)
-    # Assigned together after the flushes above: one version and one audit per transfer.
-    spell.site, spell.ward, spell.bed = site_row, ward_row, bed_row
-    session.flush()
+    if when is not None:
+        latest = facts.started(session, spell.id, LOCATION)
+        if latest is not None and when < latest:
+            facts.record_past_location(session, spell.id, when, site_row, ward_row, bed_row)
+            return _view(session, spell)
+    at_when = facts.happened_at(session, spell.id, when) if when else nullcontext()
+    with at_when:
+        # Assigned together after the flushes above: one version and one audit per move.
+        spell.site, spell.ward, spell.bed = site_row, ward_row, bed_row
+        session.flush()
     return _view(session, spell)
+
+
+def _transfer_time(spell: Spell, effective_at: datetime | None) -> datetime | None:
+    if effective_at is None:
+        return None
+    when = clock.as_utc(effective_at)
+    if when > clock.now():
+        raise ValidationError(
+            "effective_at", f"{clock.local(when):%d/%m/%Y %H:%M}", "is in the future"
+        )
+    if when < clock.as_utc(spell.admitted_at):
+        raise ValidationError(
+            "effective_at",
+            f"{clock.local(when):%d/%m/%Y %H:%M}",
+            f"is before the admission at {clock.local(spell.admitted_at):%d/%m/%Y %H:%M}",
+        )
+    return when
 
 
 def set_edd(

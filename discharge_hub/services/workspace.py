@@ -136,8 +136,9 @@ class WorkspaceChanges:
 
 def board_row(session: Session, spell_id: int, today: date | None = None) -> BoardRow | None:
     """The board row of one open spell (None if discharged)."""
-    r = session.execute(board_statement().where(Spell.id == spell_id)).first()
-    return to_row(r, today or clock.today()) if r is not None else None
+    on = today or clock.today()
+    r = session.execute(board_statement(today=on).where(Spell.id == spell_id)).first()
+    return to_row(r, on) if r is not None else None
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def board_rows(
     on = today or clock.today()
     wanted = sorted(set(spell_ids))
     stmt = _rows_statement(bool(site), ward_id is not None)
-    params: dict[str, Any] = {"board_site": site} if site else {}
+    params: dict[str, Any] = {"board_today": on} | ({"board_site": site} if site else {})
     if ward_id is not None:
         params["board_ward_id"] = ward_id
     rows: list[BoardRow] = []
@@ -324,7 +325,7 @@ def _save_care(session: Session, spell_id: int, c: WorkspaceChanges, on: date) -
             day = parse_date(c.red2green.day, "day", required=True)
             assert day is not None
             if c.red2green.colour is None:
-                care.clear_red2green(session, spell_id=spell_id, day=day)
+                care.clear_red2green(session, spell_id=spell_id, day=day, today=on)
             else:
                 care.record_red2green(
                     session,

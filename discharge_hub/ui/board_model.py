@@ -101,14 +101,20 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "Carer", lambda r: r.carer_status, lambda r: (not r.no_carer_contact_flag, r.carer_status)
     ),
+    Column(
+        "Red2Green",  # today's colour, in words
+        lambda r: (r.red2green or "").capitalize(),
+        lambda r: _none_last(r.red2green),
+    ),
     Column("Next action", lambda r: r.next_action or "", lambda r: (r.next_action or "").lower()),
 )
-COL_EDD, COL_DRD, COL_CARER, COL_LOS = 6, 7, 11, 5
+COL_EDD, COL_DRD, COL_CARER, COL_LOS, COL_R2G = 6, 7, 11, 5, 12
 
 # Colour is a second cue only: every coloured cell also says it in words.
 _AMBER = QBrush(QColor("#fff1c2"))
 _RED = QBrush(QColor("#ffd6d6"))
 _BLUE = QBrush(QColor("#d9ecff"))
+_GREEN = QBrush(QColor("#d4f0dc"))
 
 # Rows move, appear and vanish; columns never change (so the header keeps its sections).
 _ROWS_ONLY = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
@@ -386,4 +392,6 @@ class BoardModel(QAbstractTableModel):
             return _RED
         if col == COL_LOS and r.los >= 21:
             return _AMBER
+        if col == COL_R2G and r.red2green:
+            return _RED if r.red2green == "red" else _GREEN
         return None

@@ -24,7 +24,7 @@ from discharge_hub.services.board import BoardRow
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.ui.board_model import QUICK_VIEWS, BoardModel
 
-DEFAULT_WIDTHS = (120, 50, 190, 110, 45, 70, 210, 230, 60, 220, 120, 170, 260)
+DEFAULT_WIDTHS = (120, 50, 190, 110, 45, 70, 210, 230, 60, 220, 120, 170, 80, 260)
 
 
 _FEATURE = QStyleOptionViewItem.ViewItemFeature

@@ -206,7 +206,8 @@ class MainWindow(QMainWindow):
         return row.spell_id if row is not None else None
 
     def _show_dashboard(self, widget: QWidget) -> None:
-        self.tabs.setCurrentIndex(self.tabs.addTab(widget, "Huddle dashboard"))
+        title = widget.windowTitle() or "Dashboard"
+        self.tabs.setCurrentIndex(self.tabs.addTab(widget, title))
 
     # -- board --------------------------------------------------------------------------
     def set_reference_lists(self, refs: ReferenceLists) -> None:

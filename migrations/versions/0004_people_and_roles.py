@@ -3,7 +3,7 @@ name, a group role, a council for social care) and the database's own access set
 (issue 13)
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-07 09:12:40.118204
 
 The grants, row-level security, actor stamping and the insert-only audit trail are not
@@ -20,7 +20,7 @@ from alembic import op
 import discharge_hub.models.base
 
 revision: str = '0004'
-down_revision: str | None = '0002'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

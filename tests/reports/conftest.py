@@ -31,14 +31,18 @@ from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.services import care, hub, spells
 from tests.conftest import patient
+from tests.history_support import clock_at
 
 LRI = "Leicester Royal Infirmary"
 LCH = "Loughborough Community Hospital"
 
 
+_PINNED: list[date] = []  # D while build() moves the clock through the story
+
+
 def day_d() -> date:
-    """Day D: three days before today."""
-    return clock.today() - timedelta(days=3)
+    """Day D: three days before today (while the fixture is built: as it was at start)."""
+    return _PINNED[-1] if _PINNED else clock.today() - timedelta(days=3)
 
 
 def at(days: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -140,95 +144,117 @@ def _discharge(s: Session, spell_id: int, days: int, hour: int, minute: int, pat
 
 
 def build(db: Database) -> Fixture:
+    _PINNED.append(day_d())  # the story sets the clock to D and after: D stays put
+    try:
+        return _build(db)
+    finally:
+        _PINNED.pop()
+
+
+def _build(db: Database) -> Fixture:
     ids: dict[str, int] = {}
     with db.unit_of_work("fixture") as s:
-        for key in ADMISSIONS:
-            ids[key] = _admit(s, key)
+        # Recorded as it happened: everything known by D 23:00 was recorded then (the
+        # history holds it from then); what happened later is recorded afterwards.
+        with clock_at(at(0, 23)):
+            for key in ADMISSIONS:
+                if key != "H":  # admitted the day after D
+                    ids[key] = _admit(s, key)
 
-        _set(s, ids["A"], edd=-2, pathway="P3", reason="A15")
-        _ready(s, ids["A"], -10)
-        _set(s, ids["B"], edd=0, pathway="P1")
-        _ready(s, ids["B"], -3)
-        spells.record_ctr_review(
-            s,
-            spell_id=ids["C"],
-            expected_version=None,
-            review_date=day_d() - timedelta(days=1),
-            criteria=["03"],
-        )
-        _set(s, ids["D"], edd=1, pathway="P0", reason="A05")
-        _ready(s, ids["D"], 0)
-        _set(s, ids["G"], pathway="P1")
-        _set(s, ids["I"], edd=-1, pathway="P2", reason="A14")
-        _ready(s, ids["I"], -14)
-        _ready(s, ids["E"], -3)
-        _ready(s, ids["F"], -5)
-        _ready(s, ids["J"], 0)
+            _set(s, ids["A"], edd=-2, pathway="P3", reason="A15")
+            _ready(s, ids["A"], -10)
+            _set(s, ids["B"], edd=0, pathway="P1")
+            _ready(s, ids["B"], -3)
+            spells.record_ctr_review(
+                s,
+                spell_id=ids["C"],
+                expected_version=None,
+                review_date=day_d() - timedelta(days=1),
+                criteria=["03"],
+            )
+            _set(s, ids["D"], edd=1, pathway="P0", reason="A05")
+            _ready(s, ids["D"], 0)
+            _set(s, ids["G"], pathway="P1")
+            _set(s, ids["I"], edd=-1, pathway="P2", reason="A14")
+            _ready(s, ids["I"], -14)
+            _ready(s, ids["E"], -3)
+            _ready(s, ids["F"], -5)
+            _ready(s, ids["J"], 0)
 
-        for key, service in (("A", "nursing_home"), ("B", "reablement"), ("I", "community_rehab")):
-            hub.request_placement(s, spell_id=ids[key], expected_version=None, service_type=service)
-        carer = care.add_carer(
-            s,
-            spell_id=ids["A"],
-            name="Siân O'Neill",
-            relationship="Daughter",
-            contact="07700 900123",
-            is_main_carer=True,
-            consent_to_share=True,
-            language="English",
-        )
-        care.log_contact(
-            s,
-            spell_id=ids["A"],
-            carer_id=carer.id,
-            contact_at=at(-5, 14),
-            with_whom="Siân O'Neill",
-            method="phone",
-            discussed="Nursing home options near Evington",
-            agreed="Visit two homes this week",
-        )
-        care.log_contact(
-            s,
-            spell_id=ids["I"],
-            contact_at=at(-2, 11),
-            with_whom="Patient",
-            method="in_person",
-            discussed="Rehab goals",
-        )
-        care.add_barrier(
-            s,
-            spell_id=ids["A"],
-            kind="tto",
-            description="TTOs to be dispensed",
-            owner="Ward 7 pharmacy",
-            due_date=day_d(),
-        )
-        care.add_barrier(
-            s,
-            spell_id=ids["A"],
-            kind="equipment",
-            description="Pressure mattress at home",
-            owner="ICES",
-        )
-        spells.set_next_action(
-            s, spell_id=ids["A"], expected_version=None, next_action="Chase nursing home assessment"
-        )
-        spells.update_handover_notes(
-            s,
-            spell_id=ids["A"],
-            expected_version=None,
-            capacity_notes="Has capacity for discharge decisions (assessed 12/03)",
-            lasting_power_of_attorney="Health and welfare LPA: Siân O'Neill (daughter)",
-            patient_wishes="Wants a home near her daughter & church",
-            safety_alerts="Falls risk; allergic to penicillin",
-            home_environment="Terraced house, stairs to bedroom",
-            information_given="Leaflet: Leaving hospital — what happens next",
-        )
+            for key, service in (
+                ("A", "nursing_home"),
+                ("B", "reablement"),
+                ("I", "community_rehab"),
+            ):
+                hub.request_placement(
+                    s, spell_id=ids[key], expected_version=None, service_type=service
+                )
+            carer = care.add_carer(
+                s,
+                spell_id=ids["A"],
+                name="Siân O'Neill",
+                relationship="Daughter",
+                contact="07700 900123",
+                is_main_carer=True,
+                consent_to_share=True,
+                language="English",
+            )
+            care.log_contact(
+                s,
+                spell_id=ids["A"],
+                carer_id=carer.id,
+                contact_at=at(-5, 14),
+                with_whom="Siân O'Neill",
+                method="phone",
+                discussed="Nursing home options near Evington",
+                agreed="Visit two homes this week",
+            )
+            care.log_contact(
+                s,
+                spell_id=ids["I"],
+                contact_at=at(-2, 11),
+                with_whom="Patient",
+                method="in_person",
+                discussed="Rehab goals",
+            )
+            care.add_barrier(
+                s,
+                spell_id=ids["A"],
+                kind="tto",
+                description="TTOs to be dispensed",
+                owner="Ward 7 pharmacy",
+                due_date=day_d(),
+            )
+            care.add_barrier(
+                s,
+                spell_id=ids["A"],
+                kind="equipment",
+                description="Pressure mattress at home",
+                owner="ICES",
+            )
+            spells.set_next_action(
+                s,
+                spell_id=ids["A"],
+                expected_version=None,
+                next_action="Chase nursing home assessment",
+            )
+            spells.update_handover_notes(
+                s,
+                spell_id=ids["A"],
+                expected_version=None,
+                capacity_notes="Has capacity for discharge decisions (assessed 12/03)",
+                lasting_power_of_attorney="Health and welfare LPA: Siân O'Neill (daughter)",
+                patient_wishes="Wants a home near her daughter & church",
+                safety_alerts="Falls risk; allergic to penicillin",
+                home_environment="Terraced house, stairs to bedroom",
+                information_given="Leaflet: Leaving hospital — what happens next",
+            )
 
-        _discharge(s, ids["E"], -1, 14, 0, "P2")
+            _discharge(s, ids["E"], -1, 14, 0, "P2")
+            _discharge(s, ids["J"], 0, 12, 0, "P1")
+            _discharge(s, ids["K"], -20, 12, 0, "P0")
+        ids["H"] = _admit(s, "H")
         _discharge(s, ids["F"], 0, 23, 30, "P3")
-        _discharge(s, ids["J"], 0, 12, 0, "P1")
-        _discharge(s, ids["K"], -20, 12, 0, "P0")
         _discharge(s, ids["G"], 1, 0, 30, "P1")
     nhs = {key: patient(v[0]).nhs_number for key, v in ADMISSIONS.items()}
     return Fixture(db, day_d(), ids, nhs)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QWidget
 from discharge_hub import clock
 from discharge_hub.reports import render
 from discharge_hub.ui.reports.dashboard import HuddleDashboard
+from discharge_hub.ui.reports.edd_dashboard import EddDashboard
 from discharge_hub.ui.reports.preview import PdfPrintPreview
 from discharge_hub.ui.tasks import TaskRunner
 
@@ -82,6 +83,31 @@ def open_handover_preview(
     )
 
 
+def open_edd_preview(
+    parent: QWidget | None,
+    runner: TaskRunner,
+    *,
+    start: date,
+    end: date,
+    site: str | None = None,
+    on_shown: Callable[[PdfPrintPreview], None] | None = None,
+) -> int:
+    """Generate the EDD reliability PDF on a worker, then open its print preview."""
+    actor = runner.actor
+
+    def done(pdf: bytes) -> None:
+        dialog = show_preview(parent, pdf, f"EDD reliability {start.isoformat()}–{end.isoformat()}")
+        if on_shown is not None:
+            on_shown(dialog)
+
+    return runner.read(
+        "making the EDD reliability report",
+        lambda s: render.edd_report(s, start=start, end=end, site=site, printed_by=actor),
+        done,
+        _failed(parent, "EDD reliability report"),
+    )
+
+
 def _ask_site(parent: QWidget | None) -> tuple[bool, str | None]:
     """Which site: all, or one (typed; the report names the known ones if mistyped)."""
     text, ok = QInputDialog.getText(
@@ -95,9 +121,10 @@ def add_report_actions(
     parent: QWidget,
     runner: TaskRunner,
     current_spell_id: Callable[[], int | None],
-    show_dashboard: Callable[[HuddleDashboard], None] | None = None,
+    show_dashboard: Callable[[QWidget], None] | None = None,
 ) -> list[QAction]:
-    """Fill a Reports menu: huddle report, handover of the current spell, dashboard."""
+    """Fill a Reports menu: huddle report, handover of the current spell, the huddle
+    and EDD reliability dashboards (each a tab named by its window title)."""
 
     def huddle() -> None:
         ok, site = _ask_site(parent)
@@ -116,15 +143,37 @@ def add_report_actions(
         menu.addAction("Print hand&over…", handover),
     ]
     if show_dashboard is not None:
-
-        def dashboard() -> None:
-            widget = HuddleDashboard(runner)
-            widget.print_requested.connect(
-                lambda day, site: open_huddle_preview(parent, runner, on=day, site=site)
-            )
-            show_dashboard(widget)
-            widget.load_sites()
-            widget.refresh()
-
-        actions.append(menu.addAction("Huddle &dashboard", dashboard))
+        show = show_dashboard
+        actions.append(
+            menu.addAction("Huddle &dashboard", lambda: _huddle_dashboard(parent, runner, show))
+        )
+        actions.append(
+            menu.addAction("&EDD reliability", lambda: _edd_dashboard(parent, runner, show))
+        )
     return actions
+
+
+def _huddle_dashboard(
+    parent: QWidget, runner: TaskRunner, show: Callable[[QWidget], None]
+) -> HuddleDashboard:
+    widget = HuddleDashboard(runner)
+    widget.print_requested.connect(
+        lambda day, site: open_huddle_preview(parent, runner, on=day, site=site)
+    )
+    show(widget)
+    widget.load_sites()
+    widget.refresh()
+    return widget
+
+
+def _edd_dashboard(
+    parent: QWidget, runner: TaskRunner, show: Callable[[QWidget], None]
+) -> EddDashboard:
+    widget = EddDashboard(runner)
+    widget.print_requested.connect(
+        lambda start, end, site: open_edd_preview(parent, runner, start=start, end=end, site=site)
+    )
+    show(widget)
+    widget.load_sites()
+    widget.refresh()
+    return widget

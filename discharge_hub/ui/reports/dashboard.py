@@ -132,12 +132,19 @@ class HuddleDashboard(QWidget):
         self.equity = QLabel()
         self.equity.setTextFormat(Qt.TextFormat.RichText)
         self.equity.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.red2green = QLabel()
+        self.red2green.setTextFormat(Qt.TextFormat.RichText)
+        self.red2green.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.red2green.setAccessibleName("Red2Green: red days by ward and the top reasons")
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addLayout(grid)
         layout.addLayout(charts, 1)
-        layout.addWidget(self.equity)
+        lower = QHBoxLayout()
+        lower.addWidget(self.equity, 3)
+        lower.addWidget(self.red2green, 2)
+        layout.addLayout(lower)
         self.date_edit.dateChanged.connect(lambda _d: self.refresh())
         self.site_combo.currentIndexChanged.connect(lambda _i: self.refresh())
 
@@ -194,6 +201,7 @@ class HuddleDashboard(QWidget):
         self._fill(self.pathway_chart, figures.nctr_by_pathway)
         self._fill(self.los_chart, figures.los_bands)
         self.equity.setText(_equity_html(figures))
+        self.red2green.setText(red2green_html(figures))
         self.status.setText(f"{figures.site_label}, {figures.on:%d/%m/%Y}")
         self.figures_shown.emit(figures)
 
@@ -255,4 +263,26 @@ def _equity_html(f: HuddleFigures) -> str:
         + block("Ethnic group", f.equity_by_ethnic_group)
         + block("Interpreter", f.equity_by_interpreter)
         + "</tr></table>"
+    )
+
+
+def red2green_html(f: HuddleFigures, top_wards: int = 8) -> str:
+    """The day's red days by ward (most first; wards with none left out) and the most
+    given red-day reasons."""
+    red = sum(w.red for w in f.red2green_by_ward)
+    wards = sorted((w for w in f.red2green_by_ward if w.red), key=lambda w: (-w.red, w.ward))
+    ward_rows = "".join(
+        f"<tr><td>{escape(w.ward)}</td><td>{escape(w.site)}</td><td align=right>{w.red}</td>"
+        f"<td align=right>{w.green}</td><td align=right>{w.not_recorded}</td></tr>"
+        for w in wards[:top_wards]
+    )
+    reasons = "".join(
+        f"<tr><td>{escape(c.label)}</td><td align=right>{c.count}</td></tr>"
+        for c in f.red_day_reasons
+    )
+    head = "<tr><th align=left>Ward</th><th align=left>Site</th><th>Red</th><th>Green</th>"
+    return (
+        f"<b>Red2Green on {f.on:%d/%m/%Y}: {red} red day{'' if red == 1 else 's'}</b>"
+        f"<table cellspacing=0 cellpadding=3>{head}<th>Not recorded</th></tr>{ward_rows}</table>"
+        f"<b>Top red-day reasons</b><table cellspacing=0 cellpadding=3>{reasons}</table>"
     )

@@ -1,15 +1,17 @@
 """The plan tab: EDD (with history and a reason), criteria to reside, pathway and hub
-referral, delay reason, next action, today's Red2Green."""
+referral, delay reason, next action, Red2Green (today or yesterday, and the last 14
+days as a strip)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from discharge_hub import clock
 from discharge_hub.errors import ValidationError
+from discharge_hub.reports.red2green import strip_from
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.services.workspace import CtrEntry, Red2GreenEntry, SpellDetail
 from discharge_hub.ui import formatting as fmt
@@ -33,6 +36,7 @@ from discharge_hub.ui.widgets import (
     read_only_table,
     select_code,
 )
+from discharge_hub.ui.workspace.red2green import Red2GreenStrip
 from discharge_hub.validators import parse_date
 
 EDD_COLUMNS = (
@@ -186,7 +190,10 @@ class PlanTab(QWidget):
         return s
 
     def _r2g_section(self) -> Section:
-        s = Section("Today's Red2Green", "red2green")
+        s = Section("Red2Green", "red2green")
+        self.r2g_strip = s.add_field("strip", "Last 14 days", Red2GreenStrip())
+        self.r2g_day = s.add_field("day", "D&ay", QComboBox())
+        self.r2g_day.setAccessibleName("Red2Green day: today or yesterday")
         row = QWidget()
         box = QHBoxLayout(row)
         box.setContentsMargins(0, 0, 0, 0)
@@ -198,11 +205,12 @@ class PlanTab(QWidget):
             group.addButton(b)
             box.addWidget(b)
         self.r2g_none.setChecked(True)
-        s.add_field("colour", "Today", row)
-        row.setAccessibleName("Red2Green today")
+        s.add_field("colour", "Colour", row)
+        row.setAccessibleName("Red2Green colour of the day")
         self.r2g_reason = s.add_field("reason", "Red &day reason", line_edit("Red day reason"))
         self.r2g_reason.setEnabled(False)
         self.r2g_red.toggled.connect(self._on_r2g_red_toggled)
+        self.r2g_day.currentIndexChanged.connect(self._on_r2g_day_changed)
         self._r2g_day = clock.today()
         self._r2g_loaded: tuple[str | None, str] = (None, "")
         return s
@@ -278,14 +286,35 @@ class PlanTab(QWidget):
         self.referral_notes.setEnabled(False)
 
     def _load_r2g(self, d: SpellDetail) -> None:
-        self._r2g_day = clock.today()  # the day shown is the day saved, even after midnight
-        today = next((e for e in d.red2green if e.day == self._r2g_day), None)
+        """The strip, and the day chooser: today, and yesterday if in hospital then (a
+        day's colour can be given on the day or caught up the next day, never later)."""
+        today = clock.today()  # the day shown is the day saved, even after midnight
+        admitted_on = clock.local_date(d.spell.admitted_at)
+        entries = [(e.day, e.colour, e.reason) for e in d.red2green]
+        self.r2g_strip.set_days(strip_from(entries, admitted_on, today))
+        self.r2g_day.blockSignals(True)
+        self.r2g_day.clear()
+        for label, day in (("Today", today), ("Yesterday", today - timedelta(days=1))):
+            if day >= admitted_on:
+                self.r2g_day.addItem(f"{label} ({fmt.uk_date(day)})", day)
+        self.r2g_day.blockSignals(False)
+        self._show_r2g_day(today)
+
+    def _on_r2g_day_changed(self, _index: int) -> None:
+        day = self.r2g_day.currentData()
+        if day is not None:
+            self._show_r2g_day(day)
+
+    def _show_r2g_day(self, day: date) -> None:
+        self._r2g_day = day
+        entries = self._detail.red2green if self._detail else ()
+        entry = next((e for e in entries if e.day == day), None)
         button = {"green": self.r2g_green, "red": self.r2g_red}.get(
-            today.colour if today else "", self.r2g_none
+            entry.colour if entry else "", self.r2g_none
         )
         button.setChecked(True)
-        self.r2g_reason.setText(today.reason or "" if today else "")
-        self._r2g_loaded = (today.colour, today.reason or "") if today else (None, "")
+        self.r2g_reason.setText(entry.reason or "" if entry else "")
+        self._r2g_loaded = (entry.colour, entry.reason or "") if entry else (None, "")
 
     def changes(self) -> dict[str, Any]:
         """The pending edits as WorkspaceChanges keyword arguments."""
