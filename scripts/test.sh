@@ -23,4 +23,6 @@ fi
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/python -m ruff check discharge_hub tests bench migrations
 .venv/bin/python -m mypy
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# Two workers (CI has 2 cores; much of a test's time is spent waiting on PostgreSQL,
+# subprocesses and Qt): each worker has its own PostgreSQL databases and roles (RUN_ID).
+exec .venv/bin/python -m pytest -q -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" "$@"
