@@ -8,7 +8,8 @@
 * ``dh_stamp(columns…)``: a trigger that overwrites those columns with ``dh_actor()``.
 * ``dh_refuse_change()``: the audit trail's trigger refusing UPDATE, DELETE, TRUNCATE.
 * ``dh_my_place()``, ``dh_whoami()``: the caller's council, and who the caller is.
-* ``dh_user_add``, ``dh_user_disable``: people management for the admin group role.
+* ``dh_user_add``, ``dh_user_disable``, ``dh_user_enable``: people management for the
+  admin group role.
 
 The acting person is ``session_user``, the login the server authenticated: unlike
 ``current_user`` it stays the same inside these SECURITY DEFINER functions and after
@@ -36,6 +37,7 @@ def drop_functions() -> list[str]:
     return [
         "DROP FUNCTION IF EXISTS dh_user_add(text, text, text, text, text)",
         "DROP FUNCTION IF EXISTS dh_user_disable(text)",
+        "DROP FUNCTION IF EXISTS dh_user_enable(text)",
         "DROP FUNCTION IF EXISTS dh_whoami()",
         "DROP FUNCTION IF EXISTS dh_stamp()",
         "DROP FUNCTION IF EXISTS dh_refuse_change()",
@@ -63,10 +65,14 @@ def functions(roles: Mapping[str, str]) -> list[str]:
         .replace("{pattern}", LOGIN_PATTERN)
         .replace("{group_of_role}", " ".join(f"WHEN '{r}' THEN '{n}'" for r, n in roles.items())),
         _USER_DISABLE.replace("{admin}", admin).replace("{groups}", groups),
+        _USER_ENABLE.replace("{admin}", admin).replace(
+            "{group_of_role}", " ".join(f"WHEN '{r}' THEN '{n}'" for r, n in roles.items())
+        ),
         *[f"REVOKE ALL ON FUNCTION {f} FROM PUBLIC" for f in _ALL_FUNCTIONS],
         *[f"GRANT EXECUTE ON FUNCTION {f} TO PUBLIC" for f in _EVERYONE],
         f"GRANT EXECUTE ON FUNCTION dh_user_add(text, text, text, text, text) TO {admin}",
         f"GRANT EXECUTE ON FUNCTION dh_user_disable(text) TO {admin}",
+        f"GRANT EXECUTE ON FUNCTION dh_user_enable(text) TO {admin}",
     ]
 
 
@@ -81,6 +87,7 @@ _ALL_FUNCTIONS = (
     "dh_keep_spell()",
     "dh_user_add(text, text, text, text, text)",
     "dh_user_disable(text)",
+    "dh_user_enable(text)",
 )
 # Triggers run their functions with the rights of whoever fired them.
 _EVERYONE = _ALL_FUNCTIONS[:8]
@@ -280,5 +287,40 @@ BEGIN
   INSERT INTO audit_entry (at, actor, action, entity, field, old_value, new_value)
   VALUES (now() AT TIME ZONE 'UTC', coalesce(dh_actor(), session_user::text), 'update',
           'person', 'active', p_login || ': active', p_login || ': disabled');
+END
+$$"""
+
+_USER_ENABLE = f"""
+CREATE OR REPLACE FUNCTION dh_user_enable(p_login text) RETURNS void
+LANGUAGE plpgsql {_DEFINER} AS $$
+DECLARE
+  who person%ROWTYPE;
+  grp text;
+BEGIN
+  IF NOT (pg_has_role(session_user, '{{admin}}', 'MEMBER') OR dh_is_owner()) THEN
+    RAISE EXCEPTION 'only the admin group may enable people'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT * INTO who FROM person WHERE login = p_login;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'login %: no Discharge Hub person of that name', p_login
+      USING ERRCODE = 'undefined_object';
+  END IF;
+  IF who.active THEN
+    RAISE EXCEPTION 'login %: already active', p_login
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = p_login) THEN
+    RAISE EXCEPTION 'login %: its database login was removed; add the person again', p_login
+      USING ERRCODE = 'undefined_object';
+  END IF;
+  grp := CASE who.role {{group_of_role}} END;
+  EXECUTE format('ALTER ROLE %I LOGIN', p_login);
+  EXECUTE format('GRANT %I TO %I', grp, p_login);
+  UPDATE person SET active = true, disabled_at = NULL, disabled_by = NULL
+  WHERE login = p_login;
+  INSERT INTO audit_entry (at, actor, action, entity, field, old_value, new_value)
+  VALUES (now() AT TIME ZONE 'UTC', coalesce(dh_actor(), session_user::text), 'update',
+          'person', 'active', p_login || ': disabled', p_login || ': active');
 END
 $$"""

@@ -1,4 +1,4 @@
-"""``discharge-hub users add|disable|list``: the people of the shared database.
+"""``discharge-hub users add|disable|enable|list``: the people of the shared database.
 
 Each person is their own PostgreSQL login in one group role (docs/security.md). Only
 a hub admin (or the database owner, for the first admin) may run these; the server
@@ -22,7 +22,9 @@ ROLES = ("coordinator", "social_care", "viewer", "admin")
 
 
 def register(subs: Any) -> None:
-    users = subs.add_parser("users", help="people of the shared database: add, disable, list")
+    users = subs.add_parser(
+        "users", help="people of the shared database: add, disable, enable, list"
+    )
     actions = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="create a person's login in a role")
     add.add_argument("login", metavar="LOGIN", help="their database login, e.g. jsmith")
@@ -39,6 +41,11 @@ def register(subs: Any) -> None:
     disable = actions.add_parser("disable", help="stop a login signing in (at once)")
     disable.add_argument("login", metavar="LOGIN")
     disable.set_defaults(handler=_disable)
+    enable = actions.add_parser(
+        "enable", help="let a disabled login sign in again (same role, place and password)"
+    )
+    enable.add_argument("login", metavar="LOGIN")
+    enable.set_defaults(handler=_enable)
     listing = actions.add_parser("list", help="everyone who may sign in, and their role")
     listing.set_defaults(handler=_list)
 
@@ -104,6 +111,17 @@ def _disable(args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     print(f"{args.login}: disabled (can no longer sign in; their role is removed)")
+    return 0
+
+
+def _enable(args: argparse.Namespace) -> int:
+    database = _open(args, "enable")
+    try:
+        with database.unit_of_work(people.os_login()) as session:
+            people.enable_person(session, login=args.login)
+    finally:
+        database.dispose()
+    print(f"{args.login}: enabled (may sign in again, in the role they had)")
     return 0
 
 

@@ -269,6 +269,13 @@ def disable_person(session: Session, *, login: str) -> None:
         session.execute(text("SELECT dh_user_disable(:login)"), {"login": login})
 
 
+def enable_person(session: Session, *, login: str) -> None:
+    """A disabled login may sign in again, in the role and place it had (same password)."""
+    _require_shared(session)
+    with _server_says_no():
+        session.execute(text("SELECT dh_user_enable(:login)"), {"login": login})
+
+
 def list_people(session: Session) -> list[PersonView]:
     _require_shared(session)
     return [

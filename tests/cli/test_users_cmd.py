@@ -77,6 +77,16 @@ def test_people_are_added_listed_and_disabled_by_admins_only(pg_url_fresh: str) 
         with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
             psycopg.connect(login_url(pg_url_fresh, sam).replace("+psycopg", ""))
         one_line_refusal(run_cli("users", "disable", ada, "--db", as_ada), "your own login")
+        one_line_refusal(run_cli("users", "enable", cora, "--db", as_ada), "already active")
+        one_line_refusal(run_cli("users", "enable", "nobody", "--db", as_ada), "no Discharge")
+        enabled = run_cli("users", "enable", sam, "--db", as_ada)
+        assert enabled.returncode == 0, enabled.stderr
+        as_sam = login_url(pg_url_fresh, sam).replace("+psycopg", "")
+        with psycopg.connect(as_sam) as conn:  # back in their group, for their council
+            place = conn.execute("SELECT dh_my_place()").fetchone()
+        assert place == ("E06000017",)
+        after = run_cli("users", "list", "--db", as_ada).stdout
+        assert next(x for x in after.splitlines() if x.startswith(sam)).endswith("active")
         with _pg_admin() as conn:
             stored = conn.execute(
                 "SELECT rolpassword FROM pg_authid WHERE rolname = %s", (ada,)
