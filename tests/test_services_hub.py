@@ -9,7 +9,7 @@ import pytest
 from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.errors import NotFoundError, ValidationError
-from discharge_hub.services import hub
+from discharge_hub.services import hub, queues, spells
 from discharge_hub.services.hub import TRANSITIONS
 from tests.conftest import TODAY, admitted
 from tests.core_support import Action, add_provider, admit, db_fingerprint, on_pathway, refused
@@ -72,6 +72,31 @@ def test_referral_needs_a_hub_pathway(db: Database) -> None:
             field="pathway",
         )
         assert "does not go through the hub" in str(err)
+
+
+def test_a_pathway_off_the_hub_withdraws_the_open_referral(db: Database) -> None:
+    """P0 (or none through the hub) takes the patient off the hub's queue, saying why;
+    a closed referral stays as it was, and the patient can be referred again later."""
+    spell = on_pathway(db, admit(db), "P2")
+    with db.unit_of_work("ward") as s:
+        referral = hub.refer_to_hub(s, spell_id=spell.id, expected_version=None)
+    with db.unit_of_work("hubuser") as s:
+        hub.accept_referral(s, referral_id=referral.id, expected_version=None)
+    with db.read() as s:
+        spell = spells.get_spell(s, spell.id)
+    spell = on_pathway(db, spell, "P0", actor="ward2")
+    with db.read() as s:
+        (withdrawn,) = hub.referrals_for(s, spell.id)
+        queued = [r.spell_id for r in queues.referral_queue(s)]
+    assert (withdrawn.state, withdrawn.returned_by) == ("withdrawn", "ward2")
+    assert "P0" in (withdrawn.return_reason or "") and withdrawn.returned_at is not None
+    assert spell.id not in queued
+    spell = on_pathway(db, spell, "P3")
+    with db.unit_of_work("ward") as s:
+        again = hub.refer_to_hub(s, spell_id=spell.id, expected_version=None)
+    with db.read() as s:
+        states = sorted(r.state for r in hub.referrals_for(s, spell.id))
+    assert again.state == "referred" and states == ["referred", "withdrawn"]
 
 
 def test_providers_and_vacancies(db: Database) -> None:

@@ -221,6 +221,20 @@ def return_referral(
     return referral_view(referral)
 
 
+def withdraw_for_pathway(session: Session, spell_id: int, pathway: str) -> None:
+    """The spell no longer goes through the hub (``pathway``): its open referral leaves
+    the hub's queue as withdrawn, saying why (who and when are kept)."""
+    for referral in session.scalars(
+        select(HubReferral).where(
+            HubReferral.spell_id == spell_id, HubReferral.state.in_(OPEN_REFERRAL_STATES)
+        )
+    ):
+        referral.state = "withdrawn"
+        referral.returned_at = clock.now()
+        referral.returned_by = actor_of(session)
+        referral.return_reason = f"pathway changed to {pathway}, which does not go through the hub"
+
+
 def referrals_for(session: Session, spell_id: int) -> list[ReferralView]:
     rows = session.scalars(
         select(HubReferral)

@@ -27,7 +27,7 @@ from discharge_hub.models import (
     Ward,
 )
 from discharge_hub.models.fact import LOCATION
-from discharge_hub.services import patients, placements
+from discharge_hub.services import hub, patients, placements
 from discharge_hub.services.common import actor_of, check_code, get_for_update, open_spell
 from discharge_hub.services.drd import derive_drd
 from discharge_hub.services.placements import PlacementCancel
@@ -361,11 +361,12 @@ def set_pathway(
     """Set or clear the pathway. A pathway that does not go through the hub, while hub
     placements are open, is refused (:class:`OpenPlacementsError`, which lists them)
     unless ``cancel_placements`` names them all: then they are cancelled with its
-    reason in the same unit of work."""
+    reason in the same unit of work, and an open hub referral is withdrawn."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
     code = check_code(session, Pathway, "pathway", pathway) if pathway else None
     if code is not None and not session.get(Pathway, code).through_hub:  # type: ignore[union-attr]
         placements.cancel_for_pathway(session, spell, code, cancel_placements)
+        hub.withdraw_for_pathway(session, spell.id, code)
     spell.pathway_code = code
     session.flush()
     return _view(session, spell)
