@@ -32,11 +32,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from discharge_hub import clock
-from discharge_hub.models import Site
 from discharge_hub.reports.huddle_data import Count, EquityRow, HuddleFigures, huddle_figures
+from discharge_hub.services.reference_lists import site_names
 from discharge_hub.ui.tasks import TaskRunner
 
 ALL_SITES = "All sites"
@@ -163,7 +162,7 @@ class HuddleDashboard(QWidget):
             return
         self.runner.read(
             "listing the sites",
-            lambda s: list(s.scalars(select(Site.name).order_by(Site.name))),
+            site_names,
             self.set_sites,
         )
 
