@@ -31,13 +31,18 @@ def _cli_huddle(fx: Fixture, out: Path) -> Path:
     url = str(fx.db.url)
     path = sqlite_path(url)
     assert path is not None
-    done = run_cli("report", "huddle", "--date", fx.on.isoformat(), "--db", str(path), "--out", str(out))
+    done = run_cli(
+        "report", "huddle", "--date", fx.on.isoformat(), "--db", str(path), "--out", str(out)
+    )
     assert done.returncode == 0, done.stderr
     return out
 
 
 def test_save_as_pdf_writes_the_report_itself_small_and_with_text(
-    qtbot: QtBot, sqlite_fixture: Fixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    qtbot: QtBot,
+    sqlite_fixture: Fixture,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ) -> None:
     fx = sqlite_fixture
     with fx.db.read() as session:
@@ -66,7 +71,9 @@ def test_save_as_pdf_writes_the_report_itself_small_and_with_text(
 
 
 def test_printing_to_a_pdf_file_writes_the_pdf_not_page_images(
-    qtbot: QtBot, sqlite_fixture: Fixture, tmp_path: Path  # noqa: F811
+    qtbot: QtBot,
+    sqlite_fixture: Fixture,
+    tmp_path: Path,  # noqa: F811
 ) -> None:
     fx = sqlite_fixture
     with fx.db.read() as session:
@@ -84,7 +91,8 @@ def test_printing_to_a_pdf_file_writes_the_pdf_not_page_images(
 
 
 def test_the_handover_is_proposed_as_family_name_nhs_number_and_iso_date(
-    qtbot: QtBot, sqlite_fixture: Fixture  # noqa: F811
+    qtbot: QtBot,
+    sqlite_fixture: Fixture,  # noqa: F811
 ) -> None:
     fx = sqlite_fixture
     runner = TaskRunner(fx.db, "test.user")
