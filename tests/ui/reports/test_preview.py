@@ -20,7 +20,7 @@ from discharge_hub.ui.reports import PdfPrintPreview, open_handover_preview, pre
 from discharge_hub.ui.tasks import TaskRunner
 from discharge_hub.user_paths import documents_folder
 from tests.cli.conftest import run_cli
-from tests.reports.conftest import Fixture, sqlite_fixture  # noqa: F401  (fixture)
+from tests.reports.conftest import Fixture
 
 
 def _text(path: Path) -> str:
@@ -42,7 +42,7 @@ def test_save_as_pdf_writes_the_report_itself_small_and_with_text(
     qtbot: QtBot,
     sqlite_fixture: Fixture,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fx = sqlite_fixture
     with fx.db.read() as session:
@@ -73,7 +73,7 @@ def test_save_as_pdf_writes_the_report_itself_small_and_with_text(
 def test_printing_to_a_pdf_file_writes_the_pdf_not_page_images(
     qtbot: QtBot,
     sqlite_fixture: Fixture,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     fx = sqlite_fixture
     with fx.db.read() as session:
@@ -92,7 +92,7 @@ def test_printing_to_a_pdf_file_writes_the_pdf_not_page_images(
 
 def test_the_handover_is_proposed_as_family_name_nhs_number_and_iso_date(
     qtbot: QtBot,
-    sqlite_fixture: Fixture,  # noqa: F811
+    sqlite_fixture: Fixture,
 ) -> None:
     fx = sqlite_fixture
     runner = TaskRunner(fx.db, "test.user")
