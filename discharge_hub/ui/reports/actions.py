@@ -137,7 +137,12 @@ def ask_huddle_report(parent: QWidget | None, runner: TaskRunner) -> int:
         dialog.finished.connect(finished)
         dialog.open()
 
-    return runner.read("listing the sites", site_names, chosen, _failed(parent, "site list"))
+    return (
+        runner.query("listing the sites", site_names)
+        .success(chosen)
+        .failure(_failed(parent, "site list"))
+        .run()
+    )
 
 
 def add_report_actions(
