@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 _DIGITS = re.compile(r"(\d+)")
 SEPARATOR = " · "
 
 
+@lru_cache(maxsize=4096)  # a few dozen ward names, sorted thousands of times
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key comparing runs of digits as numbers: "Ward 2" < "Ward 10", case-blind."""
     parts = _DIGITS.split(text.casefold())
