@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from discharge_hub.services.board import BoardRow
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.ui.board_model import COLUMNS, QUICK_VIEWS, BoardModel
+from discharge_hub.wards import ward_labels
 
 DEFAULT_WIDTHS = (120, 50, 190, 110, 45, 70, 210, 230, 60, 220, 120, 170, 80, 260)
 # Columns sized to their longest text when the board first loads (up to a cap; longer
@@ -205,10 +206,16 @@ class BoardPanel(QWidget):
         self.ward_box.blockSignals(True)
         self.ward_box.clear()
         self.ward_box.addItem("All wards", None)
-        for ward in self._refs.wards if self._refs else ():
+        known = self._refs.wards if self._refs else ()
+        labels = ward_labels((w.id, w.name, w.site) for w in known)  # "Ward 15 · GH"
+        for ward in known:
             if site is None or ward.site == site:
-                label = ward.name if site else f"{ward.name} ({ward.site})"
-                self.ward_box.addItem(label, ward.id)
+                self.ward_box.addItem(ward.name if site else labels[ward.id], ward.id)
+                self.ward_box.setItemData(
+                    self.ward_box.count() - 1,
+                    f"{ward.name}, {ward.site}",
+                    Qt.ItemDataRole.ToolTipRole,
+                )
         self.ward_box.blockSignals(False)
 
     def _on_site_changed(self) -> None:

@@ -69,3 +69,15 @@ def test_long_cells_are_elided_in_the_middle_with_the_whole_text_as_tooltip(main
     index = model.index(model.position_of(reason.spell_id), COL_REASON)
     tooltip = model.data(index, Qt.ItemDataRole.ToolTipRole)
     assert tooltip == f"{reason.delay_reason} {reason.delay_reason_label}"
+
+
+def test_the_ward_filter_names_shared_wards_with_their_site(main_window) -> None:
+    box = main_window.board.ward_box
+    items = {box.itemText(i): box.itemData(i) for i in range(box.count())}
+    assert "Ward 15 · GH" in items and "Ward 15 · LRI" in items
+    assert not any("(" in text for text in items)  # short: the search box keeps its room
+    gh = box.findText("Ward 15 · GH")
+    assert box.itemData(gh, Qt.ItemDataRole.ToolTipRole) == f"Ward 15, {GH}"
+    box.setCurrentIndex(gh)
+    rows = main_window.model.visible_rows()
+    assert rows and {(r.ward, r.site) for r in rows} == {("Ward 15", GH)}
