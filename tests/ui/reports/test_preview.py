@@ -11,6 +11,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QToolBar
 from pytestqt.qtbot import QtBot
 
 from discharge_hub import clock
@@ -59,6 +60,10 @@ def test_save_as_pdf_writes_the_report_itself_small_and_with_text(
         return target
 
     monkeypatch.setattr(preview, "ask_save_path", choose)
+    # On the toolbar: our Print… and Save as PDF…; Qt's own Print (page images) is gone.
+    toolbar = dialog.findChild(QToolBar)
+    shown = [a.text().replace("&", "") for a in toolbar.actions() if a.isVisible()]
+    assert "Save as PDF…" in shown and shown.count("Print…") == 1 and "Print" not in shown
     dialog.save_action.trigger()
     # The proposed name: ISO date, no slash, in the documents folder, never the data folder.
     assert asked == [documents_folder() / f"Daily huddle {fx.on.isoformat()}.pdf"]
