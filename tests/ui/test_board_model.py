@@ -81,3 +81,12 @@ def test_the_ward_filter_names_shared_wards_with_their_site(main_window) -> None
     box.setCurrentIndex(gh)
     rows = main_window.model.visible_rows()
     assert rows and {(r.ward, r.site) for r in rows} == {("Ward 15", GH)}
+
+
+def test_a_board_round_of_a_shared_ward_name_says_which_site(main_window) -> None:
+    gh = next(r for r in main_window.model.visible_rows() if (r.ward, r.site) == ("Ward 15", GH))
+    main_window.board.select_spell(gh.spell_id)
+    round_ = main_window.open_board_round()
+    assert round_ is not None
+    tabs = main_window.tabs
+    assert tabs.tabText(tabs.indexOf(round_)) == "Board round: Ward 15 · GH"
