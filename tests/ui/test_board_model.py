@@ -52,8 +52,11 @@ def test_a_ward_name_used_at_two_sites_says_which(main_window) -> None:
     assert _shown(main_window, gh, Qt.ItemDataRole.ToolTipRole) == f"Ward 15, {GH}"
 
 
-def test_long_cells_are_elided_in_the_middle_with_the_whole_text_as_tooltip(main_window) -> None:
+def test_long_cells_are_elided_in_the_middle_with_the_whole_text_as_tooltip(
+    qtbot, main_window
+) -> None:
     table = main_window.board.table
+    qtbot.waitUntil(lambda: main_window.board._fitted, timeout=5_000)  # just after the paint
     assert table.textElideMode() == Qt.TextElideMode.ElideMiddle
     model = main_window.model
     metrics = table.fontMetrics()
