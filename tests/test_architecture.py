@@ -98,3 +98,48 @@ def test_importing_every_core_module_loads_no_qt() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+# What the desktop layer may take from SQLAlchemy: the Session type (the task runner
+# hands one to the services) and URL parsing. Queries live in the services and
+# query modules, never in a widget.
+UI_SQLALCHEMY_ALLOWED = {"sqlalchemy.orm": {"Session"}, "sqlalchemy.engine": {"make_url"}}
+
+
+def sql_in_ui(path: Path) -> list[str]:
+    """What a desktop module imports to build SQL itself: SQLAlchemy beyond the allowed
+    names, or the ORM models."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] == "sqlalchemy"]
+            found += [a.name for a in node.names if a.name.startswith("discharge_hub.models")]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            module = node.module
+            if module.split(".")[0] == "sqlalchemy":
+                allowed = UI_SQLALCHEMY_ALLOWED.get(module, set())
+                found += [f"{module}.{a.name}" for a in node.names if a.name not in allowed]
+            elif module.startswith("discharge_hub.models"):
+                found += [f"{module}.{a.name}" for a in node.names]
+    return found
+
+
+def test_no_widget_builds_sql() -> None:
+    ui = sorted((PACKAGE / "ui").rglob("*.py"))
+    assert len(ui) > 20
+    offenders = {str(p.relative_to(ROOT)): n for p in ui if (n := sql_in_ui(p))}
+    assert offenders == {}
+
+
+def test_the_sql_check_would_catch_a_query_in_a_widget(tmp_path: Path) -> None:
+    widget = tmp_path / "widget.py"
+    widget.write_text(
+        "from sqlalchemy import select, text\nfrom discharge_hub.models import Site\n"
+        "from sqlalchemy.orm import Session\n",
+        encoding="utf-8",
+    )
+    assert sql_in_ui(widget) == [
+        "sqlalchemy.select",
+        "sqlalchemy.text",
+        "discharge_hub.models.Site",
+    ]

@@ -184,12 +184,12 @@ def _reason_chart(counts: Sequence[Count], width: float = 170) -> Drawing:
 
 
 def _placements(f: HuddleFigures) -> list[Flowable]:
+    # Labels wrap inside their column, so a long service type never hides the count.
     by_service: list[list[Any]] = [["Waiting: service type", "No."]]
-    by_service += [[c.label, c.count] for c in f.placements_waiting_by_service] or [
-        ["None waiting", 0]
-    ]
+    by_service += [[para(c.label, "cell"), c.count] for c in f.placements_waiting_by_service]
+    by_service = by_service if len(by_service) > 1 else [*by_service, ["None waiting", 0]]
     by_place: list[list[Any]] = [["Waiting: place (council)", "No."]]
-    by_place += [[c.label, c.count] for c in f.placements_waiting_by_place]
+    by_place += [[para(c.label, "cell"), c.count] for c in f.placements_waiting_by_place]
     return [_table(by_service, (150, 26), 1), Spacer(1, 6), _table(by_place, (150, 26), 1)]
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from discharge_hub import clock
 from discharge_hub.errors import NotFoundError
+from discharge_hub.models import Patient, Spell
 from discharge_hub.reports import red2green, sitrep
 from discharge_hub.reports.common import check_report_date
 from discharge_hub.reports.csv_out import csv_bytes
@@ -50,6 +52,25 @@ def handover_report(
     moment = printed_at or clock.now()
     summary = handover_summary(session, spell_id=spell_id, printed_by=printed_by, printed_at=moment)
     return handover_pdf(summary, printed_at=moment, printed_by=printed_by)
+
+
+def handover_file_name(session: Session, *, spell_id: int, on: date) -> str:
+    """``Handover KOWALSKI 9990100012 2026-11-24.pdf``: family name, NHS number, day."""
+    found = session.execute(
+        select(Patient.family_name, Patient.nhs_number)
+        .join(Spell, Spell.patient_id == Patient.id)
+        .where(Spell.id == spell_id)
+    ).one_or_none()
+    if found is None:
+        raise NotFoundError(f"No spell with id {spell_id}.")
+    family, nhs = found
+    return f"Handover {family.upper()} {nhs} {on.isoformat()}.pdf"
+
+
+def huddle_file_name(*, on: date, site: str | None) -> str:
+    """``Daily huddle 2026-11-23.pdf`` (``Daily huddle Glenfield 2026-11-23.pdf``)."""
+    where = f" {site}" if site else ""
+    return f"Daily huddle{where} {on.isoformat()}.pdf"
 
 
 def spell_for_handover(session: Session, nhs_number: str) -> int:

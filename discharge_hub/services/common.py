@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from discharge_hub.audit import actor_of
@@ -14,7 +14,13 @@ from discharge_hub.validators import NAME, clean_text
 
 T = TypeVar("T", bound=Base)
 
-__all__ = ["actor_of", "check_code", "get_for_update", "open_spell"]
+__all__ = ["actor_of", "check_code", "get_for_update", "open_spell", "reachable"]
+
+
+def reachable(session: Session) -> bool:
+    """True once the database answered the cheapest query (the connection watch's probe)."""
+    session.execute(text("SELECT 1"))
+    return True
 
 
 def get_for_update(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,3 +102,28 @@ def reference_lists(session: Session) -> ReferenceLists:
         sites=tuple(session.scalars(select(Site.name).order_by(Site.name))),
         wards=tuple(WardRef(i, n, s) for i, n, s in wards),
     )
+
+
+def site_names(session: Session) -> list[str]:
+    """Every site's name, in alphabetical order (for site pickers)."""
+    return list(session.scalars(select(Site.name).order_by(Site.name)))
+
+
+def match_site(text: str, names: Sequence[str]) -> str | None:
+    """The site meant by ``text``: an exact name, else the one name that starts with or
+    contains it (case-insensitive): "Glenfield" is "Glenfield Hospital". None when
+    ``text`` is empty; ValueError naming the known sites when no single one matches."""
+    wanted = " ".join(text.split()).casefold()
+    if not wanted:
+        return None
+    for test in (
+        lambda n: n.casefold() == wanted,
+        lambda n: n.casefold().startswith(wanted),
+        lambda n: wanted in n.casefold(),
+    ):
+        found = [n for n in names if test(n)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise ValueError(f"“{text.strip()}” could be {', '.join(found)}: choose one.")
+    raise ValueError(f"No site is called “{text.strip()}”. Sites: {', '.join(names)}.")

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
-from discharge_hub import signin
+from discharge_hub import logs, signin
 from discharge_hub.db import ENV_VAR, Database, describe_url, resolve_url, sqlite_path
 from discharge_hub.errors import DomainError
 from discharge_hub.services import people
-from discharge_hub.ui import errors
+from discharge_hub.ui import combos, errors, faults
 from discharge_hub.ui import permissions as ui_permissions
 from discharge_hub.ui.connection import ConnectionWatch
 from discharge_hub.ui.main_window import MainWindow, warm_up
@@ -52,6 +52,7 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
 
 
 def build_window(actor: str | None = None) -> tuple[MainWindow, TaskRunner]:
+    combos.install(ensure_app())  # every drop-down sized to its texts
     runner = TaskRunner(None, actor or current_actor())
     window = MainWindow(runner)
     runner.setParent(window)
@@ -186,6 +187,7 @@ def _offer_demo(window: MainWindow) -> None:
 def main(db_url: str | None = None, argv: list[str] | None = None) -> int:
     app = ensure_app(argv)
     window, runner = build_window()
+    faults.install(logs.setup(), parent=lambda: window)  # no silent failure, no dead window
     target = signin.start_target(db_url, os.environ.get(ENV_VAR))
     window.show()
     if target.details is not None:

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from discharge_hub import wards
 from discharge_hub.services.board import BoardRow
 from discharge_hub.ui import formatting as fmt
 
@@ -70,9 +71,14 @@ def _none_last(value: Any) -> tuple[bool, Any]:
     return (value is None, value if value is not None else 0)
 
 
+def _place(r: BoardRow) -> tuple[object, ...]:
+    """Site, ward in natural order ("Ward 2" before "Ward 10"), then bed."""
+    return wards.board_order(r.site, r.ward, r.bed_sort_key)
+
+
 COLUMNS: tuple[Column, ...] = (
-    Column("Ward", lambda r: r.ward, lambda r: (r.site, r.ward)),
-    Column("Bed", lambda r: r.bed or "", lambda r: (r.ward, r.bed_sort_key or "")),
+    Column("Ward", lambda r: r.ward, _place),  # text: the model's label ("Ward 15 · GH")
+    Column("Bed", lambda r: r.bed or "", _place),
     Column(
         "Patient",
         lambda r: f"{r.family_name.upper()}, {r.given_name}",
@@ -108,7 +114,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("Next action", lambda r: r.next_action or "", lambda r: (r.next_action or "").lower()),
 )
-COL_EDD, COL_DRD, COL_CARER, COL_LOS, COL_R2G = 6, 7, 11, 5, 12
+COL_WARD, COL_EDD, COL_DRD, COL_CARER, COL_LOS, COL_R2G = 0, 6, 7, 11, 5, 12
 
 # Colour is a second cue only: every coloured cell also says it in words.
 _AMBER = QBrush(QColor("#fff1c2"))
@@ -158,6 +164,7 @@ class BoardModel(QAbstractTableModel):
         self._candidates: list[tuple[BoardRow, str]] = []  # rows passing all but the search
         self._shown: list[tuple[BoardRow, str]] | None = None  # the rows shown, with keys
         self._sort: tuple[int, Qt.SortOrder] = (1, Qt.SortOrder.AscendingOrder)
+        self._ward_labels: dict[int, str] = {}  # "Ward 15 · GH" where the name is shared
 
     # -- Qt model API ---------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -175,7 +182,12 @@ class BoardModel(QAbstractTableModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
-        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.cells(index.row())[0][index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole text of an elided cell
+            if index.column() == COL_WARD:
+                r = self._rows[index.row()]
+                return f"{r.ward}, {r.site}"
             return self.cells(index.row())[0][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
             return self.cells(index.row())[1][index.column()]
@@ -197,6 +209,7 @@ class BoardModel(QAbstractTableModel):
         self._all = list(rows)
         self._cells = {}
         self._keys = {r.spell_id: search_key(r) for r in self._all}
+        self._label_wards()
         self._sort_all()
         self._refresh_candidates()
         self._rows = [r for r in self._all if self._accepts(r)]
@@ -258,6 +271,8 @@ class BoardModel(QAbstractTableModel):
         if not gone and not added and self._in_place(old, fresh):
             return
         self._all = [r for r in self._all if r.spell_id not in gone] + added
+        if added and self._label_wards():
+            self._cells = {}
         if added or self._sort_moves(old, fresh):
             self._sort_all()
         self._refresh_candidates()
@@ -304,11 +319,34 @@ class BoardModel(QAbstractTableModel):
         r = self._rows[row]
         cells = self._cells.get(r.spell_id)
         if cells is None:  # formatted once per row, on first paint
+            texts = [c.text(r) for c in COLUMNS]
+            texts[COL_WARD] = self._ward_labels.get(r.ward_id, r.ward)
             cells = self._cells[r.spell_id] = (
-                tuple(c.text(r) for c in COLUMNS),
+                tuple(texts),
                 tuple(self._background(r, col) for col in range(len(COLUMNS))),
             )
         return cells
+
+    def longest_texts(self, column: int, n: int = 6) -> list[str]:
+        """The ``n`` longest texts of a column over every row (to size it to content)."""
+        if column == COL_WARD:
+            texts = {self._ward_labels.get(r.ward_id, r.ward) for r in self._all}
+        else:
+            text = COLUMNS[column].text
+            texts = {text(r) for r in self._all}
+        return sorted(texts, key=len, reverse=True)[:n]
+
+    def ward_label(self, ward_id: int) -> str | None:
+        """The Ward column's text for a ward ("Ward 15 · GH" where the name is shared)."""
+        return self._ward_labels.get(ward_id)
+
+    def _label_wards(self) -> bool:
+        """Work out the wards' labels from the rows; True if any changed."""
+        seen = {r.ward_id: (r.ward_id, r.ward, r.site) for r in self._all}
+        labels = wards.ward_labels(seen.values())
+        changed = labels != self._ward_labels
+        self._ward_labels = labels
+        return changed
 
     def row_at(self, row: int) -> BoardRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,9 +22,14 @@ from PySide6.QtWidgets import (
 
 from discharge_hub.services.board import BoardRow
 from discharge_hub.services.reference_lists import ReferenceLists
-from discharge_hub.ui.board_model import QUICK_VIEWS, BoardModel
+from discharge_hub.ui.board_model import COLUMNS, QUICK_VIEWS, BoardModel
+from discharge_hub.wards import ward_labels
 
 DEFAULT_WIDTHS = (120, 50, 190, 110, 45, 70, 210, 230, 60, 220, 120, 170, 80, 260)
+# Columns sized to their longest text when the board first loads (up to a cap; longer
+# texts are elided in the middle, the whole text is the cell's tooltip).
+FIT_COLUMNS: dict[int, int] = {0: 260, 6: 320, 7: 340, 9: 380, 10: 200, 11: 220}
+CELL_PADDING = 18
 
 
 _FEATURE = QStyleOptionViewItem.ViewItemFeature
@@ -101,6 +106,29 @@ class BoardPanel(QWidget):
         self.search.textChanged.connect(self._on_search_text_changed)
         self.search.returnPressed.connect(self._on_search_return_pressed)
         self.set_reference_lists(None)
+        self._fitted = False
+        # After the first paint (~30 ms for 3,000 rows): the board shows without waiting.
+        self.model.modelReset.connect(lambda: QTimer.singleShot(0, self._fit_once))
+
+    def _fit_once(self) -> None:
+        """Size the content columns once, on the first load with rows, unless the user's
+        own widths were restored or set meanwhile."""
+        if self._fitted or not self.model.total:
+            return
+        self._fitted = True
+        header = self.table.horizontalHeader()
+        if any(header.sectionSize(c) != w for c, w in enumerate(DEFAULT_WIDTHS)):
+            return
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Each content column as wide as its longest text (between default and cap)."""
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        for col, cap in FIT_COLUMNS.items():
+            texts = [*self.model.longest_texts(col), COLUMNS[col].title]
+            wanted = max(metrics.horizontalAdvance(t) for t in texts) + CELL_PADDING
+            header.resizeSection(col, max(60, min(cap, wanted)))
 
     def _combo(self, name: str) -> QComboBox:
         box = QComboBox()
@@ -124,6 +152,7 @@ class BoardPanel(QWidget):
         table.setSortingEnabled(True)
         table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
         table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         table.verticalHeader().setVisible(False)
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         table.verticalHeader().setDefaultSectionSize(24)
@@ -178,10 +207,16 @@ class BoardPanel(QWidget):
         self.ward_box.blockSignals(True)
         self.ward_box.clear()
         self.ward_box.addItem("All wards", None)
-        for ward in self._refs.wards if self._refs else ():
+        known = self._refs.wards if self._refs else ()
+        labels = ward_labels((w.id, w.name, w.site) for w in known)  # "Ward 15 · GH"
+        for ward in known:
             if site is None or ward.site == site:
-                label = ward.name if site else f"{ward.name} ({ward.site})"
-                self.ward_box.addItem(label, ward.id)
+                self.ward_box.addItem(ward.name if site else labels[ward.id], ward.id)
+                self.ward_box.setItemData(
+                    self.ward_box.count() - 1,
+                    f"{ward.name}, {ward.site}",
+                    Qt.ItemDataRole.ToolTipRole,
+                )
         self.ward_box.blockSignals(False)
 
     def _on_site_changed(self) -> None:

@@ -13,19 +13,14 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
-from sqlalchemy import text
 
+from discharge_hub.services.common import reachable
 from discharge_hub.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 RETRY_MS = 3000
 DOWN_TEXT = "Database unreachable — retrying…"
 DOWN_STYLE = "QLabel { background: #fde2e1; color: #6b0000; font-weight: bold; padding: 0 6px; }"
-
-
-def _probe(session) -> bool:  # noqa: ANN001 - a Session on the worker
-    session.execute(text("SELECT 1"))
-    return True
 
 
 class ConnectionWatch(QObject):
@@ -61,7 +56,7 @@ class ConnectionWatch(QObject):
         if self._probing or self.runner.database is None:
             return
         self._probing = True
-        self.runner.read("checking the database", _probe, self._on_back, self._on_still_down)
+        self.runner.read("checking the database", reachable, self._on_back, self._on_still_down)
 
     def _on_still_down(self, _exc: BaseException) -> None:
         self._probing = False  # the timer tries again

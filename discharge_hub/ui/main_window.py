@@ -294,7 +294,7 @@ class MainWindow(QMainWindow):
         round_ = BoardRoundWidget(self.runner, self.refs, rows, changes=self.changes)
         round_.saved.connect(self._on_spell_saved)
         round_.close_requested.connect(lambda: self._close_tab(self.tabs.indexOf(round_)))
-        ward = rows[0].ward if rows else "ward"
+        ward = (self.model.ward_label(ward_id) or rows[0].ward) if rows else "ward"
         self.tabs.setCurrentIndex(self.tabs.addTab(round_, f"Board round: {ward}"))
         return round_
 

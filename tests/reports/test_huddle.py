@@ -192,3 +192,40 @@ def test_the_longest_breakdowns_still_lay_out(sqlite_fixture: Fixture) -> None:
     text = [line for page in pages for line in page]
     assert "A21" in text and "Group 9" in text
     assert f"Page 1 of {len(pages)}" in pages[0]
+
+
+def _fragments(pdf: bytes) -> list[tuple[float, str, float]]:
+    """(x, text, size) of every piece of text drawn, over all pages."""
+    found: list[tuple[float, str, float]] = []
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+
+        def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+            if text.strip():
+                found.append((tm[4] * cm[0] + cm[4], text.strip(), size * tm[0] * cm[0]))
+
+        page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_long_service_types_wrap_and_leave_the_count_column_visible(
+    sqlite_fixture: Fixture,
+) -> None:
+    """Huddle page 2, "Placements waiting": a long service type label wraps inside its
+    column instead of running over the count beside it (issue 10)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from discharge_hub.reports.pdf_base import FONT
+
+    f = figures(sqlite_fixture)
+    label = "Residential care home with nursing for people living with dementia"
+    crowded = replace(f, placements_waiting_by_service=(Count("nh_emi", label, 7),))
+    pieces = _fragments(huddle_pdf(crowded, printed_at=PRINTED, printed_by="jsmith"))
+    header = next(x for x, text, _ in pieces if text == "Waiting: service type")
+    count_x = next(x for x, text, _ in pieces if text == "No." and x > header)
+    words = set(label.split())
+    parts = [(x, t, s) for x, t, s in pieces if set(t.split()) <= words and x < count_x]
+    assert " ".join(t for _, t, _ in parts) == label  # all of it shown, over lines
+    assert len(parts) >= 2  # wrapped
+    for x, text, size in parts:
+        assert x + stringWidth(text, FONT, size) < count_x - 2, text
+    assert any(t == "7" and abs(x - count_x) < 30 for x, t, _ in pieces)

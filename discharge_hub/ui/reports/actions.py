@@ -7,21 +7,27 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QWidget
+from sqlalchemy.orm import Session
 
 from discharge_hub import clock
 from discharge_hub.reports import render
+from discharge_hub.services.reference_lists import site_names
 from discharge_hub.ui.reports.dashboard import HuddleDashboard
 from discharge_hub.ui.reports.edd_dashboard import EddDashboard
+from discharge_hub.ui.reports.huddle_dialog import HuddleReportDialog
 from discharge_hub.ui.reports.preview import PdfPrintPreview
 from discharge_hub.ui.tasks import TaskRunner
 
-# Open previews, kept referenced until closed (they are non-modal).
+# Open previews and dialogs, kept referenced until closed (they are non-modal).
 _open: set[PdfPrintPreview] = set()
+_dialogs: set[QDialog] = set()
 
 
-def show_preview(parent: QWidget | None, pdf: bytes, title: str) -> PdfPrintPreview:
-    dialog = PdfPrintPreview(pdf, title, parent)
+def show_preview(
+    parent: QWidget | None, pdf: bytes, title: str, file_name: str | None = None
+) -> PdfPrintPreview:
+    dialog = PdfPrintPreview(pdf, title, parent, file_name=file_name)
     _open.add(dialog)
     dialog.finished.connect(lambda _result: _open.discard(dialog))
     dialog.open()
@@ -48,7 +54,8 @@ def open_huddle_preview(
     actor = runner.actor
 
     def done(pdf: bytes) -> None:
-        dialog = show_preview(parent, pdf, f"Daily huddle {day.isoformat()}")
+        title = f"Daily huddle {day.isoformat()}"
+        dialog = show_preview(parent, pdf, title, render.huddle_file_name(on=day, site=site))
         if on_shown is not None:
             on_shown(dialog)
 
@@ -70,14 +77,20 @@ def open_handover_preview(
     """Generate the handover summary PDF of a spell on a worker, then preview it."""
     actor = runner.actor
 
-    def done(pdf: bytes) -> None:
-        dialog = show_preview(parent, pdf, "Handover summary")
+    def done(made: tuple[bytes, str]) -> None:
+        pdf, file_name = made
+        dialog = show_preview(parent, pdf, "Handover summary", file_name)
         if on_shown is not None:
             on_shown(dialog)
 
+    def make(session: Session) -> tuple[bytes, str]:
+        pdf = render.handover_report(session, spell_id=spell_id, printed_by=actor)
+        name = render.handover_file_name(session, spell_id=spell_id, on=clock.today())
+        return pdf, name
+
     return runner.read(
         "making the handover summary",
-        lambda s: render.handover_report(s, spell_id=spell_id, printed_by=actor),
+        make,
         done,
         _failed(parent, "handover summary"),
     )
@@ -96,7 +109,8 @@ def open_edd_preview(
     actor = runner.actor
 
     def done(pdf: bytes) -> None:
-        dialog = show_preview(parent, pdf, f"EDD reliability {start.isoformat()}–{end.isoformat()}")
+        title = f"EDD reliability {start.isoformat()} to {end.isoformat()}"
+        dialog = show_preview(parent, pdf, title)
         if on_shown is not None:
             on_shown(dialog)
 
@@ -108,12 +122,27 @@ def open_edd_preview(
     )
 
 
-def _ask_site(parent: QWidget | None) -> tuple[bool, str | None]:
-    """Which site: all, or one (typed; the report names the known ones if mistyped)."""
-    text, ok = QInputDialog.getText(
-        parent, "Print huddle report", "Site (leave empty for all sites):"
+def ask_huddle_report(parent: QWidget | None, runner: TaskRunner) -> int:
+    """List the sites on a worker, then ask for the day and site; accepted, preview."""
+
+    def chosen(sites: list[str]) -> None:
+        dialog = HuddleReportDialog(sites, parent)
+        _dialogs.add(dialog)
+
+        def finished(result: int) -> None:
+            _dialogs.discard(dialog)
+            if result == QDialog.DialogCode.Accepted:
+                open_huddle_preview(parent, runner, on=dialog.day, site=dialog.site)
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    return (
+        runner.query("listing the sites", site_names)
+        .success(chosen)
+        .failure(_failed(parent, "site list"))
+        .run()
     )
-    return ok, (text.strip() or None)
 
 
 def add_report_actions(
@@ -127,9 +156,7 @@ def add_report_actions(
     and EDD reliability dashboards (each a tab named by its window title)."""
 
     def huddle() -> None:
-        ok, site = _ask_site(parent)
-        if ok:
-            open_huddle_preview(parent, runner, site=site)
+        ask_huddle_report(parent, runner)
 
     def handover() -> None:
         spell_id = current_spell_id()

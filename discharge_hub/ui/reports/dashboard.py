@@ -11,6 +11,7 @@ from datetime import date
 from html import escape
 
 from PySide6.QtCharts import (
+    QAbstractBarSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
@@ -20,7 +21,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QCursor, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -28,15 +29,17 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
+    QScrollArea,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from discharge_hub import clock
-from discharge_hub.models import Site
 from discharge_hub.reports.huddle_data import Count, EquityRow, HuddleFigures, huddle_figures
+from discharge_hub.services.reference_lists import site_names
 from discharge_hub.ui.tasks import TaskRunner
 
 ALL_SITES = "All sites"
@@ -88,6 +91,38 @@ def _bar_chart(title: str, horizontal: bool = False) -> tuple[QChartView, QChart
     return view, chart
 
 
+def scrolling(*parts: QLayout) -> QScrollArea:
+    """The parts one under the other in a scroll area: in a small or half-width window
+    the charts keep room for their labels and the rest scrolls (charts take the slack)."""
+    body = QWidget()
+    layout = QVBoxLayout(body)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for n, part in enumerate(parts):
+        layout.addLayout(part, 1 if n == 1 else 0)
+    area = QScrollArea()
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setWidget(body)
+    return area
+
+
+def category_tooltips(series: QAbstractBarSeries, texts: Sequence[str]) -> None:
+    """Hovering a bar shows its category's whole text and value (labels may be codes)."""
+
+    def hovered(status: bool, index: int, bars: QBarSet) -> None:
+        if status and 0 <= index < len(texts):
+            QToolTip.showText(QCursor.pos(), f"{texts[index]}: {int(bars.at(index))}")
+        else:
+            QToolTip.hideText()
+
+    series.hovered.connect(hovered)
+
+
+# Room per bar of a horizontal chart, so a category's label is never cut to "…".
+ROW_HEIGHT = 20
+CHART_CHROME = 90  # title, value axis and margins
+
+
 class HuddleDashboard(QWidget):
     """Tiles, three charts and the equity table for one day and site."""
 
@@ -137,16 +172,17 @@ class HuddleDashboard(QWidget):
         self.red2green.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.red2green.setAccessibleName("Red2Green: red days by ward and the top reasons")
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(bar)
-        layout.addLayout(grid)
-        layout.addLayout(charts, 1)
+        outer = QVBoxLayout(self)
+        outer.addLayout(bar)
+        outer.addWidget(scrolling(grid, charts, self._lower()), 1)
+        self.date_edit.dateChanged.connect(lambda _d: self.refresh())
+        self.site_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+
+    def _lower(self) -> QHBoxLayout:
         lower = QHBoxLayout()
         lower.addWidget(self.equity, 3)
         lower.addWidget(self.red2green, 2)
-        layout.addLayout(lower)
-        self.date_edit.dateChanged.connect(lambda _d: self.refresh())
-        self.site_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        return lower
 
     # -- loading --------------------------------------------------------------------------
     @property
@@ -163,7 +199,7 @@ class HuddleDashboard(QWidget):
             return
         self.runner.read(
             "listing the sites",
-            lambda s: list(s.scalars(select(Site.name).order_by(Site.name))),
+            site_names,
             self.set_sites,
         )
 
@@ -198,6 +234,8 @@ class HuddleDashboard(QWidget):
             tile.value.setText(str(getattr(figures, key)))
         reasons = list(reversed(figures.nctr_by_delay_reason))  # largest at the top
         self._fill(self.reason_chart, reasons, horizontal=True)
+        # Every delay reason gets a line of its own: its code is never cut to "…".
+        self.reason_view.setMinimumHeight(max(220, CHART_CHROME + ROW_HEIGHT * len(reasons)))
         self._fill(self.pathway_chart, figures.nctr_by_pathway)
         self._fill(self.los_chart, figures.los_bands)
         self.equity.setText(_equity_html(figures))
@@ -219,6 +257,7 @@ class HuddleDashboard(QWidget):
         chart.addSeries(series)
         categories = QBarCategoryAxis()
         categories.append([c.key for c in counts])
+        categories.setTruncateLabels(False)  # codes fit; Qt would cut them to "…" anyway
         values = QValueAxis()
         values.setLabelFormat("%d")
         values.setRange(0, max([4, *(c.count for c in counts)]))
@@ -232,6 +271,9 @@ class HuddleDashboard(QWidget):
         chart.addAxis(values, value_side)
         series.attachAxis(categories)
         series.attachAxis(values)
+        category_tooltips(
+            series, [c.key if c.label in ("", c.key) else f"{c.key} {c.label}" for c in counts]
+        )
 
     # -- for tests and callers ----------------------------------------------------------------
     def tile_values(self) -> dict[str, int]:

@@ -34,13 +34,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from discharge_hub import clock
-from discharge_hub.models import Site
 from discharge_hub.reports.counts import Count
 from discharge_hub.reports.edd_data import EddGroup, EddReliability, edd_reliability
 from discharge_hub.reports.edd_pdf import GROUP_COLOURS, one_decimal, percent
+from discharge_hub.services.reference_lists import site_names
 from discharge_hub.ui.reports.dashboard import ALL_SITES, NHS_BLUE, _bar_chart, _Tile
 from discharge_hub.ui.rows_model import RowsModel
 from discharge_hub.ui.tasks import TaskRunner
@@ -177,7 +176,7 @@ class EddDashboard(QWidget):
             return
         self.runner.read(
             "listing the sites",
-            lambda s: list(s.scalars(select(Site.name).order_by(Site.name))),
+            site_names,
             self.set_sites,
         )
 
