@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-ORDER = ("board.md", "ui.md", "reports.md", "import.md", "live.md", "soak.md", "history.md")
+ORDER = ("board.md", "ui.md", "ui-print-issue10.md", "reports.md", "import.md", "live.md", "soak.md", "history.md")
 
 HEADER = """# Benchmarks
 
