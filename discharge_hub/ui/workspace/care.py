@@ -65,7 +65,7 @@ class BarriersTab(QWidget):
             self,
         )
         self.table = read_only_table("Barriers and actions", self.model)
-        self.resolve_button = QPushButton("Mark selected &resolved (on save)")
+        self.resolve_button = QPushButton("&Mark selected resolved (on save)")
         self.resolve_button.clicked.connect(self._on_resolve_clicked)
         self.section = Section("Add a barrier or action", "barrier")
         self.kind = self.section.add_field("kind", "&Kind", code_combo("Barrier kind", ()))
@@ -204,10 +204,10 @@ class CarersTab(QWidget):
         self.with_whom.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        s.add_field("with_whom", "With &whom", self.with_whom)
+        s.add_field("with_whom", "With wh&om", self.with_whom)
         self.with_whom.setAccessibleName("Contact with whom")
         self.with_whom.lineEdit().setAccessibleName("Contact with whom")
-        self.method = s.add_field("method", "&How", code_combo("Contact method", ()))
+        self.method = s.add_field("method", "&Method", code_combo("Contact method", ()))
         self.interpreter = s.add_field("interpreter_used", "", QCheckBox("Interpreter used"))
         self.discussed = QPlainTextEdit()
         self.discussed.setTabChangesFocus(True)

@@ -173,11 +173,11 @@ class PlanTab(QWidget):
 
     def _pathway_section(self) -> Section:
         s = Section("Pathway, hub referral, delay reason, next action", "pathway")
-        self.pathway = s.add_field("pathway", "&Pathway", code_combo("Pathway", ()))
+        self.pathway = s.add_field("pathway", "Path&way", code_combo("Pathway", ()))
         self.referral_state = QLabel()
         s.form.addRow(QLabel("Hub referral"), self.referral_state)
         self.refer = s.add_field(
-            "referral", "", QCheckBox("&Refer to the Integrated Discharge Hub on save")
+            "referral", "", QCheckBox("Refer t&o the Integrated Discharge Hub on save")
         )
         self.refer.setAccessibleName("Refer to the hub")
         self.referral_notes = s.add_field("notes", "Referral notes", line_edit("Referral notes"))
@@ -207,7 +207,7 @@ class PlanTab(QWidget):
         self.r2g_none.setChecked(True)
         s.add_field("colour", "Colour", row)
         row.setAccessibleName("Red2Green colour of the day")
-        self.r2g_reason = s.add_field("reason", "Red &day reason", line_edit("Red day reason"))
+        self.r2g_reason = s.add_field("reason", "Red day rea&son", line_edit("Red day reason"))
         self.r2g_reason.setEnabled(False)
         self.r2g_red.toggled.connect(self._on_r2g_red_toggled)
         self.r2g_day.currentIndexChanged.connect(self._on_r2g_day_changed)

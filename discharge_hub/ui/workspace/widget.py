@@ -159,7 +159,7 @@ class WorkspaceWidget(QWidget):
             self.tabs.addTab(scrolled(tab), title)
 
     def _build_buttons(self) -> None:
-        self.save_button = QPushButton("&Save (Ctrl+S)")
+        self.save_button = QPushButton("Save (Ctrl+S)")
         self.reload_button = QPushButton("Reload (F5)")
         self.close_button = QPushButton("Close (Esc)")
         self.save_button.clicked.connect(lambda: self.save())
@@ -363,7 +363,7 @@ class WorkspaceWidget(QWidget):
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.save_button.setEnabled(not busy)
-        self.save_button.setText("Saving…" if busy else "&Save (Ctrl+S)")
+        self.save_button.setText("Saving…" if busy else "Save (Ctrl+S)")
 
     def after_refusal(self) -> None:
         """A save refused or resolved: catch up with changes heard meanwhile."""
