@@ -42,7 +42,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+S", "Save the patient"),
     ("Esc", "Close the patient (asks first if there are unsaved changes)"),
     ("Alt+Right / Alt+Left", "Board round: save and next / previous patient"),
-    ("Ctrl+Alt+1 … Ctrl+Alt+6", "Patient: Plan, Hub, Barriers, Carers, Discharge, History"),
+    ("Alt+1 … Alt+6", "Patient: Plan, Hub, Barriers, Carers, Discharge, History"),
     ("F1", "This sheet"),
     ("Ctrl+Q", "Quit"),
 )

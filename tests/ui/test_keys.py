@@ -168,3 +168,12 @@ def test_f1_shows_the_shortcut_sheet_listing_the_keys(qtbot, main_window):
     assert {"Ctrl+F", "Ctrl+P", "Ctrl+5", "F5"} <= listed
     for shortcut in ("Ctrl+1", "Ctrl+B", "Ctrl+O", "Ctrl+P", "Ctrl+5", "Ctrl+6", "F5"):
         assert any(shortcut in k for k in listed), shortcut
+
+
+def test_alt_digits_choose_the_sections_of_a_patient(qtbot, main_window):
+    workspace = main_window.open_spell(main_window.model.all_rows()[0].spell_id)
+    wait_loaded(qtbot, workspace)
+    _press(qtbot, workspace.plan.next_action, Qt.Key.Key_6, Qt.KeyboardModifier.AltModifier)
+    assert workspace.tabs.currentIndex() == 5
+    _press(qtbot, workspace, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
+    assert workspace.tabs.currentIndex() == 2

@@ -147,7 +147,8 @@ class WorkspaceWidget(QWidget):
         self.hub.set_actions(actions)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Workspace sections")
-        # Mnemonics clash neither with the menu bar (F, P, V, H, R) nor with a field.
+        # Mnemonics clash neither with the menu bar (F, P, V, H, R) nor with a field
+        # (tests/ui/test_keys.py walks every tab).
         for title, tab in (
             ("Plan: EDD, criteria, pa&thway", self.plan),
             ("H&ub && placements", self.hub),
@@ -167,6 +168,8 @@ class WorkspaceWidget(QWidget):
         self.close_button.clicked.connect(self.close_requested)
         QShortcut(QKeySequence.StandardKey.Save, self, lambda: self.save())
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close_requested.emit)
+        for n in range(self.tabs.count()):  # Alt+1…Alt+6: the sections (keys.SHORTCUTS)
+            QShortcut(QKeySequence(f"Alt+{n + 1}"), self, lambda n=n: self.tabs.setCurrentIndex(n))
 
     def _lay_out(self) -> None:
         buttons = QHBoxLayout()
