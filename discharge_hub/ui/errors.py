@@ -41,6 +41,19 @@ def make_banner() -> QLabel:
     return banner
 
 
+def hide_banner_when_corrected(sections: Iterable[Section], banner: QLabel) -> None:
+    """Once the user has edited every field a refused save pointed at, the banner that
+    said "Not saved: …" goes (it is shown again if the next save is refused)."""
+    kept = list(sections)
+
+    def check() -> None:
+        if not any(s.has_errors() for s in kept):
+            banner.setVisible(False)
+
+    for section in kept:
+        section.error_cleared.connect(check)
+
+
 def message_for(exc: BaseException) -> str:
     """What the user reads in the banner; edits are always kept."""
     if isinstance(exc, ValidationError):

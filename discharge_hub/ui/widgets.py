@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
+    QAbstractSpinBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -99,8 +102,32 @@ def read_only_table(name: str, model) -> QTableView:
     return table
 
 
+def edited_signals(widget: QWidget) -> list[SignalInstance]:
+    """The signals a user's edit of ``widget`` (or of the buttons inside it) emits."""
+    own = getattr(widget, "edited", None)  # a composite input (the criteria picker)
+    if isinstance(own, SignalInstance):
+        return [own]
+    if isinstance(widget, QLineEdit):
+        return [widget.textEdited]
+    if isinstance(widget, QComboBox):
+        return [widget.activated, *([widget.editTextChanged] if widget.isEditable() else [])]
+    if isinstance(widget, QAbstractButton):
+        return [widget.clicked]
+    if isinstance(widget, QPlainTextEdit):
+        return [widget.textChanged]
+    if isinstance(widget, QAbstractSpinBox):
+        return [widget.editingFinished]
+    return [b.clicked for b in widget.findChildren(QAbstractButton)]
+
+
 class Section(QGroupBox):
-    """A titled form whose fields each carry an error line, keyed ``section.field``."""
+    """A titled form whose fields each carry an error line, keyed ``section.field``.
+
+    Editing a field hides its error line (the user is correcting it) and emits
+    ``error_cleared``, so the screen can take its banner down once nothing is wrong.
+    """
+
+    error_cleared = Signal()
 
     def __init__(self, title: str, key: str, parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
@@ -132,7 +159,19 @@ class Section(QGroupBox):
             widget.setAccessibleName(label.replace("&", ""))
         self.errors[field] = error
         self.fields[field] = widget
+        for signal in edited_signals(widget):
+            signal.connect(lambda *_args, f=field: self._on_field_edited(f))
         return widget
+
+    def _on_field_edited(self, field: str) -> None:
+        label = self.errors[field]
+        if label.isVisibleTo(self) or label.text():
+            label.clear()
+            label.setVisible(False)
+            self.error_cleared.emit()
+
+    def has_errors(self) -> bool:
+        return any(label.text() for label in self.errors.values())
 
     def show_error(self, field: str, text: str) -> bool:
         label = self.errors.get(field)

@@ -28,7 +28,7 @@ from discharge_hub.services.placements import PlacementCancel
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.ui import errors
 from discharge_hub.ui import formatting as fmt
-from discharge_hub.ui.errors import make_banner
+from discharge_hub.ui.errors import hide_banner_when_corrected, make_banner
 from discharge_hub.ui.hub.actions import PlacementActions, action_message
 from discharge_hub.ui.live import ChangeHub, DataChange
 from discharge_hub.ui.tasks import TaskRunner
@@ -128,6 +128,7 @@ class WorkspaceWidget(QWidget):
         self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice.setVisible(False)
         self._build_tabs(refs)
+        hide_banner_when_corrected(self.sections, self.banner)
         self.memory = FormMemory(self._tabs)
         self.flow = SaveFlow(self)
         self._build_buttons()
