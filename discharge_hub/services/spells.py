@@ -320,8 +320,22 @@ def record_ctr_review(
     session.add(review)
     session.flush()
     spell.discharge_ready_date = _derive_for(session, spell.id)
+    _clear_delay_reason_if_meets(session, spell, review)
     session.flush()
     return _view(session, spell)
+
+
+def _clear_delay_reason_if_meets(session: Session, spell: Spell, review: CtrReview) -> None:
+    """A patient who meets the criteria to reside again (no DRD) is not delayed: a delay
+    reason left from when they did not is cleared, and the review's note says so (the
+    audit trail has the old code)."""
+    if spell.discharge_ready_date is not None or spell.delay_reason_id is None:
+        return
+    reason = session.get(DelayReason, spell.delay_reason_id)
+    spell.delay_reason_id = None
+    said = f"{reason.code} {reason.label}" if reason is not None else "the delay reason"
+    cleared = f"Delay reason cleared ({said}): meets the criteria to reside again."
+    review.note = f"{review.note} {cleared}" if review.note else cleared
 
 
 def _check_answer(meets: bool, codes: list[str]) -> None:
