@@ -206,8 +206,8 @@ def test_meeting_the_criteria_again_clears_the_delay_reason_with_a_note(db: Data
         trail = history.audit_trail(s, spell.id)
     assert last.note is not None and "Delay reason cleared (A14 " in last.note
     assert "meets the criteria to reside again" in last.note
-    cleared = next(a for a in trail if a.field == "delay_reason_id")
-    assert cleared.new_value is None and cleared.old_value is not None
+    cleared = next(a for a in trail if a.field == "delay_reason_code")
+    assert (cleared.old_value, cleared.new_value) == ("A14", None)
 
 
 def test_a_review_that_keeps_the_patient_delayed_keeps_the_delay_reason(db: Database) -> None:

@@ -136,7 +136,10 @@ FIELDS: dict[str, tuple[str, str | None]] = {
     "nhs_number": ("NHS number", None),
     "gp_practice": ("GP practice", None),
     "next_action": ("Next action", None),
-    "delay_reason_id": ("Delay reason", None),
+    "ward": ("Ward", None),
+    "bed": ("Bed", None),
+    "site": ("Site", None),
+    "provider": ("Provider", None),
 }
 LINK_FIELDS = frozenset(
     {
@@ -145,10 +148,6 @@ LINK_FIELDS = frozenset(
         "review_id",
         "carer_id",
         "referral_id",
-        "bed_id",
-        "site_id",
-        "ward_id",
-        "provider_id",
         "recorded_at",
         "recorded_by",
         "changed_at",

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from discharge_hub.services.people import Permissions, os_login
+if TYPE_CHECKING:  # the error messages use this module; services import those
+    from discharge_hub.services.people import Permissions
 
 _NAMED = re.compile(r"^(?P<name>.+?) \((?P<login>[^()]+)\)$")
 
@@ -41,5 +43,7 @@ def current_user_name(permissions: Permissions | None = None) -> str:
     """The signed-in person's name: the database's display name, else the login (on the
     embedded database, the operating system's record of who is logged in)."""
     if permissions is None:
+        from discharge_hub.services.people import os_login
+
         return os_login()
     return permissions.display_name or permissions.login

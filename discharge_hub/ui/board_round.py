@@ -21,6 +21,7 @@ from discharge_hub.ui import errors
 from discharge_hub.ui.errors import hide_banner_when_corrected, make_banner, route_error
 from discharge_hub.ui.live import ChangeHub, DataChange
 from discharge_hub.ui.tasks import TaskRunner
+from discharge_hub.ui.workspace.confirm import confirmed
 from discharge_hub.ui.workspace.plan import PlanTab
 from discharge_hub.ui.workspace.widget import header_text
 
@@ -122,7 +123,9 @@ class BoardRoundWidget(QWidget):
             if target is not None:
                 self._show(target)
             return
-        changes = ws.WorkspaceChanges(**pending)
+        changes = confirmed(self, self.detail.spell, ws.WorkspaceChanges(**pending), self.refs)
+        if changes is None:  # back to the form, edits kept
+            return
         spell_id, version = self.detail.spell.id, self.detail.spell.version
         self._busy = True
         self.runner.write(

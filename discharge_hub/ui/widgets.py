@@ -139,6 +139,7 @@ class Section(QGroupBox):
         outer.addLayout(self.form)
         self.errors: dict[str, QLabel] = {}
         self.fields: dict[str, QWidget] = {}
+        self.captions: dict[str, str] = {}  # what the user reads next to each field
 
     def add_field(self, field: str, label: str, widget: QWidget) -> QWidget:
         holder = QWidget()
@@ -159,6 +160,7 @@ class Section(QGroupBox):
             widget.setAccessibleName(label.replace("&", ""))
         self.errors[field] = error
         self.fields[field] = widget
+        self.captions[field] = (label or getattr(widget, "text", str)() or field).replace("&", "")
         for signal in edited_signals(widget):
             signal.connect(lambda *_args, f=field: self._on_field_edited(f))
         return widget

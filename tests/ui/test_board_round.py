@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from discharge_hub.models import Carer
 from discharge_hub.services import workspace as ws
+from tests.ui.board_round_support import busiest_ward_round
 from tests.ui.conftest import wait_loaded
 from tests.ui.forms_support import type_into
 
@@ -45,18 +46,8 @@ def test_f5_in_the_board_round_reads_the_patient_again(qtbot, main_window, demo_
     assert round_.rows[round_.position].spell_id == spell_id  # still the same patient
 
 
-def _busiest_ward_patient(main_window) -> int:
-    rows = main_window.model.all_rows()
-    counts: dict[int, int] = {}
-    for r in rows:
-        counts[r.ward_id] = counts.get(r.ward_id, 0) + 1
-    ward = max(counts, key=lambda w: counts[w])
-    return min((r for r in rows if r.ward_id == ward), key=lambda r: r.bed_sort_key or "").spell_id
-
-
 def test_the_banner_goes_once_the_refused_field_is_corrected(qtbot, main_window):
-    round_ = _round_on_ward_of(qtbot, main_window, _busiest_ward_patient(main_window))
-    assert round_.position == 0 and len(round_.rows) >= 2
+    round_ = busiest_ward_round(qtbot, main_window)
     round_.plan.r2g_red.setChecked(True)  # a red day needs its reason
     with qtbot.waitSignal(round_.save_failed, timeout=10_000):
         round_.next()

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from discharge_hub.display import dates
+from discharge_hub.display.people import is_me, person_name
 from discharge_hub.services import conflicts
 from discharge_hub.services import workspace as ws
 from discharge_hub.services.placements import PlacementCancel
@@ -33,6 +35,7 @@ from discharge_hub.ui.hub.actions import PlacementActions, action_message
 from discharge_hub.ui.live import ChangeHub, DataChange
 from discharge_hub.ui.tasks import TaskRunner
 from discharge_hub.ui.workspace.care import BarriersTab, CarersTab
+from discharge_hub.ui.workspace.confirm import confirmed
 from discharge_hub.ui.workspace.conflict import clash_text, my_changes, summary_label
 from discharge_hub.ui.workspace.hub_tab import HubTab
 from discharge_hub.ui.workspace.keep import FormMemory
@@ -66,17 +69,20 @@ def header_text(d: ws.SpellDetail) -> str:
 
 
 def changed_by_text(theirs: conflicts.SpellChanges, actor: str, kept: bool) -> str:
-    """ "Changed by <name> at <time>: what." (UK time), for the notice line."""
+    """ "This patient's record was changed by <name> at 14:05: what." (UK time, the
+    person's name, not their login), for the notice line."""
     every = [*theirs.fields, *theirs.records]
     if not every:
         return ""
     newest = max(every, key=lambda c: c.changed_at)
-    names = sorted({("you" if c.changed_by == actor else c.changed_by) for c in every})
+    names = sorted(
+        {("you" if is_me(c.changed_by, actor) else person_name(c.changed_by)) for c in every}
+    )
     what = ", ".join(dict.fromkeys(summary_label(c) for c in every))
     end = " Your unsaved edits are kept." if kept else ""
     return (
-        f"Changed by {' and '.join(names)} at {fmt.uk_datetime(newest.changed_at)}: {what}. "
-        f"The form shows it now.{end}"
+        f"This patient's record was changed by {' and '.join(names)} "
+        f"{dates.when(newest.changed_at)}: {what}. The form shows it now.{end}"
     )
 
 
@@ -321,6 +327,10 @@ class WorkspaceWidget(QWidget):
             self.banner.setText("Nothing to save.")
             self.banner.setVisible(True)
             return
+        asked = confirmed(self, self.detail.spell, changes, self.refs)
+        if asked is None:  # back to the form, edits kept
+            return
+        changes = asked
         version, spell_id = self.base.spell.version, self.spell_id
         self.set_busy(True)
         self.runner.write(

@@ -1,0 +1,37 @@
+"""What a refused save says (issue 10): the banner names the refused field, and the
+banner wraps and shows whole."""
+
+from __future__ import annotations
+
+from discharge_hub.errors import ConflictError, ValidationError
+from discharge_hub.ui.errors import message_for
+from tests.conftest import uk
+from tests.ui.board_round_support import busiest_ward_round
+
+
+def test_a_refusal_names_its_field_in_the_banner(qtbot, main_window):
+    round_ = busiest_ward_round(qtbot, main_window)
+    round_.plan.r2g_red.setChecked(True)  # a red day needs its reason
+    with qtbot.waitSignal(round_.save_failed, timeout=10_000):
+        round_.next()
+    assert round_.banner.text().startswith("Not saved: Red day reason is required")
+    assert "Not saved: is" not in round_.banner.text()
+
+
+def test_a_refused_value_is_named_with_its_field():
+    exc = ValidationError("ctr.review_date", "01/12/2027", "is in the future")
+    text = message_for(exc, "Review date")
+    assert text.startswith("Not saved: Review date: 01/12/2027 is in the future")
+    # No form control at hand: the field's plain name, never its code
+    assert message_for(ValidationError("edd.edd", "", "is required")).startswith(
+        "Not saved: EDD is required"
+    )
+
+
+def test_a_conflict_names_the_person_and_the_uk_time():
+    summer = uk(2026, 7, 14, 14, 5)  # 13:05 UTC
+    exc = ConflictError("spell", 7, changed_by="Jane Smith (jsmith)", changed_at=summer)
+    assert "This patient's record was changed by Jane Smith on 14/07/2026 at 14:05" in (
+        message_for(exc)
+    )
+    assert "jsmith" not in message_for(exc) and "spell" not in message_for(exc)
