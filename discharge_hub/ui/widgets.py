@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -102,6 +103,13 @@ def read_only_table(name: str, model) -> QTableView:
     return table
 
 
+def _alignment_of(widget: QWidget) -> Qt.AlignmentFlag:
+    """Left for a control that keeps its own width (a drop-down), else the full row."""
+    policy = widget.sizePolicy().horizontalPolicy().value
+    expands = policy & QSizePolicy.PolicyFlag.ExpandFlag.value
+    return Qt.AlignmentFlag(0) if expands else Qt.AlignmentFlag.AlignLeft
+
+
 def edited_signals(widget: QWidget) -> list[SignalInstance]:
     """The signals a user's edit of ``widget`` (or of the buttons inside it) emits."""
     own = getattr(widget, "edited", None)  # a composite input (the criteria picker)
@@ -143,10 +151,13 @@ class Section(QGroupBox):
 
     def add_field(self, field: str, label: str, widget: QWidget) -> QWidget:
         holder = QWidget()
+        # The error line spans the whole row, not the width of a narrow control (a long
+        # message under a drop-down was clipped top and bottom: issue 10).
+        holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         box = QVBoxLayout(holder)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)
-        box.addWidget(widget)
+        box.addWidget(widget, 0, _alignment_of(widget))
         error = QLabel()
         error.setStyleSheet(ERROR_STYLE)
         error.setWordWrap(True)

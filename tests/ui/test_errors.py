@@ -7,6 +7,7 @@ from discharge_hub.errors import ConflictError, ValidationError
 from discharge_hub.ui.errors import message_for
 from tests.conftest import uk
 from tests.ui.board_round_support import busiest_ward_round
+from tests.ui.layout_support import clipped_labels
 
 
 def test_a_refusal_names_its_field_in_the_banner(qtbot, main_window):
@@ -35,3 +36,23 @@ def test_a_conflict_names_the_person_and_the_uk_time():
         message_for(exc)
     )
     assert "jsmith" not in message_for(exc) and "spell" not in message_for(exc)
+
+
+def test_a_long_refusal_under_a_drop_down_wraps_and_shows_whole(
+    qtbot, main_window, demo_db, dialogs
+):
+    from discharge_hub.services import queues
+    from discharge_hub.ui.hub.dialogs import ReasonDialog
+    from tests.ui.forms_support import choose, open_patient, save_refused
+
+    with demo_db.read() as s:
+        spell_id = queues.placement_queue(s, state="assessing")[0].spell_id
+    workspace = open_patient(qtbot, main_window, spell_id)
+    main_window.resize(1280, 800)
+    choose(workspace.plan.pathway, "P0")
+    dialogs.answer(ReasonDialog, None)  # keep the placements: the save is refused
+    save_refused(qtbot, workspace)
+    error = workspace.plan.pathway_section.error_text("pathway")
+    assert "does not go through the hub" in error
+    assert workspace.banner.isVisible()
+    qtbot.waitUntil(lambda: clipped_labels(main_window) == [], timeout=2000)

@@ -10,6 +10,7 @@ from discharge_hub.services import queues
 from discharge_hub.services.providers import list_providers
 from discharge_hub.ui import keys
 from tests.ui.conftest import wait_loaded
+from tests.ui.layout_support import clipped_labels
 
 
 def test_mnemonic_reads_the_letter_after_a_single_ampersand():
@@ -76,16 +77,19 @@ def _dialogs(main_window, demo_db):
 
 
 def test_no_two_visible_targets_share_a_mnemonic_in_any_window(qtbot, main_window, demo_db):
-    seen = []
+    seen: list[str] = []
+    clipped: list[str] = []
     for where, window in _windows(qtbot, main_window, demo_db):
         if window is not main_window:
             qtbot.addWidget(window)
             window.show()
         _assert_unique(window, where)
+        clipped.extend(f"{where}: {t}" for t in clipped_labels(window))
         seen.append(where)
         if window is not main_window:
             window.close()
     assert len(seen) >= 20
+    assert clipped == []  # and every wrapped text shows whole
 
 
 def test_items_of_each_menu_have_unique_mnemonics(main_window):

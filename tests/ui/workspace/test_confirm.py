@@ -58,9 +58,7 @@ def test_a_future_edd_is_saved_without_a_question(qtbot, main_window, demo_db, a
         assert s.get(Spell, row.spell_id).edd == days(3)
 
 
-def test_becoming_nctr_asks_the_delay_reason_in_the_same_save(
-    qtbot, main_window, demo_db, dialogs
-):
+def test_becoming_nctr_asks_the_delay_reason_in_the_same_save(qtbot, main_window, demo_db, dialogs):
     row = _meeting(main_window)
     workspace = open_patient(qtbot, main_window, row.spell_id)
     click(qtbot, workspace.plan.ctr_record)
