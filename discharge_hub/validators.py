@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from discharge_hub import clock
+from discharge_hub.display.dates import DATE_HINT, DATETIME_HINT
 from discharge_hub.errors import ValidationError
 
 _NON_DIGITS = re.compile(r"[\s-]")
@@ -89,7 +90,7 @@ def _match(pattern: re.Pattern[str], raw: str) -> datetime | None:
 
 
 def parse_date(value: str | date | None, field: str, *, required: bool = False) -> date | None:
-    """Parse ``YYYY-MM-DD`` or ``DD/MM/YYYY``."""
+    """Parse ``DD/MM/YYYY`` (what people type and are told to) or ``YYYY-MM-DD`` (files)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -101,7 +102,7 @@ def parse_date(value: str | date | None, field: str, *, required: bool = False) 
         return None
     parsed = _match(_DATE, raw)
     if parsed is None:
-        raise ValidationError(field, raw, "is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+        raise ValidationError(field, raw, f"is not a date (use {DATE_HINT})")
     return parsed.date()
 
 
@@ -120,9 +121,7 @@ def parse_datetime(
         return None
     parsed = _match(_DATETIME, raw)
     if parsed is None:
-        raise ValidationError(
-            field, raw, "is not a date/time (use YYYY-MM-DD [HH:MM] or DD/MM/YYYY [HH:MM])"
-        )
+        raise ValidationError(field, raw, f"is not a date/time (use {DATETIME_HINT})")
     check_uk_time(parsed, field, shown=raw)
     return parsed
 

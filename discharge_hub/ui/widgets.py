@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from discharge_hub.display import dates
 from discharge_hub.services.reference_lists import Code
 
 ERROR_STYLE = "color: #a4000f; font-weight: bold;"
-DATE_HINT = "dd/mm/yyyy"
+DATE_HINT = dates.DATE_HINT  # the placeholder says what the error would
 
 
 def date_edit(name: str, text: str = "") -> QLineEdit:

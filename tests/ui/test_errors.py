@@ -56,3 +56,26 @@ def test_a_long_refusal_under_a_drop_down_wraps_and_shows_whole(
     assert "does not go through the hub" in error
     assert workspace.banner.isVisible()
     qtbot.waitUntil(lambda: clipped_labels(main_window) == [], timeout=2000)
+
+
+def test_a_date_that_is_not_one_says_use_dd_mm_yyyy(qtbot, main_window, demo_db):
+    from discharge_hub.models import Spell
+    from tests.core_support import days
+    from tests.ui.forms_support import open_patient, save, save_refused, type_into
+
+    row = main_window.model.all_rows()[0]
+    workspace = open_patient(qtbot, main_window, row.spell_id)
+    type_into(qtbot, workspace.plan.edd, "31/02/2026")
+    type_into(qtbot, workspace.plan.edd_reason, "Waiting for the bed")
+    save_refused(qtbot, workspace)
+    assert workspace.plan.edd_section.error_text("edd").endswith(
+        "31/02/2026 is not a date (use DD/MM/YYYY)"
+    )
+    assert workspace.banner.text().startswith(
+        "Not saved: EDD: 31/02/2026 is not a date (use DD/MM/YYYY)"
+    )
+    type_into(qtbot, workspace.plan.edd, days(4).strftime("%d/%m/%Y"))  # DD/MM/YYYY works
+    assert not workspace.banner.isVisible()  # corrected: the banner goes
+    save(qtbot, workspace)
+    with demo_db.read() as s:
+        assert s.get(Spell, row.spell_id).edd == days(4)

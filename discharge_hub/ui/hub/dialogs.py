@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from discharge_hub import clock
+from discharge_hub.display import dates
 from discharge_hub.services.placements import FUNDING, FUNDING_LABELS
 from discharge_hub.services.providers import ProviderView
 from discharge_hub.services.reference_lists import ReferenceLists
@@ -220,7 +221,7 @@ class VacancyDialog(FormDialog):
         self.vacancies.setValue(min(provider.vacancies, provider.capacity))
         self.vacancies.setSuffix(f" of {provider.capacity} {provider.capacity_unit}")
         self.as_of = self.add("As &of", date_edit("Vacancies as of", fmt.now_input()))
-        self.as_of.setPlaceholderText("dd/mm/yyyy hh:mm")
+        self.as_of.setPlaceholderText(dates.DATETIME_HINT)
 
     def value(self) -> VacancyFigure:
         return VacancyFigure(self.vacancies.value(), self.as_of.text().strip())

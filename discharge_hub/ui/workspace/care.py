@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from discharge_hub.display import dates
 from discharge_hub.services.care import ASSESSMENT_STATUSES
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.services.workspace import NewBarrier, NewCarer, NewContact, SpellDetail
@@ -197,7 +198,7 @@ class CarersTab(QWidget):
     def _contact_section(self) -> Section:
         s = Section("Log a contact with the patient or a carer", "contact")
         self.contact_at = s.add_field("contact_at", "&When", date_edit("Contact date and time"))
-        self.contact_at.setPlaceholderText("dd/mm/yyyy hh:mm")
+        self.contact_at.setPlaceholderText(dates.DATETIME_HINT)
         self.with_whom = QComboBox()
         self.with_whom.setEditable(True)
         self.with_whom.setMinimumContentsLength(24)

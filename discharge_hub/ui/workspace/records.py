@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from discharge_hub.display import labels
+from discharge_hub.display import dates, labels
 from discharge_hub.display.people import person_name
 from discharge_hub.services.history import AuditView
 from discharge_hub.services.reference_lists import ReferenceLists
@@ -74,7 +74,7 @@ class DischargeTab(QWidget):
         self.when = self.section.add_field(
             "discharged_at", "Discharged &at", date_edit("Discharged at")
         )
-        self.when.setPlaceholderText("dd/mm/yyyy hh:mm")
+        self.when.setPlaceholderText(dates.DATETIME_HINT)
         self.destination = self.section.add_field(
             "destination", "&Destination", code_combo("Discharge destination", ())
         )
