@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from discharge_hub.display import dates
+from discharge_hub.display.labels import code_label
+from discharge_hub.display.people import person_name
 from discharge_hub.services.care import ASSESSMENT_STATUSES
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.services.workspace import NewBarrier, NewCarer, NewContact, SpellDetail
@@ -34,8 +36,8 @@ from discharge_hub.ui.widgets import (
 
 def _assessment_text(c: Any, pending: str | None = None) -> str:
     if pending is not None:
-        return f"{pending.upper()} (unsaved)"
-    status = (c.assessment_status or "not recorded").upper()
+        return f"{code_label('assessment_status', pending).upper()} (unsaved)"
+    status = code_label("assessment_status", c.assessment_status, "not recorded").upper()
     return f"{status} {fmt.uk_date(c.assessment_on)}".strip()
 
 
@@ -157,11 +159,15 @@ class CarersTab(QWidget):
             (
                 ("When", lambda e: fmt.uk_datetime(e.contact_at)),
                 ("With", lambda e: e.with_whom),
-                ("How", lambda e: e.method + (" (interpreter)" if e.interpreter_used else "")),
+                (
+                    "How",
+                    lambda e: code_label("contact_method", e.method)
+                    + (" (interpreter)" if e.interpreter_used else ""),
+                ),
                 ("Discussed", lambda e: e.discussed),
                 ("Agreed", lambda e: e.agreed or ""),
                 ("Next due", lambda e: fmt.uk_date(e.next_contact_due)),
-                ("By", lambda e: e.recorded_by),
+                ("By", lambda e: person_name(e.recorded_by)),
             ),
             self,
         )

@@ -30,7 +30,7 @@ def test_the_history_reads_as_plain_words_and_uk_dates(qtbot, main_window, demo_
     values = {v for r in rows for v in r[5:]}
     assert {"Hospital stay", "Placement", "Patient"} <= records
     assert not any("_" in text for text in records | fields)
-    assert not {"Spell id", "Spell id", "spell id", "Patient id", "Review id"} & fields
+    assert not {"Spell id", "spell id", "Patient id", "Review id"} & fields
     assert "Service type" in fields and "Funding" in fields
     # codes shown by their labels
     assert not {"nursing_home", "residential_home", "domiciliary", "chc", "nhs"} & values
