@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from discharge_hub import clock
+from discharge_hub.display import dates
 from discharge_hub.display.dates import DATE_HINT, DATETIME_HINT
 from discharge_hub.errors import ValidationError
 
@@ -141,7 +142,7 @@ def check_uk_time(value: datetime, field: str, *, shown: str | None = None) -> N
         return
     raise ValidationError(
         field,
-        shown or f"{value:%d/%m/%Y %H:%M}",
+        shown or dates.uk_datetime(value),
         "does not exist in UK time: the clocks went forward that night "
         "(01:00 GMT became 02:00 BST)",
     )
@@ -166,7 +167,7 @@ ADMISSION_HORIZON = timedelta(days=10 * 366)
 
 
 def _shown(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
+    return dates.uk_date(day)
 
 
 def check_birth_date(born: date, *, today: date, field: str = "date_of_birth") -> date:
@@ -202,11 +203,11 @@ def check_admitted_at(at: datetime, field: str = "admitted_at") -> datetime:
     instant = uk_instant(at, field)
     now = clock.now()
     if instant > now:
-        raise ValidationError(field, f"{clock.local(instant):%d/%m/%Y %H:%M}", "is in the future")
+        raise ValidationError(field, dates.uk_datetime(instant), "is in the future")
     if instant < now - ADMISSION_HORIZON:
         raise ValidationError(
             field,
-            f"{clock.local(instant):%d/%m/%Y %H:%M}",
+            dates.uk_datetime(instant),
             "is more than ten years ago: check the year",
         )
     return instant

@@ -39,11 +39,18 @@ def is_me(actor: str | None, me: str) -> bool:
     return actor is not None and login_of(actor) == login_of(me)
 
 
+def current_login() -> str:
+    """Who is using this computer: the operating system's record of the login (not
+    $USER/$LOGNAME, which anyone can set). The one place the desktop, the reports and
+    the imports ask; on the shared database the server says who (``Permissions``)."""
+    from discharge_hub.services.people import os_login
+
+    return os_login()
+
+
 def current_user_name(permissions: Permissions | None = None) -> str:
     """The signed-in person's name: the database's display name, else the login (on the
     embedded database, the operating system's record of who is logged in)."""
     if permissions is None:
-        from discharge_hub.services.people import os_login
-
-        return os_login()
+        return current_login()
     return permissions.display_name or permissions.login
