@@ -154,6 +154,8 @@ LINK_FIELDS = frozenset(
         "changed_by",
     }
 )
+# Lists whose codes people use themselves ("P2", "A14"): shown with the label.
+SHOWN_WITH_CODE = frozenset({"pathway", "delay_reason", "criterion"})
 STATE_FIELDS = {
     "placement": "placement_state",
     "hub_referral": "referral_state",
@@ -192,6 +194,8 @@ def value_text(entity: str, field: str | None, value: str | None) -> str:
         return {"yes": "Yes", "no": "No", "true": "Yes", "false": "No"}.get(value.lower(), value)
     if kind in ("date", "instant"):
         return _date_text(value, instant=kind == "instant")
+    if kind in SHOWN_WITH_CODE:
+        return code_and_label(kind, value)
     return code_label(kind, value)
 
 
