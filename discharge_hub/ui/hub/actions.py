@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from discharge_hub.display.people import person_name
 from discharge_hub.errors import ConflictError, DomainError
 from discharge_hub.services import hub
 from discharge_hub.services.placements import (
@@ -84,7 +85,7 @@ def patient_label(row: Any) -> str:
 def action_message(exc: BaseException) -> str:
     """What the user reads after a refused action (nothing was written)."""
     if isinstance(exc, ConflictError):
-        who = exc.changed_by or "another user"
+        who = person_name(exc.changed_by) if exc.changed_by else "another user"
         when = f" at {fmt.uk_datetime(exc.changed_at)}" if exc.changed_at else ""
         return (
             f"Not done: {who} changed this {exc.entity}{when} after you opened it. "
