@@ -53,12 +53,14 @@ def _windows(qtbot, main_window, demo_db):
 
 def _dialogs(main_window, demo_db):
     from discharge_hub.ui.hub.dialogs import (
+        DelayReasonDialog,
         ReasonDialog,
         RequestPlacementDialog,
         StartDateDialog,
         VacancyDialog,
         WorkerDialog,
     )
+    from discharge_hub.ui.hub.provider_picker import ProviderPicker
     from discharge_hub.ui.sign_in import SignInDialog
     from discharge_hub.ui.workspace.conflict import ConflictDialog, ConflictRow
 
@@ -72,6 +74,13 @@ def _dialogs(main_window, demo_db):
     yield "vacancies", VacancyDialog(main_window, provider)
     rows = [ConflictRow("EDD", "01/12/2026", "02/12/2026", "A. Person", "03/12/2026", True)]
     yield "conflict", ConflictDialog(main_window, rows, "X")
+    yield "delay reason", DelayReasonDialog(main_window, refs, "24/11/2026")
+    with demo_db.read() as s:
+        placement_id = queues.placement_queue(s, state="assessing")[0].placement_id
+    yield (
+        "provider picker",
+        ProviderPicker(main_window, main_window.runner, placement_id=placement_id, patient="X"),
+    )
     yield "sign in", SignInDialog(main_window.runner, parent=main_window)
     yield "shortcut sheet", keys.ShortcutSheet(main_window)
 
