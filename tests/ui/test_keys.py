@@ -93,6 +93,7 @@ def test_no_two_visible_targets_share_a_mnemonic_in_any_window(qtbot, main_windo
             qtbot.addWidget(window)
             window.show()
         _assert_unique(window, where)
+        qtbot.wait(30)  # the layouts settle (a text set on load asks for a new height)
         clipped.extend(f"{where}: {t}" for t in clipped_labels(window))
         seen.append(where)
         if window is not main_window:
