@@ -26,6 +26,7 @@ from discharge_hub import clock
 from discharge_hub import demo_data as data
 from discharge_hub.db import Database
 from discharge_hub.demo_story import World, discharged_story, open_story
+from discharge_hub.display import dates
 from discharge_hub.errors import DomainError, ValidationError
 from discharge_hub.models import (
     Barrier,
@@ -100,7 +101,7 @@ def generate(
     discharged ones. Refuses a database that already holds patients."""
     on = today or clock.today()
     if on > clock.today():
-        raise ValidationError("today", f"{on:%d/%m/%Y}", "is in the future")
+        raise ValidationError("today", dates.uk_date(on), "is in the future")
     if not 1 <= patients <= MAX_PATIENTS:
         raise ValidationError("patients", patients, f"must be between 1 and {MAX_PATIENTS}")
     latest = clock.local(clock.now()).replace(tzinfo=None) - timedelta(minutes=1)

@@ -57,6 +57,10 @@ class NotFoundError(DomainError):
     """A record the user referred to does not exist."""
 
 
+# A record as named in a sentence ("This patient's record was changed by…").
+RECORD_WORDS = {"spell": "patient's record", "record": "record"}
+
+
 class ConflictError(DomainError):
     """Someone else changed the record since this user read it.
 
@@ -79,11 +83,14 @@ class ConflictError(DomainError):
         self.changed_at = changed_at
         self.expected_version = expected_version
         self.current_version = current_version
-        who = changed_by or "another user"
-        when = f" at {changed_at:%d/%m/%Y %H:%M}" if changed_at else ""
+        from discharge_hub.display import dates  # clock imports this module
+        from discharge_hub.display.people import person_name
+
+        who = person_name(changed_by) if changed_by else "another user"
+        at = f" {dates.when(changed_at)}" if changed_at else ""
         super().__init__(
-            f"This {entity} was changed by {who}{when} after you opened it. "
-            "Your change was not saved; reload to see their change."
+            f"This {RECORD_WORDS.get(entity, entity)} was changed by {who}{at} after you "
+            "opened it. Your change was not saved; reload to see their change."
         )
 
 

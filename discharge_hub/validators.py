@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from discharge_hub import clock
+from discharge_hub.display import dates
+from discharge_hub.display.dates import DATE_HINT, DATETIME_HINT
 from discharge_hub.errors import ValidationError
 
 _NON_DIGITS = re.compile(r"[\s-]")
@@ -89,7 +91,7 @@ def _match(pattern: re.Pattern[str], raw: str) -> datetime | None:
 
 
 def parse_date(value: str | date | None, field: str, *, required: bool = False) -> date | None:
-    """Parse ``YYYY-MM-DD`` or ``DD/MM/YYYY``."""
+    """Parse ``DD/MM/YYYY`` (what people type and are told to) or ``YYYY-MM-DD`` (files)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -101,7 +103,7 @@ def parse_date(value: str | date | None, field: str, *, required: bool = False) 
         return None
     parsed = _match(_DATE, raw)
     if parsed is None:
-        raise ValidationError(field, raw, "is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+        raise ValidationError(field, raw, f"is not a date (use {DATE_HINT})")
     return parsed.date()
 
 
@@ -120,9 +122,7 @@ def parse_datetime(
         return None
     parsed = _match(_DATETIME, raw)
     if parsed is None:
-        raise ValidationError(
-            field, raw, "is not a date/time (use YYYY-MM-DD [HH:MM] or DD/MM/YYYY [HH:MM])"
-        )
+        raise ValidationError(field, raw, f"is not a date/time (use {DATETIME_HINT})")
     check_uk_time(parsed, field, shown=raw)
     return parsed
 
@@ -142,7 +142,7 @@ def check_uk_time(value: datetime, field: str, *, shown: str | None = None) -> N
         return
     raise ValidationError(
         field,
-        shown or f"{value:%d/%m/%Y %H:%M}",
+        shown or dates.uk_datetime(value),
         "does not exist in UK time: the clocks went forward that night "
         "(01:00 GMT became 02:00 BST)",
     )
@@ -167,7 +167,7 @@ ADMISSION_HORIZON = timedelta(days=10 * 366)
 
 
 def _shown(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
+    return dates.uk_date(day)
 
 
 def check_birth_date(born: date, *, today: date, field: str = "date_of_birth") -> date:
@@ -203,11 +203,11 @@ def check_admitted_at(at: datetime, field: str = "admitted_at") -> datetime:
     instant = uk_instant(at, field)
     now = clock.now()
     if instant > now:
-        raise ValidationError(field, f"{clock.local(instant):%d/%m/%Y %H:%M}", "is in the future")
+        raise ValidationError(field, dates.uk_datetime(instant), "is in the future")
     if instant < now - ADMISSION_HORIZON:
         raise ValidationError(
             field,
-            f"{clock.local(instant):%d/%m/%Y %H:%M}",
+            dates.uk_datetime(instant),
             "is more than ten years ago: check the year",
         )
     return instant

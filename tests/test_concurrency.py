@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
+from discharge_hub import clock
 from discharge_hub.db import Database
+from discharge_hub.display.dates import when
 from discharge_hub.errors import ConflictError, ValidationError
 from discharge_hub.models import AuditEntry, Patient, Spell
 from discharge_hub.services import care, history, hub, spells
@@ -40,7 +42,10 @@ def test_second_save_with_a_stale_version_is_refused_naming_the_first_user(db: D
         edd(db, "bob", spell.id, bob_sees.version, 6)
     err = info.value
     assert err.changed_by == "alice" and "alice" in str(err)
-    assert err.changed_at is not None and f"{err.changed_at:%d/%m/%Y %H:%M}" in str(err)
+    assert err.changed_at is not None
+    # Said in UK time, today's changes by the time alone (issue 10)
+    assert f"This patient's record was changed by alice {when(err.changed_at)} " in str(err)
+    assert f"at {clock.local(err.changed_at):%H:%M}" in str(err)
     assert (err.entity, err.entity_id) == ("spell", spell.id)
     assert (err.expected_version, err.current_version) == (bob_sees.version, bob_sees.version + 1)
     assert "was not saved" in str(err)

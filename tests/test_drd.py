@@ -188,3 +188,35 @@ def test_validation_error_is_a_domain_error_with_field_value_reason() -> None:
     err = ValidationError("review_date", "01/01/2030", "is in the future")
     assert (err.field, err.value, err.reason) == ("review_date", "01/01/2030", "is in the future")
     assert str(err) == "review_date: '01/01/2030' is in the future"
+
+
+def _delay(db: Database, spell_id: int, code: str | None) -> None:
+    with db.unit_of_work("nurse") as s:
+        spells.set_delay_reason(s, spell_id=spell_id, expected_version=None, delay_reason=code)
+
+
+def test_meeting_the_criteria_again_clears_the_delay_reason_with_a_note(db: Database) -> None:
+    spell = admit(db, days_ago=6)
+    review(db, spell.id, days(-4), [])
+    _delay(db, spell.id, "A14")
+    assert review(db, spell.id, days(0), ["01"]) is None
+    with db.read() as s:
+        assert spells.get_spell(s, spell.id).delay_reason is None
+        last = history.ctr_reviews(s, spell.id)[-1]
+        trail = history.audit_trail(s, spell.id)
+    assert last.note is not None and "Delay reason cleared (A14 " in last.note
+    assert "meets the criteria to reside again" in last.note
+    cleared = next(a for a in trail if a.field == "delay_reason_code")
+    assert (cleared.old_value, cleared.new_value) == ("A14", None)
+
+
+def test_a_review_that_keeps_the_patient_delayed_keeps_the_delay_reason(db: Database) -> None:
+    spell = admit(db, days_ago=6)
+    review(db, spell.id, days(-4), [])
+    _delay(db, spell.id, "A14")
+    # A late "meets" review before the current not-met period: still NCTR from day -1.
+    review(db, spell.id, days(-1), [])
+    assert review(db, spell.id, days(-2), ["01"]) == days(-1)
+    with db.read() as s:
+        assert spells.get_spell(s, spell.id).delay_reason == "A14"
+        assert all(r.note is None for r in history.ctr_reviews(s, spell.id))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from discharge_hub.cli import UsageError
 from discharge_hub.cli.report_cmd import _ISO_DATE, _user
 from discharge_hub.db import Database
+from discharge_hub.display import dates
 from discharge_hub.outputs import check_output, write_atomically
 
 
@@ -69,7 +70,7 @@ def _run(args: argparse.Namespace, make: Callable[[Session, date, date], bytes],
     finally:
         database.dispose()
     write_atomically(out, data)
-    print(f"Wrote {what} from {start:%d/%m/%Y} to {end:%d/%m/%Y} to {out}")
+    print(f"Wrote {what} from {dates.uk_date(start)} to {dates.uk_date(end)} to {out}")
     return 0
 
 

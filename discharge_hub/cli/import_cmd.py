@@ -9,9 +9,9 @@ from typing import Any
 
 from discharge_hub import importer, provider_import
 from discharge_hub.db import Database
+from discharge_hub.display.people import current_login
 from discharge_hub.errors import DomainError
 from discharge_hub.outputs import PendingOutput, check_output
-from discharge_hub.services import people
 
 
 def register(subs: Any) -> None:
@@ -58,7 +58,7 @@ def register(subs: Any) -> None:
 def _actor(kind: str = "PAS import") -> str:
     # The operating system's record of the login, not $USER. On the shared database a
     # person's changes are signed by the server with their own login instead.
-    return f"{people.os_login()} ({kind})"[:100]
+    return f"{current_login()} ({kind})"[:100]
 
 
 def _import_providers(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 
 from discharge_hub.cli import UsageError, export_cmd
 from discharge_hub.db import Database
+from discharge_hub.display import dates
 from discharge_hub.outputs import check_output, write_atomically
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -70,9 +71,9 @@ def parse_day(value: str) -> date:
 
 def _user() -> str:
     """Who printed it: the operating system's record of the login (not $USER)."""
-    from discharge_hub.services.people import os_login
+    from discharge_hub.display.people import current_login
 
-    return os_login()
+    return current_login()
 
 
 def _huddle(args: argparse.Namespace) -> int:
@@ -86,7 +87,7 @@ def _huddle(args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     write_atomically(out, data)
-    print(f"Wrote the huddle report for {on:%d/%m/%Y} to {out}")
+    print(f"Wrote the huddle report for {dates.uk_date(on)} to {out}")
     return 0
 
 
@@ -117,5 +118,5 @@ def _sitrep(args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     write_atomically(out, data)
-    print(f"Wrote the sitrep for {on:%d/%m/%Y} to {out}")
+    print(f"Wrote the sitrep for {dates.uk_date(on)} to {out}")
     return 0

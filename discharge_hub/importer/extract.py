@@ -17,6 +17,7 @@ from typing import ParamSpec, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from discharge_hub.display import dates
 from discharge_hub.errors import DomainError, ValidationError
 from discharge_hub.models import DelayReason, EthnicCategory, Pathway, Place, Site
 from discharge_hub.services import patients
@@ -300,10 +301,10 @@ def _check_dates(
     if born and born > on:
         r.add("date_of_birth", r.cells["date_of_birth"], "is after the admission")
     if edd and edd < on:
-        r.add("edd", r.cells["edd"], f"is before the admission on {on:%d/%m/%Y}")
+        r.add("edd", r.cells["edd"], f"is before the admission on {dates.uk_date(on)}")
     if drd and drd < on:
         r.add(
             "discharge_ready_date",
             r.cells["discharge_ready_date"],
-            f"is before the admission on {on:%d/%m/%Y}",
+            f"is before the admission on {dates.uk_date(on)}",
         )

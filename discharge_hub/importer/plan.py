@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from discharge_hub import clock
+from discharge_hub.display import dates
 from discharge_hub.errors import ValidationError
 from discharge_hub.importer.extract import EDD_REASON, ExtractRow, ImportResult, RowProblem
 from discharge_hub.importer.records import NOW, AuditRow, Rec
@@ -177,19 +178,19 @@ class Plan:
             if row.edd < admitted_on:
                 raise ValidationError(
                     "edd",
-                    f"{row.edd:%d/%m/%Y}",
-                    f"is before the admission on {admitted_on:%d/%m/%Y}",
+                    dates.uk_date(row.edd),
+                    f"is before the admission on {dates.uk_date(admitted_on)}",
                 )
         if row.drd and row.drd != spell.values.get("discharge_ready_date"):
             self._check_drd(spell, row.drd)
             if row.drd < admitted_on:  # spells.record_ctr_review
                 raise ValidationError(
                     "review_date",
-                    f"{row.drd:%d/%m/%Y}",
-                    f"is before the admission on {admitted_on:%d/%m/%Y}",
+                    dates.uk_date(row.drd),
+                    f"is before the admission on {dates.uk_date(admitted_on)}",
                 )
             if row.drd > self.snap.today:
-                raise ValidationError("review_date", f"{row.drd:%d/%m/%Y}", "is in the future")
+                raise ValidationError("review_date", dates.uk_date(row.drd), "is in the future")
         out_of_hub = row.pathway and not self.snap.through_hub[row.pathway]
         if out_of_hub and row.pathway != spell.values.get("pathway_code"):  # set_pathway
             if spell.id in self.snap.with_placement:
@@ -208,12 +209,14 @@ class Plan:
             return
         if derived is None:
             later = max(d for d, m in history if m)
-            why = f"the hub records the patient meeting the criteria to reside on {later:%d/%m/%Y}"
+            on = dates.uk_date(later)
+            why = f"the hub records the patient meeting the criteria to reside on {on}"
         else:
-            why = f"the hub's criteria-to-reside reviews give the earlier DRD {derived:%d/%m/%Y}"
+            on = dates.uk_date(derived)
+            why = f"the hub's criteria-to-reside reviews give the earlier DRD {on}"
         raise ValidationError(
             "discharge_ready_date",
-            f"{drd:%d/%m/%Y}",
+            dates.uk_date(drd),
             f"conflicts with the hub's record: {why}; record the review in the app",
         )
 
@@ -301,7 +304,7 @@ def _check_same_admission(spell: Rec, row: ExtractRow) -> None:
         raise ValidationError(
             "admitted_at",
             row.cells["admitted_at"],
-            f"differs from the open spell's admission ({ours:%d/%m/%Y %H:%M}): discharge or "
+            f"differs from the open spell's admission ({dates.uk_datetime(ours)}): discharge or "
             "correct that spell in the app first",
         )
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from discharge_hub import clock
+from discharge_hub.display import dates
 from discharge_hub.errors import ValidationError
 from discharge_hub.models import (
     Barrier,
@@ -151,7 +152,7 @@ def add_barrier(
 ) -> BarrierView:
     spell = open_spell(session, spell_id, expected_version=None)
     if due_date is not None and due_date < admission_date(spell):
-        raise ValidationError("due_date", f"{due_date:%d/%m/%Y}", "is before the admission")
+        raise ValidationError("due_date", dates.uk_date(due_date), "is before the admission")
     if due_date is not None:
         check_planned(due_date, "due_date", today=clock.today())
     barrier = Barrier(
@@ -243,8 +244,8 @@ def record_carer_assessment(
     if spell is not None and when < admission_date(spell):
         raise ValidationError(
             "assessment_on",
-            f"{when:%d/%m/%Y}",
-            f"is before the admission on {admission_date(spell):%d/%m/%Y}",
+            dates.uk_date(when),
+            f"is before the admission on {dates.uk_date(admission_date(spell))}",
         )
     carer.assessment_status = status
     carer.assessment_on = when
@@ -269,10 +270,10 @@ def log_contact(
     spell = open_spell(session, spell_id, expected_version=None, lock=False)
     instant = uk_instant(contact_at, "contact_at")
     if instant > clock.now():
-        raise ValidationError("contact_at", f"{contact_at:%d/%m/%Y %H:%M}", "is in the future")
+        raise ValidationError("contact_at", dates.uk_datetime(contact_at), "is in the future")
     if clock.local_date(instant) < admission_date(spell):
         raise ValidationError(
-            "contact_at", f"{contact_at:%d/%m/%Y %H:%M}", "is before the admission"
+            "contact_at", dates.uk_datetime(contact_at), "is before the admission"
         )
     if carer_id is not None:
         carer = session.get(Carer, carer_id)
@@ -281,7 +282,7 @@ def log_contact(
     if next_contact_due is not None:
         if next_contact_due < clock.local_date(instant):
             raise ValidationError(
-                "next_contact_due", f"{next_contact_due:%d/%m/%Y}", "is before the contact"
+                "next_contact_due", dates.uk_date(next_contact_due), "is before the contact"
             )
         check_planned(next_contact_due, "next_contact_due", today=clock.today())
     entry = CarerContact(
@@ -329,11 +330,11 @@ def check_red2green_day(day: date, admitted_on: date, today: date) -> None:
     today or yesterday, never earlier (the past stays as it was reported), never later."""
     if day > today or day < today - timedelta(days=1):
         raise ValidationError(
-            "day", f"{day:%d/%m/%Y}", "can be recorded for today or yesterday only"
+            "day", dates.uk_date(day), "can be recorded for today or yesterday only"
         )
     if day < admitted_on:
         raise ValidationError(
-            "day", f"{day:%d/%m/%Y}", f"is before the admission on {admitted_on:%d/%m/%Y}"
+            "day", dates.uk_date(day), f"is before the admission on {dates.uk_date(admitted_on)}"
         )
 
 

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from discharge_hub.models import AuditEntry, CtrReview, EddChange, Spell
+from discharge_hub.models import (
+    AuditEntry,
+    Bed,
+    CtrReview,
+    DelayReason,
+    EddChange,
+    Provider,
+    Site,
+    Spell,
+    Ward,
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,9 @@ def ctr_reviews(session: Session, spell_id: int) -> list[CtrReviewView]:
 
 
 def audit_trail(session: Session, spell_id: int) -> list[AuditView]:
-    """Every audited change of the spell, its child records and its patient, newest first."""
+    """Every audited change of the spell, its child records and its patient, newest first.
+    A reference record's id (``delay_reason_id``, ``ward_id``…) is given by its code or
+    name (``delay_reason_code``, ``ward``…): the history is read by people."""
     patient_id = session.scalar(select(Spell.patient_id).where(Spell.id == spell_id))
     stmt = (
         select(AuditEntry)
@@ -87,9 +100,55 @@ def audit_trail(session: Session, spell_id: int) -> list[AuditView]:
         )
         .order_by(AuditEntry.id.desc())
     )
+    entries = list(session.scalars(stmt))
+    named = _names_of_ids(session, entries)
     return [
         AuditView(
-            a.id, a.at, a.actor, a.action, a.entity, a.entity_id, a.field, a.old_value, a.new_value
+            a.id,
+            a.at,
+            a.actor,
+            a.action,
+            a.entity,
+            a.entity_id,
+            *_named(a.field, a.old_value, a.new_value, named),
         )
-        for a in session.scalars(stmt)
+        for a in entries
     ]
+
+
+# Fields that hold the id of a reference record, shown by its name or code instead:
+# field -> (shown field, model, its name column).
+_ID_FIELDS: dict[str, tuple[str, Any, Any]] = {
+    "delay_reason_id": ("delay_reason_code", DelayReason, DelayReason.code),
+    "ward_id": ("ward", Ward, Ward.name),
+    "bed_id": ("bed", Bed, Bed.label),
+    "site_id": ("site", Site, Site.name),
+    "provider_id": ("provider", Provider, Provider.name),
+}
+
+
+def _names_of_ids(session: Session, entries: list[AuditEntry]) -> dict[str, dict[str, str]]:
+    """For each id field in ``entries``, the names of the ids they mention (one query
+    per kind of record)."""
+    wanted: dict[str, set[int]] = {}
+    for a in entries:
+        if a.field in _ID_FIELDS:
+            for value in (a.old_value, a.new_value):
+                if value and value.isdigit():
+                    wanted.setdefault(a.field, set()).add(int(value))
+    names: dict[str, dict[str, str]] = {}
+    for field_, ids in wanted.items():
+        _, model, column = _ID_FIELDS[field_]
+        rows = session.execute(select(model.id, column).where(model.id.in_(sorted(ids))))
+        names[field_] = {str(i): str(name) for i, name in rows}
+    return names
+
+
+def _named(
+    field_: str | None, old: str | None, new: str | None, names: dict[str, dict[str, str]]
+) -> tuple[str | None, str | None, str | None]:
+    if field_ not in _ID_FIELDS:
+        return field_, old, new
+    known = names.get(field_, {})
+    shown = _ID_FIELDS[field_][0]
+    return shown, known.get(old or "", old), known.get(new or "", new)

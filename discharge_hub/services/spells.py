@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from discharge_hub import clock, facts
+from discharge_hub.display import dates
 from discharge_hub.errors import NotFoundError, ValidationError
 from discharge_hub.models import (
     Bed,
@@ -174,7 +175,7 @@ def admit(
         raise ValidationError(
             "nhs_number",
             patients.shown(person.nhs_number),
-            f"already has an open spell (admitted {admission_date(current):%d/%m/%Y})",
+            f"already has an open spell (admitted {dates.uk_date(admission_date(current))})",
         )
     if person.date_of_birth > clock.local_date(admitted):
         raise ValidationError("date_of_birth", person.date_of_birth, "is after the admission")
@@ -229,14 +230,12 @@ def _transfer_time(spell: Spell, effective_at: datetime | None) -> datetime | No
         return None
     when = clock.as_utc(effective_at)
     if when > clock.now():
-        raise ValidationError(
-            "effective_at", f"{clock.local(when):%d/%m/%Y %H:%M}", "is in the future"
-        )
+        raise ValidationError("effective_at", dates.uk_datetime(when), "is in the future")
     if when < clock.as_utc(spell.admitted_at):
         raise ValidationError(
             "effective_at",
-            f"{clock.local(when):%d/%m/%Y %H:%M}",
-            f"is before the admission at {clock.local(spell.admitted_at):%d/%m/%Y %H:%M}",
+            dates.uk_datetime(when),
+            f"is before the admission at {dates.uk_datetime(spell.admitted_at)}",
         )
     return when
 
@@ -257,8 +256,8 @@ def set_edd(
     if edd < admission_date(spell):
         raise ValidationError(
             "edd",
-            f"{edd:%d/%m/%Y}",
-            f"is before the admission on {admission_date(spell):%d/%m/%Y}",
+            dates.uk_date(edd),
+            f"is before the admission on {dates.uk_date(admission_date(spell))}",
         )
     if edd == spell.edd:
         return _view(session, spell)
@@ -300,11 +299,11 @@ def record_ctr_review(
     if review_date < admission_date(spell):
         raise ValidationError(
             "review_date",
-            f"{review_date:%d/%m/%Y}",
-            f"is before the admission on {admission_date(spell):%d/%m/%Y}",
+            dates.uk_date(review_date),
+            f"is before the admission on {dates.uk_date(admission_date(spell))}",
         )
     if review_date > today:
-        raise ValidationError("review_date", f"{review_date:%d/%m/%Y}", "is in the future")
+        raise ValidationError("review_date", dates.uk_date(review_date), "is in the future")
     codes = sorted({check_code(session, Criterion, "criteria", c) for c in criteria})
     meets = bool(codes) if meets is None else meets
     _check_answer(meets, codes)
@@ -320,8 +319,22 @@ def record_ctr_review(
     session.add(review)
     session.flush()
     spell.discharge_ready_date = _derive_for(session, spell.id)
+    _clear_delay_reason_if_meets(session, spell, review)
     session.flush()
     return _view(session, spell)
+
+
+def _clear_delay_reason_if_meets(session: Session, spell: Spell, review: CtrReview) -> None:
+    """A patient who meets the criteria to reside again (no DRD) is not delayed: a delay
+    reason left from when they did not is cleared, and the review's note says so (the
+    audit trail has the old code)."""
+    if spell.discharge_ready_date is not None or spell.delay_reason_id is None:
+        return
+    reason = session.get(DelayReason, spell.delay_reason_id)
+    spell.delay_reason_id = None
+    said = f"{reason.code} {reason.label}" if reason is not None else "the delay reason"
+    cleared = f"Delay reason cleared ({said}): meets the criteria to reside again."
+    review.note = f"{review.note} {cleared}" if review.note else cleared
 
 
 def _check_answer(meets: bool, codes: list[str]) -> None:
@@ -454,13 +467,11 @@ def discharge(
     if leaving < spell.admitted_at:
         raise ValidationError(
             "discharged_at",
-            f"{clock.local(discharged_at):%d/%m/%Y %H:%M}",
-            f"is before the admission at {clock.local(spell.admitted_at):%d/%m/%Y %H:%M}",
+            dates.uk_datetime(discharged_at),
+            f"is before the admission at {dates.uk_datetime(spell.admitted_at)}",
         )
     if leaving > clock.now():
-        raise ValidationError(
-            "discharged_at", f"{discharged_at:%d/%m/%Y %H:%M}", "is in the future"
-        )
+        raise ValidationError("discharged_at", dates.uk_datetime(discharged_at), "is in the future")
     spell.destination_code = check_code(session, Destination, "destination", destination)
     spell.method_code = check_code(session, Method, "method", method)
     if pathway:

@@ -134,6 +134,51 @@ class WorkspaceChanges:
         return self == WorkspaceChanges()
 
 
+@dataclass(frozen=True)
+class SaveChecks:
+    """What the form asks before a save (issue 10): nothing here refuses a save."""
+
+    past_edd: date | None = None  # the new EDD is before today: save anyway?
+    needs_delay_reason: bool = False  # the save makes the patient NCTR with no reason
+
+    @property
+    def any(self) -> bool:
+        return self.past_edd is not None or self.needs_delay_reason
+
+
+def save_checks(spell: SpellView, c: WorkspaceChanges, *, today: date | None = None) -> SaveChecks:
+    """The questions a save should ask first. Text that does not parse is left to the
+    save, which refuses it with the message next to its field."""
+    on = today or clock.today()
+    return SaveChecks(
+        past_edd=_past(c.edd, on),
+        needs_delay_reason=_becomes_nctr(c, on) and not _has_delay_reason(spell, c),
+    )
+
+
+def _past(typed: str | None, today: date) -> date | None:
+    try:
+        day = parse_date(typed, "edd")
+    except ValidationError:
+        return None
+    return day if day is not None and day < today else None
+
+
+def _becomes_nctr(c: WorkspaceChanges, today: date) -> bool:
+    """A review saying "no longer meets the criteria" dated today or before: a DRD."""
+    if c.ctr is None or c.ctr.meets is not False:
+        return False
+    try:
+        review_date = parse_date(c.ctr.review_date, "review_date")
+    except ValidationError:
+        return False
+    return review_date is not None and review_date <= today
+
+
+def _has_delay_reason(spell: SpellView, c: WorkspaceChanges) -> bool:
+    return bool(c.delay_reason) if c.delay_reason_changed else spell.delay_reason is not None
+
+
 def board_row(session: Session, spell_id: int, today: date | None = None) -> BoardRow | None:
     """The board row of one open spell (None if discharged)."""
     on = today or clock.today()

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from discharge_hub import logs, signin
 from discharge_hub.db import ENV_VAR, Database, describe_url, resolve_url, sqlite_path
+from discharge_hub.display.people import current_login
 from discharge_hub.errors import DomainError
-from discharge_hub.services import people
 from discharge_hub.ui import combos, errors, faults
 from discharge_hub.ui import permissions as ui_permissions
 from discharge_hub.ui.connection import ConnectionWatch
@@ -39,7 +39,7 @@ TITLE = "Discharge Hub"
 def current_actor() -> str:
     """The embedded database's single user: the operating system's record of the login
     (not USER/LOGNAME, which anyone can set). On PostgreSQL the server says who."""
-    return people.os_login()
+    return current_login()
 
 
 def ensure_app(argv: list[str] | None = None) -> QApplication:

@@ -13,12 +13,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from discharge_hub.display.care import carer_line
 from discharge_hub.services import workspace as ws
 from discharge_hub.services.board import BoardRow
 from discharge_hub.services.reference_lists import ReferenceLists
-from discharge_hub.ui.errors import make_banner, route_error
+from discharge_hub.ui import errors
+from discharge_hub.ui.errors import hide_banner_when_corrected, make_banner, route_error
 from discharge_hub.ui.live import ChangeHub, DataChange
 from discharge_hub.ui.tasks import TaskRunner
+from discharge_hub.ui.workspace.confirm import confirmed
 from discharge_hub.ui.workspace.plan import PlanTab
 from discharge_hub.ui.workspace.widget import header_text
 
@@ -52,8 +55,14 @@ class BoardRoundWidget(QWidget):
         self.notice.setWordWrap(True)
         self.notice.setAccessibleName("Changed by someone else")
         self.notice.setVisible(False)
+        self.carers = QLabel()  # the carers' status: the round asks about them too
+        self.carers.setWordWrap(True)
+        self.carers.setAccessibleName("Carers")
+        self.carers.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plan = PlanTab()
         self.plan.set_reference_lists(refs)
+        self.refs = refs
+        hide_banner_when_corrected(self.plan.sections, self.banner)
         self.plan.edd_table.setVisible(False)  # compact: history is in the workspace
         self.plan.edd_history_label.setVisible(False)
         self.where = QLabel()
@@ -82,12 +91,23 @@ class BoardRoundWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(nav)
         layout.addWidget(self.header)
+        layout.addWidget(self.carers)
         layout.addWidget(self.notice)
         layout.addWidget(self.banner)
         layout.addWidget(self.plan, 1)
 
     def is_dirty(self) -> bool:
         return self.detail is not None and bool(self.plan.changes())
+
+    def request_reload(self) -> None:
+        """F5: read the patient shown again (asks first if edits would be lost)."""
+        if self._busy or self.detail is None:
+            return
+        if self.is_dirty() and not errors.ask_yes_no(
+            self, "Reload", "Reload this patient and lose your unsaved changes?"
+        ):
+            return
+        self._show(self.position)
 
     def next(self) -> None:
         self._save_then(self.position + 1)
@@ -103,7 +123,9 @@ class BoardRoundWidget(QWidget):
             if target is not None:
                 self._show(target)
             return
-        changes = ws.WorkspaceChanges(**pending)
+        changes = confirmed(self, self.detail.spell, ws.WorkspaceChanges(**pending), self.refs)
+        if changes is None:  # back to the form, edits kept
+            return
         spell_id, version = self.detail.spell.id, self.detail.spell.version
         self._busy = True
         self.runner.write(
@@ -177,6 +199,7 @@ class BoardRoundWidget(QWidget):
             self.notice.setVisible(False)
         self.detail = detail
         self.header.setText(header_text(detail))
+        self.carers.setText(carer_line(detail))
         self.plan.load(detail)
         self.banner.setVisible(False)
         for section in self.plan.sections:

@@ -169,8 +169,8 @@ class BoardPanel(QWidget):
         for text, box in (
             ("&Site", self.site_box),
             ("&Ward", self.ward_box),
-            ("&Pathway", self.pathway_box),
-            ("&View", self.view_box),
+            ("Pa&thway", self.pathway_box),
+            ("V&iew", self.view_box),
         ):
             label = QLabel(text)
             label.setBuddy(box)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
+from discharge_hub.display.labels import field_label
 from discharge_hub.errors import (
     ConflictError,
     DatabaseError,
@@ -41,10 +42,34 @@ def make_banner() -> QLabel:
     return banner
 
 
-def message_for(exc: BaseException) -> str:
-    """What the user reads in the banner; edits are always kept."""
+def hide_banner_when_corrected(sections: Iterable[Section], banner: QLabel) -> None:
+    """Once the user has edited every field a refused save pointed at, the banner that
+    said "Not saved: …" goes (it is shown again if the next save is refused)."""
+    kept = list(sections)
+
+    def check() -> None:
+        if not any(s.has_errors() for s in kept):
+            banner.setVisible(False)
+
+    for section in kept:
+        section.error_cleared.connect(check)
+
+
+def refusal(name: str, exc: ValidationError) -> str:
+    """ "Red day reason is required", "Review date: 01/12/2027 is in the future"."""
+    if exc.value in (None, ""):
+        verb = exc.reason.split(" ", 1)[0]
+        joined = " " if verb in ("is", "are", "must", "cannot", "can", "has", "needs") else ": "
+        return f"{name}{joined}{exc.reason}" if name else exc.reason
+    return f"{name}: {exc.value!s} {exc.reason}" if name else f"{exc.value!s} {exc.reason}"
+
+
+def message_for(exc: BaseException, field_name: str | None = None) -> str:
+    """What the user reads in the banner; edits are always kept. A refused field is
+    named ("Not saved: Red day reason is required for a red day")."""
     if isinstance(exc, ValidationError):
-        return f"Not saved: {exc.reason} (see the highlighted field). Your edits are kept."
+        name = field_name or field_label(exc.field.rpartition(".")[2])
+        return f"Not saved: {refusal(name, exc)} (see the highlighted field). Your edits are kept."
     if isinstance(exc, ConflictError):
         return f"Not saved. {exc.message} Your edits are kept on screen."
     if isinstance(exc, DatabaseUnreachableError):
@@ -69,16 +94,18 @@ def route_error(exc: BaseException, sections: Iterable[Section], banner: QLabel)
 
     Returns the section that shows the field, so the caller can bring it into view.
     """
-    banner.setText(message_for(exc))
     banner.setVisible(True)
     if not isinstance(exc, ValidationError):
+        banner.setText(message_for(exc))
         return None
     key, _, field = exc.field.partition(".")
     key, field = ALIASES.get((key, field), (key, field))
     shown = f"{exc.reason}" if exc.value in (None, "") else f"{exc.value!s} {exc.reason}"
     for section in sections:
         if section.key == key and section.show_error(field, shown):
+            banner.setText(message_for(exc, section.captions.get(field)))
             return section
+    banner.setText(message_for(exc))
     return None
 
 

@@ -1,35 +1,39 @@
-"""How values are shown: UK dates, NHS numbers, status words (never colour alone)."""
+"""How values are shown on screen: NHS numbers, EDD/DRD/LOS words (never colour alone);
+UK dates and times come from :mod:`discharge_hub.display.dates`."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from discharge_hub import clock
+from discharge_hub.display.dates import (  # re-exported: the screens' one import
+    UK_DATE,
+    days,
+    long_date,
+    now_input,
+    uk_date,
+    uk_datetime,
+    uk_time,
+)
 from discharge_hub.validators import format_nhs_number
 
-UK_DATE = "%d/%m/%Y"
-LONG_DATE = "%a %d %b %Y"
-
-
-def uk_date(value: date | None, empty: str = "") -> str:
-    return value.strftime(UK_DATE) if value is not None else empty
-
-
-def long_date(value: date | None, empty: str = "") -> str:
-    return value.strftime(LONG_DATE) if value is not None else empty
-
-
-def uk_datetime(value: datetime | None, empty: str = "") -> str:
-    """An instant in UK wall-clock time."""
-    return clock.local(value).strftime("%d/%m/%Y %H:%M") if value is not None else empty
+__all__ = [
+    "UK_DATE",
+    "days",
+    "drd_text",
+    "edd_text",
+    "long_date",
+    "los_text",
+    "nhs",
+    "now_input",
+    "ui_date_input",
+    "uk_date",
+    "uk_datetime",
+    "uk_time",
+]
 
 
 def nhs(value: str) -> str:
     return format_nhs_number(value)
-
-
-def days(n: int) -> str:
-    return f"{n} day" if abs(n) == 1 else f"{n} days"
 
 
 def edd_text(edd: date | None, days_to_edd: int | None) -> str:
@@ -61,7 +65,3 @@ def los_text(los: int) -> str:
 def ui_date_input(value: date | None) -> str:
     """A date as the user types it back (dd/mm/yyyy)."""
     return uk_date(value)
-
-
-def now_input() -> str:
-    return clock.local(clock.now()).strftime("%d/%m/%Y %H:%M")

@@ -49,6 +49,13 @@ HUB_SCREENS = {
     "placements": ("discharge_hub.ui.hub.placements", "PlacementQueueScreen"),
     "providers": ("discharge_hub.ui.hub.providers", "ProvidersScreen"),
 }
+# Keys of Reports items (the words of the item's text, lower case).
+REPORT_KEYS = (
+    ("handover", "Ctrl+P"),
+    ("huddle report", "Ctrl+Shift+P"),
+    ("huddle dashboard", "Ctrl+5"),
+    ("edd reliability", "Ctrl+6"),
+)
 DEFERRED_MODULES = (
     "discharge_hub.ui.workspace",
     "discharge_hub.ui.board_round",
@@ -143,6 +150,8 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
+        # Menu letters F, P, V, H, R: no field, tab or button of a screen uses them
+        # (tests/ui/test_keys.py walks every window).
         bar = self.menuBar()
         file_menu, patient_menu = bar.addMenu("&File"), bar.addMenu("&Patient")
         view_menu, help_menu = bar.addMenu("&View"), bar.addMenu("&Help")
@@ -153,14 +162,12 @@ class MainWindow(QMainWindow):
         )
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.open_action = self._action(
-            patient_menu, "&Open patient", self._open_current, None, "Open the selected patient"
+            patient_menu, "&Open patient", self._open_current, "Ctrl+O", "Open the selected patient"
         )
         self.round_action = self._action(
             patient_menu, "&Board round for this ward…", self.open_board_round, "Ctrl+B"
         )
-        self._action(
-            view_menu, "&Find patient", self.board.focus_search, QKeySequence.StandardKey.Find
-        )
+        self._action(view_menu, "&Find patient", self.find_patient, QKeySequence.StandardKey.Find)
         self._action(view_menu, "&Ward board", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
         view_menu.addSeparator()
         for key, text, shortcut in (
@@ -169,6 +176,10 @@ class MainWindow(QMainWindow):
             ("providers", "Providers and &vacancies", "Ctrl+4"),
         ):
             self._action(view_menu, text, lambda _=False, k=key: self.open_screen(k), shortcut)
+        view_menu.addSeparator()
+        self._action(view_menu, "&Next screen", lambda: self.step_tab(1), "Ctrl+Tab")
+        self._action(view_menu, "Previou&s screen", lambda: self.step_tab(-1), "Ctrl+Shift+Tab")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, Qt.Key.Key_F1)
         self._action(help_menu, "&About Discharge Hub", self._about)
         for action in (self.refresh_action, self.open_action, self.round_action):
             tools.addAction(action)
@@ -176,11 +187,19 @@ class MainWindow(QMainWindow):
 
     def _add_report_actions(self, bar) -> None:
         # The reports UI is another engineer's module; wire it only if it is there. It
-        # imports ReportLab (~0.4 s), so the menu is filled when first opened.
+        # imports ReportLab (~0.4 s), so the menu is filled when first opened; its keys
+        # work before that (they fill it, then trigger the item).
         if importlib.util.find_spec("discharge_hub.ui.reports") is None:
             return
         self.reports_menu = bar.addMenu("&Reports")
         self.reports_menu.aboutToShow.connect(self.fill_reports_menu)
+        self.report_keys: dict[str, QAction] = {}
+        for words, shortcut in REPORT_KEYS:
+            key = QAction(self)
+            key.setShortcut(QKeySequence(shortcut))
+            key.triggered.connect(lambda _=False, w=words: self.run_report(w))
+            self.addAction(key)
+            self.report_keys[words] = key
 
     def fill_reports_menu(self) -> None:
         if self.reports_menu.actions():
@@ -193,6 +212,46 @@ class MainWindow(QMainWindow):
             self.current_spell_id,
             show_dashboard=self._show_dashboard,
         )
+        # The items show their keys; the stand-ins give them up (no ambiguous shortcut).
+        for words, key in self.report_keys.items():
+            item = self._report_item(words)
+            if item is not None:
+                item.setShortcut(key.shortcut())
+                self.addAction(item)
+                key.setShortcut(QKeySequence())
+
+    def _report_item(self, words: str) -> QAction | None:
+        for item in self.reports_menu.actions():
+            if words in item.text().replace("&", "").lower():
+                return item
+        return None
+
+    def run_report(self, words: str) -> None:
+        """A Reports item by its words ("handover", "huddle dashboard"…), as its key does."""
+        self.fill_reports_menu()
+        item = self._report_item(words)
+        if item is not None:
+            item.trigger()
+
+    def find_patient(self) -> None:
+        """Ctrl+F: the board's search, from any tab (never a hidden board's)."""
+        self.tabs.setCurrentIndex(0)
+        self.board.focus_search()
+
+    def step_tab(self, step: int) -> None:
+        """Ctrl+Tab / Ctrl+Shift+Tab: the next or previous open screen, round the end."""
+        count = self.tabs.count()
+        if count > 1:
+            self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % count)
+            current = self.tabs.currentWidget()
+            (current.focusWidget() or current).setFocus(Qt.FocusReason.TabFocusReason)
+
+    def show_shortcuts(self) -> None:
+        from discharge_hub.ui.keys import ShortcutSheet
+
+        sheet = ShortcutSheet(self)
+        sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        sheet.show()
 
     def current_spell_id(self) -> int | None:
         """The patient in front of the user: the open workspace, else the board's selection."""

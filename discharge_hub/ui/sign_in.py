@@ -68,7 +68,7 @@ class SignInDialog(QDialog):
         self.keyring_note.setVisible(False)
         form = QFormLayout()
         for label, widget, name in (
-            ("&Server", self.server, "Database server"),
+            ("Ser&ver", self.server, "Database server"),
             ("P&ort", self.port, "Port"),
             ("&Database", self.database, "Database name"),
             ("&User", self.user, "User name"),

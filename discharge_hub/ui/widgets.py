@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
+    QAbstractSpinBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from discharge_hub.display import dates
 from discharge_hub.services.reference_lists import Code
 
 ERROR_STYLE = "color: #a4000f; font-weight: bold;"
-DATE_HINT = "dd/mm/yyyy"
+DATE_HINT = dates.DATE_HINT  # the placeholder says what the error would
 
 
 def date_edit(name: str, text: str = "") -> QLineEdit:
@@ -99,8 +104,47 @@ def read_only_table(name: str, model) -> QTableView:
     return table
 
 
+def _alignment_of(widget: QWidget) -> Qt.AlignmentFlag:
+    """Left for a control that keeps its own width, else the full row. A code picker
+    (a drop-down sized to a minimum length) takes the field's room once shown
+    (``ui.combos.fit``), so it gets the full row too."""
+    if (
+        isinstance(widget, QComboBox)
+        and widget.sizeAdjustPolicy()
+        == QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+    ):
+        return Qt.AlignmentFlag(0)
+    policy = widget.sizePolicy().horizontalPolicy().value
+    expands = policy & QSizePolicy.PolicyFlag.ExpandFlag.value
+    return Qt.AlignmentFlag(0) if expands else Qt.AlignmentFlag.AlignLeft
+
+
+def edited_signals(widget: QWidget) -> list[SignalInstance]:
+    """The signals a user's edit of ``widget`` (or of the buttons inside it) emits."""
+    own = getattr(widget, "edited", None)  # a composite input (the criteria picker)
+    if isinstance(own, SignalInstance):
+        return [own]
+    if isinstance(widget, QLineEdit):
+        return [widget.textEdited]
+    if isinstance(widget, QComboBox):
+        return [widget.activated, *([widget.editTextChanged] if widget.isEditable() else [])]
+    if isinstance(widget, QAbstractButton):
+        return [widget.clicked]
+    if isinstance(widget, QPlainTextEdit):
+        return [widget.textChanged]
+    if isinstance(widget, QAbstractSpinBox):
+        return [widget.editingFinished]
+    return [b.clicked for b in widget.findChildren(QAbstractButton)]
+
+
 class Section(QGroupBox):
-    """A titled form whose fields each carry an error line, keyed ``section.field``."""
+    """A titled form whose fields each carry an error line, keyed ``section.field``.
+
+    Editing a field hides its error line (the user is correcting it) and emits
+    ``error_cleared``, so the screen can take its banner down once nothing is wrong.
+    """
+
+    error_cleared = Signal()
 
     def __init__(self, title: str, key: str, parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
@@ -112,13 +156,17 @@ class Section(QGroupBox):
         outer.addLayout(self.form)
         self.errors: dict[str, QLabel] = {}
         self.fields: dict[str, QWidget] = {}
+        self.captions: dict[str, str] = {}  # what the user reads next to each field
 
     def add_field(self, field: str, label: str, widget: QWidget) -> QWidget:
         holder = QWidget()
+        # The error line spans the whole row, not the width of a narrow control (a long
+        # message under a drop-down was clipped top and bottom: issue 10).
+        holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         box = QVBoxLayout(holder)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)
-        box.addWidget(widget)
+        box.addWidget(widget, 0, _alignment_of(widget))
         error = QLabel()
         error.setStyleSheet(ERROR_STYLE)
         error.setWordWrap(True)
@@ -132,7 +180,20 @@ class Section(QGroupBox):
             widget.setAccessibleName(label.replace("&", ""))
         self.errors[field] = error
         self.fields[field] = widget
+        self.captions[field] = (label or getattr(widget, "text", str)() or field).replace("&", "")
+        for signal in edited_signals(widget):
+            signal.connect(lambda *_args, f=field: self._on_field_edited(f))
         return widget
+
+    def _on_field_edited(self, field: str) -> None:
+        label = self.errors[field]
+        if label.isVisibleTo(self) or label.text():
+            label.clear()
+            label.setVisible(False)
+            self.error_cleared.emit()
+
+    def has_errors(self) -> bool:
+        return any(label.text() for label in self.errors.values())
 
     def show_error(self, field: str, text: str) -> bool:
         label = self.errors.get(field)

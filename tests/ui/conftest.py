@@ -111,6 +111,7 @@ class DialogAnswers:
 @pytest.fixture(autouse=True)
 def dialogs(monkeypatch) -> DialogAnswers:
     from discharge_hub.ui.hub.dialogs import (
+        DelayReasonDialog,
         ReasonDialog,
         RequestPlacementDialog,
         StartDateDialog,
@@ -122,6 +123,7 @@ def dialogs(monkeypatch) -> DialogAnswers:
 
     found = DialogAnswers()
     for cls in (
+        DelayReasonDialog,
         ReasonDialog,
         RequestPlacementDialog,
         StartDateDialog,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from discharge_hub.errors import ValidationError
 from discharge_hub.models import CtrReview, DelayReason, EddChange, Red2GreenDay, Spell
 from discharge_hub.services import spells
+from discharge_hub.ui.hub.dialogs import DelayReasonDialog
 from tests.conftest import TODAY
 from tests.ui.forms_support import (
     choose,
@@ -114,12 +115,13 @@ def test_a_first_review_needs_an_answer_and_a_criterion(qtbot, main_window, demo
     assert "meets criteria" in workspace.header.text()
 
 
-def test_picker_reloads_showing_no_longer_meets(qtbot, main_window, demo_db):
+def test_picker_reloads_showing_no_longer_meets(qtbot, main_window, demo_db, dialogs):
     row = _meeting(main_window)
     workspace = open_patient(qtbot, main_window, row.spell_id)
     plan = workspace.plan
     click(qtbot, plan.ctr_record)
     click(qtbot, plan.criteria.no_longer)
+    dialogs.answer(DelayReasonDialog, "A06")  # NCTR from today: the delay reason
     save(qtbot, workspace)
     assert _reviews(demo_db, row.spell_id)[-1] == (TODAY, False, ())
     with demo_db.read() as s:

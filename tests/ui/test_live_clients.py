@@ -128,7 +128,7 @@ def test_a_moves_a_placement_on_and_b_sees_it_everywhere_keeping_its_typing(
 
     qtbot.waitUntil(b_shows_it, timeout=LIVE_WITHIN_MS)
     assert ws_b.notice.isVisibleTo(ws_b)
-    assert ws_b.notice.text().startswith("Changed by a.social at ")
+    assert ws_b.notice.text().startswith("This patient's record was changed by a.social at ")
     assert ws_b.plan.next_action.text() == "Book the ambulance"  # B's edit survived
     assert ws_b.is_dirty()
     assert "Live: checking" in b.window.live_label.text() or "Live: connected" in (
@@ -175,7 +175,7 @@ def test_both_edit_the_same_field_and_b_chooses(qtbot, clients, dialogs, choice:
     type_into(qtbot, ws_a.plan.next_action, "A: package starts Monday")
     with qtbot.waitSignal(ws_a.saved, timeout=WAIT):
         ws_a.save()
-    qtbot.waitUntil(lambda: "Changed by a.social" in ws_b.notice.text(), timeout=LIVE_WITHIN_MS)
+    qtbot.waitUntil(lambda: "changed by a.social" in ws_b.notice.text(), timeout=LIVE_WITHIN_MS)
     assert ws_b.plan.next_action.text() == "B: chase the package"  # B's typing is kept
 
     dialogs.answer(ConflictDialog, choice)

@@ -45,7 +45,7 @@ def test_placement_actions_in_the_workspace_keep_the_typing_elsewhere(
     assert workspace.plan.next_action.text() == "Chase the care home"
     assert workspace.is_dirty()
     assert workspace.notice.isVisible()
-    assert workspace.notice.text().startswith("Changed by you at ")
+    assert workspace.notice.text().startswith("This patient's record was changed by you at ")
     assert "Placement added" in workspace.notice.text()
     assert "Your unsaved edits are kept" in workspace.notice.text()
 

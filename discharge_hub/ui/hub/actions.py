@@ -16,7 +16,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from discharge_hub.errors import ConflictError, DomainError
+from discharge_hub.display import dates
+from discharge_hub.display.people import person_name
+from discharge_hub.errors import RECORD_WORDS, ConflictError, DomainError
 from discharge_hub.services import hub
 from discharge_hub.services.placements import (
     NEEDS_PROVIDER,
@@ -28,7 +30,6 @@ from discharge_hub.services.placements import (
     next_states,
 )
 from discharge_hub.services.reference_lists import ReferenceLists
-from discharge_hub.ui import formatting as fmt
 from discharge_hub.ui.hub.dialogs import (
     ReasonDialog,
     RequestPlacementDialog,
@@ -84,10 +85,11 @@ def patient_label(row: Any) -> str:
 def action_message(exc: BaseException) -> str:
     """What the user reads after a refused action (nothing was written)."""
     if isinstance(exc, ConflictError):
-        who = exc.changed_by or "another user"
-        when = f" at {fmt.uk_datetime(exc.changed_at)}" if exc.changed_at else ""
+        who = person_name(exc.changed_by) if exc.changed_by else "another user"
+        when = f" {dates.when(exc.changed_at)}" if exc.changed_at else ""
+        record = RECORD_WORDS.get(exc.entity, exc.entity)
         return (
-            f"Not done: {who} changed this {exc.entity}{when} after you opened it. "
+            f"Not done: {who} changed this {record}{when} after you opened it. "
             "It is shown as it is now; try again if it is still needed."
         )
     if isinstance(exc, DomainError):

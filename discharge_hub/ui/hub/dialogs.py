@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from discharge_hub import clock
+from discharge_hub.display import dates
 from discharge_hub.services.placements import FUNDING, FUNDING_LABELS
 from discharge_hub.services.providers import ProviderView
 from discharge_hub.services.reference_lists import ReferenceLists
@@ -220,7 +221,7 @@ class VacancyDialog(FormDialog):
         self.vacancies.setValue(min(provider.vacancies, provider.capacity))
         self.vacancies.setSuffix(f" of {provider.capacity} {provider.capacity_unit}")
         self.as_of = self.add("As &of", date_edit("Vacancies as of", fmt.now_input()))
-        self.as_of.setPlaceholderText("dd/mm/yyyy hh:mm")
+        self.as_of.setPlaceholderText(dates.DATETIME_HINT)
 
     def value(self) -> VacancyFigure:
         return VacancyFigure(self.vacancies.value(), self.as_of.text().strip())
@@ -228,3 +229,30 @@ class VacancyDialog(FormDialog):
     @classmethod
     def ask(cls, parent: QWidget | None, provider: ProviderView) -> VacancyFigure | None:
         return cls.run(cls(parent, provider))
+
+
+class DelayReasonDialog(FormDialog):
+    """The save makes the patient NCTR: the delay reason, asked in the same save."""
+
+    def __init__(self, parent: QWidget | None, refs: ReferenceLists, drd: str) -> None:
+        super().__init__(
+            parent,
+            "Delay reason",
+            f"This review makes the patient ready for discharge (NCTR) from {drd}. Why are "
+            "they still in hospital? The delay reason is saved with the review.",
+            "&Save with this reason",
+            "Back to the form",
+        )
+        self.reason = self.add("&Delay reason", code_combo("Delay reason", ()))
+        fill_codes(self.reason, refs.delay_reasons, "— choose the reason —")
+        self.reason.currentIndexChanged.connect(
+            lambda _i: self.ok.setEnabled(self.reason.currentData() is not None)
+        )
+        self.ok.setEnabled(False)
+
+    def value(self) -> str:
+        return str(self.reason.currentData())
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, refs: ReferenceLists, drd: str) -> str | None:
+        return cls.run(cls(parent, refs, drd))

@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QMenu, QWidget
 
+from discharge_hub.display.people import person_name
 from discharge_hub.services import queues
 from discharge_hub.services.placements import STATE_LABELS, WAITING_STATES
 from discharge_hub.services.queues import PlacementQueueRow
@@ -58,7 +59,7 @@ PLACEMENT_COLUMNS = (
     Col("Site / ward / bed", lambda r: f"{r.site} / {r.ward} / {r.bed or '—'}"),
     Col(
         "Requested",
-        lambda r: f"{fmt.uk_datetime(r.requested_at)} by {r.requested_by}",
+        lambda r: f"{fmt.uk_datetime(r.requested_at)} by {person_name(r.requested_by)}",
         lambda r: r.requested_at,
     ),
 )

@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QWidget
 
+from discharge_hub.display.people import person_name
 from discharge_hub.services import hub, providers
 from discharge_hub.services.providers import ProviderView
 from discharge_hub.services.reference_lists import ReferenceLists
@@ -28,7 +29,7 @@ HISTORY_COLUMNS = (
     ("As of", lambda v: fmt.uk_datetime(v.as_of)),
     ("Vacancies", lambda v: str(v.vacancies)),
     ("Recorded", lambda v: fmt.uk_datetime(v.recorded_at)),
-    ("By", lambda v: v.recorded_by),
+    ("By", lambda v: person_name(v.recorded_by)),
 )
 
 

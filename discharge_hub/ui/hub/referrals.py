@@ -12,6 +12,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QWidget
 
 from discharge_hub import clock
+from discharge_hub.display.people import person_name
 from discharge_hub.services import hub, queues
 from discharge_hub.services.queues import ReferralQueueRow
 from discharge_hub.services.reference_lists import ReferenceLists
@@ -44,7 +45,7 @@ def _waiting_colour(r: ReferralQueueRow) -> QBrush | None:
 
 
 def _by(when: datetime | None, who: str | None) -> str:
-    return f"{fmt.uk_datetime(when)} by {who}" if when else ""
+    return f"{fmt.uk_datetime(when)} by {person_name(who)}" if when else ""
 
 
 REFERRAL_COLUMNS = (

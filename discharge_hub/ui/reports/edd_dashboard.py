@@ -125,9 +125,9 @@ class EddDashboard(QWidget):
         return edit
 
     def _layout(self) -> None:
-        refresh = QPushButton("&Refresh")
+        refresh = QPushButton("R&efresh")
         refresh.clicked.connect(self.refresh)
-        print_button = QPushButton("&Print EDD report…")
+        print_button = QPushButton("Pri&nt EDD report…")
         print_button.clicked.connect(self._on_print_clicked)
         bar = QHBoxLayout()
         for widget in (QLabel("Discharged from:"), self.from_edit, QLabel("to:"), self.to_edit,

@@ -15,6 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from discharge_hub.display import dates
+from discharge_hub.display.labels import code_label
+from discharge_hub.display.people import person_name
 from discharge_hub.services.care import ASSESSMENT_STATUSES
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.services.workspace import NewBarrier, NewCarer, NewContact, SpellDetail
@@ -33,8 +36,8 @@ from discharge_hub.ui.widgets import (
 
 def _assessment_text(c: Any, pending: str | None = None) -> str:
     if pending is not None:
-        return f"{pending.upper()} (unsaved)"
-    status = (c.assessment_status or "not recorded").upper()
+        return f"{code_label('assessment_status', pending).upper()} (unsaved)"
+    status = code_label("assessment_status", c.assessment_status, "not recorded").upper()
     return f"{status} {fmt.uk_date(c.assessment_on)}".strip()
 
 
@@ -65,7 +68,7 @@ class BarriersTab(QWidget):
             self,
         )
         self.table = read_only_table("Barriers and actions", self.model)
-        self.resolve_button = QPushButton("Mark selected &resolved (on save)")
+        self.resolve_button = QPushButton("&Mark selected resolved (on save)")
         self.resolve_button.clicked.connect(self._on_resolve_clicked)
         self.section = Section("Add a barrier or action", "barrier")
         self.kind = self.section.add_field("kind", "&Kind", code_combo("Barrier kind", ()))
@@ -156,11 +159,15 @@ class CarersTab(QWidget):
             (
                 ("When", lambda e: fmt.uk_datetime(e.contact_at)),
                 ("With", lambda e: e.with_whom),
-                ("How", lambda e: e.method + (" (interpreter)" if e.interpreter_used else "")),
+                (
+                    "How",
+                    lambda e: code_label("contact_method", e.method)
+                    + (" (interpreter)" if e.interpreter_used else ""),
+                ),
                 ("Discussed", lambda e: e.discussed),
                 ("Agreed", lambda e: e.agreed or ""),
                 ("Next due", lambda e: fmt.uk_date(e.next_contact_due)),
-                ("By", lambda e: e.recorded_by),
+                ("By", lambda e: person_name(e.recorded_by)),
             ),
             self,
         )
@@ -197,17 +204,17 @@ class CarersTab(QWidget):
     def _contact_section(self) -> Section:
         s = Section("Log a contact with the patient or a carer", "contact")
         self.contact_at = s.add_field("contact_at", "&When", date_edit("Contact date and time"))
-        self.contact_at.setPlaceholderText("dd/mm/yyyy hh:mm")
+        self.contact_at.setPlaceholderText(dates.DATETIME_HINT)
         self.with_whom = QComboBox()
         self.with_whom.setEditable(True)
         self.with_whom.setMinimumContentsLength(24)
         self.with_whom.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        s.add_field("with_whom", "With &whom", self.with_whom)
+        s.add_field("with_whom", "With wh&om", self.with_whom)
         self.with_whom.setAccessibleName("Contact with whom")
         self.with_whom.lineEdit().setAccessibleName("Contact with whom")
-        self.method = s.add_field("method", "&How", code_combo("Contact method", ()))
+        self.method = s.add_field("method", "&Method", code_combo("Contact method", ()))
         self.interpreter = s.add_field("interpreter_used", "", QCheckBox("Interpreter used"))
         self.discussed = QPlainTextEdit()
         self.discussed.setTabChangesFocus(True)

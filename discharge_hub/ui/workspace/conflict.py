@@ -14,6 +14,8 @@ from typing import Any
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
+from discharge_hub.display.labels import code_and_label, code_label
+from discharge_hub.display.people import person_name
 from discharge_hub.services.conflicts import FieldChange, SpellChanges
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.services.workspace import SpellDetail, WorkspaceChanges
@@ -51,10 +53,22 @@ ENTITY_LABELS = {
 }
 
 
-def shown(value: str | None) -> str:
-    """An audit value as the user reads it: ISO dates and instants in UK form."""
+# The spell's coded fields (by SpellView name) and their code lists.
+CODED_FIELDS = {
+    "pathway": "pathway",
+    "delay_reason": "delay_reason",
+    "destination": "destination",
+    "method": "method",
+}
+
+
+def shown(value: str | None, field: str | None = None) -> str:
+    """An audit value as the user reads it: ISO dates and instants in UK form, a code
+    with its label."""
     if value is None or value == "":
         return "(empty)"
+    if field in CODED_FIELDS:
+        return code_and_label(CODED_FIELDS[field], value)
     try:
         if len(value) == 10:
             return fmt.uk_date(date.fromisoformat(value))
@@ -214,7 +228,7 @@ def my_changes(
                 f"carer:{carer_id}",
                 "Carer's assessment",
                 "",
-                status,
+                code_label("assessment_status", status),
                 records=frozenset({("carer", carer_id)}),
             )
         )
@@ -232,7 +246,9 @@ def clash_text(theirs: SpellChanges, mine: list[MyChange], *, rebased: bool = Fa
     parts = []
     for m in clashing(theirs, mine):
         c = next(c for c in shown_changes(theirs) if m.clashes(c))
-        value = shown(c.new_value) if c.action == "update" else _DONE.get(c.action, "changed")
+        value = (
+            shown(c.new_value, c.field) if c.action == "update" else _DONE.get(c.action, "changed")
+        )
         parts.append(f"{m.label} (theirs: {value!r}; yours is kept in the form)")
     if not parts:
         return ""
@@ -257,9 +273,10 @@ def conflict_rows(theirs: SpellChanges, mine: list[MyChange]) -> list[ConflictRo
         match = next((m for m in mine if m.clashes(c)), None)
         if match is not None:
             used.add(match.key)
-        who = f"{c.changed_by}, {fmt.uk_datetime(c.changed_at)}"
-        opened = shown(c.old_value) if c.action == "update" else "(none)"
-        new = shown(c.new_value) if c.action == "update" else _DONE.get(c.action, "")
+        who = f"{person_name(c.changed_by)}, {fmt.uk_datetime(c.changed_at)}"
+        field = c.field if c.entity == "spell" else None
+        opened = shown(c.old_value, field) if c.action == "update" else "(none)"
+        new = shown(c.new_value, field) if c.action == "update" else _DONE.get(c.action, "")
         rows.append(
             ConflictRow(
                 change_label(c),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
+from discharge_hub.display.people import person_name
 from discharge_hub.services.hub import PlacementView
 from discharge_hub.services.placements import FUNDING_LABELS
 from discharge_hub.services.reference_lists import ReferenceLists
@@ -19,13 +20,13 @@ REFERRAL_COLUMNS = (
     ("State", lambda r: r.state_label.upper()),
     ("Pathway", lambda r: r.pathway),
     ("Referred", lambda r: fmt.uk_datetime(r.referred_at)),
-    ("By", lambda r: r.referred_by),
+    ("By", lambda r: person_name(r.referred_by)),
     ("Accepted", lambda r: fmt.uk_datetime(r.accepted_at)),
-    ("Accepted by", lambda r: r.accepted_by or ""),
+    ("Accepted by", lambda r: person_name(r.accepted_by) if r.accepted_by else ""),
     (
         "Returned",
         lambda r: (
-            f"{fmt.uk_datetime(r.returned_at)} by {r.returned_by}: {r.return_reason}"
+            f"{fmt.uk_datetime(r.returned_at)} by {person_name(r.returned_by)}: {r.return_reason}"
             if r.returned_at
             else ""
         ),
@@ -63,7 +64,10 @@ class HubTab(QWidget):
             ("Service", service),
             ("Provider", lambda p: p.provider or "not chosen"),
             ("Assigned to", lambda p: p.assigned_to or "nobody"),
-            ("Requested", lambda p: f"{fmt.uk_datetime(p.requested_at)} by {p.requested_by}"),
+            (
+                "Requested",
+                lambda p: f"{fmt.uk_datetime(p.requested_at)} by {person_name(p.requested_by)}",
+            ),
             ("State since", lambda p: fmt.uk_datetime(p.state_changed_at)),
             ("Start date", lambda p: fmt.uk_date(p.start_date)),
             ("Funding", lambda p: FUNDING_LABELS.get(p.funding, p.funding or "")),

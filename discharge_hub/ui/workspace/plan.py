@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from discharge_hub import clock
+from discharge_hub.display.people import person_name
 from discharge_hub.errors import ValidationError
 from discharge_hub.reports.red2green import strip_from
 from discharge_hub.services.reference_lists import ReferenceLists
@@ -43,7 +44,7 @@ EDD_COLUMNS = (
     ("Changed", lambda c: fmt.uk_datetime(c.changed_at)),
     ("From", lambda c: fmt.uk_date(c.old_edd, "—")),
     ("To", lambda c: fmt.uk_date(c.new_edd)),
-    ("By", lambda c: c.changed_by),
+    ("By", lambda c: person_name(c.changed_by)),
     ("Why", lambda c: c.reason),
 )
 
@@ -173,11 +174,11 @@ class PlanTab(QWidget):
 
     def _pathway_section(self) -> Section:
         s = Section("Pathway, hub referral, delay reason, next action", "pathway")
-        self.pathway = s.add_field("pathway", "&Pathway", code_combo("Pathway", ()))
+        self.pathway = s.add_field("pathway", "Path&way", code_combo("Pathway", ()))
         self.referral_state = QLabel()
         s.form.addRow(QLabel("Hub referral"), self.referral_state)
         self.refer = s.add_field(
-            "referral", "", QCheckBox("&Refer to the Integrated Discharge Hub on save")
+            "referral", "", QCheckBox("Refer t&o the Integrated Discharge Hub on save")
         )
         self.refer.setAccessibleName("Refer to the hub")
         self.referral_notes = s.add_field("notes", "Referral notes", line_edit("Referral notes"))
@@ -207,7 +208,7 @@ class PlanTab(QWidget):
         self.r2g_none.setChecked(True)
         s.add_field("colour", "Colour", row)
         row.setAccessibleName("Red2Green colour of the day")
-        self.r2g_reason = s.add_field("reason", "Red &day reason", line_edit("Red day reason"))
+        self.r2g_reason = s.add_field("reason", "Red day rea&son", line_edit("Red day reason"))
         self.r2g_reason.setEnabled(False)
         self.r2g_red.toggled.connect(self._on_r2g_red_toggled)
         self.r2g_day.currentIndexChanged.connect(self._on_r2g_day_changed)
@@ -268,17 +269,17 @@ class PlanTab(QWidget):
             return "None recorded"
         r = d.ctr_reviews[-1]
         status = "meets: " + ", ".join(r.criteria) if r.meets_criteria else "no longer meets"
-        return f"{fmt.uk_date(r.review_date)} by {r.reviewed_by} ({status})"
+        return f"{fmt.uk_date(r.review_date)} by {person_name(r.reviewed_by)} ({status})"
 
     def _load_referral(self, d: SpellDetail) -> None:
         ref = d.open_referral
         if ref is None:
             self.referral_state.setText("Not referred")
         else:
-            who = f", accepted by {ref.accepted_by}" if ref.accepted_by else ""
+            who = f", accepted by {person_name(ref.accepted_by)}" if ref.accepted_by else ""
             self.referral_state.setText(
                 f"{ref.state.upper()} ({ref.pathway}) on {fmt.uk_datetime(ref.referred_at)} "
-                f"by {ref.referred_by}{who}"
+                f"by {person_name(ref.referred_by)}{who}"
             )
         self.refer.setChecked(False)
         self.refer.setEnabled(ref is None)

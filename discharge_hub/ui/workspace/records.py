@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from discharge_hub.display import dates, labels
+from discharge_hub.display.people import person_name
+from discharge_hub.services.history import AuditView
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.services.workspace import SpellDetail
 from discharge_hub.ui import formatting as fmt
@@ -19,20 +24,25 @@ from discharge_hub.ui.widgets import (
 
 AUDIT_COLUMNS = (
     ("When", lambda a: fmt.uk_datetime(a.at)),
-    ("Who", lambda a: a.actor),
-    ("Action", lambda a: a.action),
-    ("Record", lambda a: a.entity.replace("_", " ")),
-    ("Field", lambda a: (a.field or "").replace("_", " ")),
-    ("Old", lambda a: a.old_value or ""),
-    ("New", lambda a: a.new_value or ""),
+    ("Who", lambda a: person_name(a.actor)),
+    ("Action", lambda a: labels.action_label(a.action)),
+    ("Record", lambda a: labels.record_label(a.entity)),
+    ("Field", lambda a: labels.field_label(a.field)),
+    ("Old", lambda a: labels.value_text(a.entity, a.field, a.old_value)),
+    ("New", lambda a: labels.value_text(a.entity, a.field, a.new_value)),
 )
 CTR_COLUMNS = (
     ("Review date", lambda r: fmt.uk_date(r.review_date)),
     ("Status", lambda r: "MEETS" if r.meets_criteria else "NO LONGER MEETS"),
     ("Criteria", lambda r: ", ".join(r.criteria)),
-    ("By", lambda r: r.reviewed_by),
+    ("By", lambda r: person_name(r.reviewed_by)),
     ("Note", lambda r: r.note or ""),
 )
+
+
+def shown_audit(audit: Iterable[AuditView]) -> list[AuditView]:
+    """The audit rows a person reads: not the ones that only link records (spell id)."""
+    return [a for a in audit if not labels.is_link_field(a.field)]
 
 
 class HistoryTab(QWidget):
@@ -52,7 +62,7 @@ class HistoryTab(QWidget):
 
     def load(self, detail: SpellDetail) -> None:
         self.ctr.set_rows(list(reversed(detail.ctr_reviews)))
-        self.audit.set_rows(detail.audit)
+        self.audit.set_rows(shown_audit(detail.audit))
 
 
 class DischargeTab(QWidget):
@@ -64,7 +74,7 @@ class DischargeTab(QWidget):
         self.when = self.section.add_field(
             "discharged_at", "Discharged &at", date_edit("Discharged at")
         )
-        self.when.setPlaceholderText("dd/mm/yyyy hh:mm")
+        self.when.setPlaceholderText(dates.DATETIME_HINT)
         self.destination = self.section.add_field(
             "destination", "&Destination", code_combo("Discharge destination", ())
         )

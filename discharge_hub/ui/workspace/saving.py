@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from discharge_hub.display.people import person_name
 from discharge_hub.errors import ConflictError
 from discharge_hub.services import conflicts
 from discharge_hub.services import workspace as ws
@@ -139,12 +140,12 @@ class SaveFlow:
             w.take_fresh(fresh, theirs, rebase=True)
             self._fresh_versions(fresh)
             if clash:  # said once the save is done; both changes are in the History tab
-                who = exc.changed_by or "someone else"
+                who = person_name(exc.changed_by) if exc.changed_by else "someone else"
                 w.note_after_save = f"Saved yours on top of {who}'s change (see History)."
             w.save()
         else:
             w.take_fresh(fresh, theirs, rebase=True)
-            who = exc.changed_by or "someone else"
+            who = person_name(exc.changed_by) if exc.changed_by else "someone else"
             w.banner.setText(
                 f"Not saved: {who} saved this patient after you opened it (compare above). "
                 "Your edits are kept: change them, or Save again to apply them on top."

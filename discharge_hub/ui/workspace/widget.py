@@ -22,17 +22,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from discharge_hub.display import dates
+from discharge_hub.display.people import is_me, person_name
 from discharge_hub.services import conflicts
 from discharge_hub.services import workspace as ws
 from discharge_hub.services.placements import PlacementCancel
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.ui import errors
 from discharge_hub.ui import formatting as fmt
-from discharge_hub.ui.errors import make_banner
+from discharge_hub.ui.errors import hide_banner_when_corrected, make_banner
 from discharge_hub.ui.hub.actions import PlacementActions, action_message
 from discharge_hub.ui.live import ChangeHub, DataChange
 from discharge_hub.ui.tasks import TaskRunner
 from discharge_hub.ui.workspace.care import BarriersTab, CarersTab
+from discharge_hub.ui.workspace.confirm import confirmed
 from discharge_hub.ui.workspace.conflict import clash_text, my_changes, summary_label
 from discharge_hub.ui.workspace.hub_tab import HubTab
 from discharge_hub.ui.workspace.keep import FormMemory
@@ -66,17 +69,20 @@ def header_text(d: ws.SpellDetail) -> str:
 
 
 def changed_by_text(theirs: conflicts.SpellChanges, actor: str, kept: bool) -> str:
-    """ "Changed by <name> at <time>: what." (UK time), for the notice line."""
+    """ "This patient's record was changed by <name> at 14:05: what." (UK time, the
+    person's name, not their login), for the notice line."""
     every = [*theirs.fields, *theirs.records]
     if not every:
         return ""
     newest = max(every, key=lambda c: c.changed_at)
-    names = sorted({("you" if c.changed_by == actor else c.changed_by) for c in every})
+    names = sorted(
+        {("you" if is_me(c.changed_by, actor) else person_name(c.changed_by)) for c in every}
+    )
     what = ", ".join(dict.fromkeys(summary_label(c) for c in every))
     end = " Your unsaved edits are kept." if kept else ""
     return (
-        f"Changed by {' and '.join(names)} at {fmt.uk_datetime(newest.changed_at)}: {what}. "
-        f"The form shows it now.{end}"
+        f"This patient's record was changed by {' and '.join(names)} "
+        f"{dates.when(newest.changed_at)}: {what}. The form shows it now.{end}"
     )
 
 
@@ -128,6 +134,7 @@ class WorkspaceWidget(QWidget):
         self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice.setVisible(False)
         self._build_tabs(refs)
+        hide_banner_when_corrected(self.sections, self.banner)
         self.memory = FormMemory(self._tabs)
         self.flow = SaveFlow(self)
         self._build_buttons()
@@ -147,7 +154,8 @@ class WorkspaceWidget(QWidget):
         self.hub.set_actions(actions)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Workspace sections")
-        # Mnemonics clash neither with the menu bar (F, P, V, H, R) nor with a field.
+        # Mnemonics clash neither with the menu bar (F, P, V, H, R) nor with a field
+        # (tests/ui/test_keys.py walks every tab).
         for title, tab in (
             ("Plan: EDD, criteria, pa&thway", self.plan),
             ("H&ub && placements", self.hub),
@@ -159,7 +167,7 @@ class WorkspaceWidget(QWidget):
             self.tabs.addTab(scrolled(tab), title)
 
     def _build_buttons(self) -> None:
-        self.save_button = QPushButton("&Save (Ctrl+S)")
+        self.save_button = QPushButton("Save (Ctrl+S)")
         self.reload_button = QPushButton("Reload (F5)")
         self.close_button = QPushButton("Close (Esc)")
         self.save_button.clicked.connect(lambda: self.save())
@@ -167,6 +175,8 @@ class WorkspaceWidget(QWidget):
         self.close_button.clicked.connect(self.close_requested)
         QShortcut(QKeySequence.StandardKey.Save, self, lambda: self.save())
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close_requested.emit)
+        for n in range(self.tabs.count()):  # Alt+1…Alt+6: the sections (keys.SHORTCUTS)
+            QShortcut(QKeySequence(f"Alt+{n + 1}"), self, lambda n=n: self.tabs.setCurrentIndex(n))
 
     def _lay_out(self) -> None:
         buttons = QHBoxLayout()
@@ -317,6 +327,10 @@ class WorkspaceWidget(QWidget):
             self.banner.setText("Nothing to save.")
             self.banner.setVisible(True)
             return
+        asked = confirmed(self, self.detail.spell, changes, self.refs)
+        if asked is None:  # back to the form, edits kept
+            return
+        changes = asked
         version, spell_id = self.base.spell.version, self.spell_id
         self.set_busy(True)
         self.runner.write(
@@ -363,7 +377,7 @@ class WorkspaceWidget(QWidget):
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.save_button.setEnabled(not busy)
-        self.save_button.setText("Saving…" if busy else "&Save (Ctrl+S)")
+        self.save_button.setText("Saving…" if busy else "Save (Ctrl+S)")
 
     def after_refusal(self) -> None:
         """A save refused or resolved: catch up with changes heard meanwhile."""
