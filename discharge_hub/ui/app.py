@@ -69,7 +69,12 @@ def show_signed_in(window: MainWindow, database: Database) -> None:
     if database.is_sqlite:
         where = "embedded database, single user (this computer only)"
         window.setWindowTitle(f"{TITLE} – {perms.actor} – {where}")
-        window.db_label.setText(f"{perms.actor} · single user · {sqlite_path(database.url)}")
+        # The file's name only: its folder (the whole path as tooltip) would push the
+        # board's counts out of a 1280-pixel status bar.
+        path = sqlite_path(database.url)
+        name = path.name if path is not None else "in memory"
+        window.db_label.setText(f"{perms.actor} · single user · {name}")
+        window.db_label.setToolTip(f"Embedded database file: {path or 'in memory'}")
     else:
         server = describe_url(database.url).split("@", 1)[-1]
         window.setWindowTitle(f"{TITLE} – {perms.who} – {server}")
