@@ -60,6 +60,14 @@ class Spell(Versioned, Base):
     discharged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     destination_code: Mapped[str | None] = mapped_column(ForeignKey("discharge_destination.code"))
     method_code: Mapped[str | None] = mapped_column(ForeignKey("discharge_method.code"))
+    # Summaries of the child rows for the board, kept by database triggers in the
+    # transaction of every write to those rows (discharge_hub/summaries.py); never
+    # written by the program. `discharge-hub db check` compares them with the rows.
+    placement_state: Mapped[str | None] = mapped_column(String(20))
+    carer_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_carer_contact_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    open_barrier_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_open_barrier: Mapped[str | None] = mapped_column(Text)
 
     patient: Mapped[Patient] = relationship()
     site: Mapped[Site] = relationship()

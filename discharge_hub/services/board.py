@@ -1,8 +1,11 @@
 """The ward board: one row per open spell, in one SQL statement (no N+1).
 
-Per-spell facts from child tables (latest placement, carer contact, next barrier)
-come from correlated subqueries in the same statement, so the number of statements
-is constant whatever the number of spells (``tests/test_board.py`` proves it).
+Per-spell facts from child tables (latest placement, carers and the last contact, open
+barriers and the next one) are summaries stored on the spell and kept by database
+triggers (``discharge_hub/summaries.py``), so the statement reads the spell, its
+patient, site, ward, bed and three small code lists, and the day's Red2Green colour
+by a unique key: about what a plain fetch of the open spells costs
+(``bench/bench_board.py``).
 """
 
 from __future__ import annotations
@@ -13,21 +16,17 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, bindparam, func, select
+from sqlalchemy import Date, bindparam, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from discharge_hub import clock
 from discharge_hub.models import (
-    Barrier,
     Bed,
-    Carer,
-    CarerContact,
     DelayReason,
     Pathway,
     Patient,
-    Placement,
     Red2GreenDay,
     Site,
     Spell,
@@ -113,40 +112,6 @@ def board_select(spells: Any = None, *, day: date | None = None) -> Any:
     """The board's columns (what ``to_row`` reads), joins and order, for the spells that
     match ``spells`` (a WHERE clause; default: open now), with the Red2Green colour of
     ``day`` (bound as ``board_today``: given here, or when the statement runs)."""
-    latest_placement = (
-        select(Placement.state)
-        .where(Placement.spell_id == Spell.id)
-        .order_by(Placement.state_changed_at.desc(), Placement.id.desc())
-        .limit(1)
-        .correlate(Spell)
-        .scalar_subquery()
-    )
-    carer_count = (
-        select(func.count(Carer.id))
-        .where(Carer.spell_id == Spell.id)
-        .correlate(Spell)
-        .scalar_subquery()
-    )
-    last_contact = (
-        select(func.max(CarerContact.contact_at))
-        .where(CarerContact.spell_id == Spell.id)
-        .correlate(Spell)
-        .scalar_subquery()
-    )
-    open_barriers = (
-        select(func.count(Barrier.id))
-        .where(Barrier.spell_id == Spell.id, Barrier.state == "open")
-        .correlate(Spell)
-        .scalar_subquery()
-    )
-    next_barrier = (
-        select(Barrier.description)
-        .where(Barrier.spell_id == Spell.id, Barrier.state == "open")
-        .order_by(Barrier.due_date.asc().nulls_last(), Barrier.id)
-        .limit(1)
-        .correlate(Spell)
-        .scalar_subquery()
-    )
     stmt: Any = (
         select(
             Spell.id,
@@ -172,15 +137,13 @@ def board_select(spells: Any = None, *, day: date | None = None) -> Any:
             Pathway.through_hub,
             DelayReason.code,
             DelayReason.label,
-            latest_placement,
-            carer_count,
-            last_contact,
-            open_barriers,
+            Spell.placement_state,
+            Spell.carer_count,
+            Spell.last_carer_contact_at,
+            Spell.open_barrier_count,
             Spell.next_action,
-            next_barrier,
-            # Required when not given here: a caller that forgets the day fails loudly
-            # instead of showing no colour.
-            red2green_of(bindparam("board_today", value=day, type_=Date, required=day is None)),
+            Spell.next_open_barrier,
+            Red2GreenDay.colour,
         )
         .join(Patient, Patient.id == Spell.patient_id)
         .join(Site, Site.id == Spell.site_id)
@@ -188,6 +151,17 @@ def board_select(spells: Any = None, *, day: date | None = None) -> Any:
         .outerjoin(Bed, Bed.id == Spell.bed_id)
         .outerjoin(Pathway, Pathway.code == Spell.pathway_code)
         .outerjoin(DelayReason, DelayReason.id == Spell.delay_reason_id)
+        # The day's colour: one row at most per spell and day (a unique key). The day is
+        # required when not given here: a caller that forgets it fails loudly instead
+        # of showing no colour.
+        .outerjoin(
+            Red2GreenDay,
+            (Red2GreenDay.spell_id == Spell.id)
+            & (
+                Red2GreenDay.day
+                == bindparam("board_today", value=day, type_=Date, required=day is None)
+            ),
+        )
         .where(Spell.discharged_at.is_(None) if spells is None else spells)
         .order_by(Site.name, Ward.name, Bed.sort_key, Spell.id)
     )
