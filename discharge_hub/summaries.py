@@ -101,7 +101,7 @@ def sqlite_triggers() -> dict[str, str]:
 def install_sqlite(conn: Connection) -> None:
     """Create the missing triggers, replace those whose definition changed; a database
     already in step is not written to (no schema change at every start)."""
-    present = dict(
+    present: dict[str, str] = dict(
         conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
             (TRIGGER_PREFIX + "%",),
