@@ -335,8 +335,13 @@ def board(
     values = {"board_site": site, "board_ward_id": ward_id, "board_today": day}
     params = compiled.construct_params(values) or {}
     args = tuple(params[k] for k in compiled.positiontup or ()) if compiled.positional else params
-    # all(): one fetchall, not a fetchone per row (~20 ms for 3,000 rows on SQLite).
-    raw = conn.exec_driver_sql(compiled.string, args).all()
+    # The driver's own fetchall (plain tuples, not SQLAlchemy Row objects), through
+    # exec_driver_sql so the statement is still seen by the engine's events.
+    result = conn.exec_driver_sql(compiled.string, args)
+    try:
+        raw = result.cursor.fetchall()
+    finally:
+        result.close()
     return in_board_order(list(map(row_builder(on), raw)))
 
 
