@@ -205,13 +205,13 @@ def existing_database(url: str) -> Iterator[str]:
     yield url
 
 
-def run_backend(backend: str, args: argparse.Namespace) -> Result:
+def run_backend(backend: str, args: argparse.Namespace, db: str | None = None) -> Result:
     opener = sqlite_database if backend == "sqlite" else pg_database
-    with existing_database(args.db) if args.db else opener() as url:
+    with existing_database(db) if db else opener() as url:
         database = Database.open(url)
         try:
             build_s = 0.0
-            if not args.db:
+            if not db:
                 built = build(
                     database,
                     open_spells=args.open,
@@ -274,7 +274,12 @@ def report(results: list[Result], args: argparse.Namespace, argv: list[str]) -> 
         "- Session.execute: the same statement through the ORM session (result rows, "
         "type processing), no `BoardRow`.",
         "- `board()`: `discharge_hub.services.board.board(session)`, what the UI calls.",
-        "- Build times: " + ", ".join(f"{r.backend} {r.build_s:.0f} s" for r in results) + ".",
+        (
+            "- Build times: " + ", ".join(f"{r.backend} {r.build_s:.0f} s" for r in results) + "."
+            if not args.db
+            else "- Measured on existing databases built beforehand with the same "
+            "`bench/build_data.py` arguments (`--db`)."
+        ),
         "",
         f"Machine: {machine()}.",
         "The machine was shared with other engineers running test suites during the run, "
@@ -306,7 +311,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=RESULTS, help="markdown file to write")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument(
-        "--db", help="measure this existing database instead (no build, nothing dropped)"
+        "--db",
+        action="append",
+        help="measure this existing database instead (no build, nothing dropped); "
+        "repeat for one of each backend",
     )
     return parser.parse_args(argv)
 
@@ -316,8 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     backends = ("sqlite", "pg") if args.backend == "both" else (args.backend,)
     if args.db:
-        backends = ("sqlite" if "://" not in args.db or args.db.startswith("sqlite") else "pg",)
-    results = [run_backend(b, args) for b in backends]
+        results = [
+            run_backend("sqlite" if "://" not in d or d.startswith("sqlite") else "pg", args, d)
+            for d in args.db
+        ]
+    else:
+        results = [run_backend(b, args) for b in backends]
     text = report(results, args, argv)
     print(text)
     if not args.no_write:

@@ -220,14 +220,15 @@ def row_builder(today: date) -> Callable[[Any], BoardRow]:
 
     What does not depend on the row is done once here, and what many rows share is
     worked out once per call and looked up after: a date's days from today, a birth
-    date's age, a contact's label. What is left per row is unpacking, three lookups,
-    parsing the admission instant and making the tuple (bench/bench_board.py).
+    date's age, a UTC hour's UK date, a contact's label. What is left per row is
+    unpacking, a few lookups, parsing the admission instant and making the tuple
+    (bench/bench_board.py).
     """
     dates: dict[Any, tuple[date, int]] = {}  # raw date -> (date, days after today)
-    ages: dict[date, int] = {}  # date of birth -> age today
+    births: dict[Any, tuple[date, int]] = {}  # raw date of birth -> (date, age today)
     uk_days: dict[Any, tuple[date, int]] = {}  # UTC hour -> (UK date, days before today)
     labels: dict[Any, str] = {}  # UTC hour of the last contact -> carer status
-    dates_get, ages_get, uk_get, labels_get = dates.get, ages.get, uk_days.get, labels.get
+    dates_get, births_get, uk_get, labels_get = dates.get, births.get, uk_days.get, labels.get
     make = tuple.__new__
     utc = UTC
 
@@ -241,8 +242,9 @@ def row_builder(today: date) -> Callable[[Any], BoardRow]:
         got = uk_days[key] = (on, (today - on).days)
         return got
 
-    def age(born: date) -> int:
-        got = ages[born] = age_on(born, today)
+    def birth(value: Any) -> tuple[date, int]:
+        born = _as_date(value)
+        got = births[value] = (born, age_on(born, today))
         return got
 
     def label(key: Any, carers: int, naive: datetime, hub: bool) -> str:
@@ -256,7 +258,7 @@ def row_builder(today: date) -> Callable[[Any], BoardRow]:
             through_hub, reason, reason_label, placement_state, carers, last_contact,
             barriers, next_action, next_barrier, red2green,
         ) = r  # fmt: skip
-        born = (dates_get(dob) or day(dob))[0]
+        born, age = births_get(dob) or birth(dob)
         if admitted_at.__class__ is str:  # raw SQLite: ISO text of naive UTC
             admitted_naive = datetime.fromisoformat(admitted_at)
             hour: Any = admitted_at[:13]
@@ -291,7 +293,7 @@ def row_builder(today: date) -> Callable[[Any], BoardRow]:
             status = labels_get(key) or label(key, carers, contact_naive, hub)
         return make(BoardRow, (
             spell_id, version, site, ward_id, ward, bed, bed_key, patient_id, nhs, family,
-            given, born, sex, ages_get(born) or age(born), place, ethnic, interpreter == 1,
+            given, born, sex, age, place, ethnic, interpreter == 1,
             admitted_naive.replace(tzinfo=utc), on, los, edd_on, to_edd, drd_on, delay,
             pathway, hub, reason, reason_label, placement_state, carers, contact, status,
             hub and contact is None, barriers, next_action or next_barrier, red2green,
