@@ -199,7 +199,11 @@ def test_social_care_works_its_own_council_and_is_told_why_not_the_others(
         # may not update spells), and the spell is not stamped as edited by Sam.
         with owner.read() as s:
             row = s.execute(
-                select(Spell.placement_state, Spell.last_carer_contact_at, Spell.updated_by)
+                select(
+                    Spell.__table__.c.placement_state,
+                    Spell.__table__.c.last_carer_contact_at,
+                    Spell.updated_by,
+                )
                 .where(Spell.id == rutland.spell_id)
             ).one()
         assert row.placement_state == "assessing" and row.last_carer_contact_at is not None

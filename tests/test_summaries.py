@@ -59,11 +59,11 @@ def expected(s: Session, spell_id: int) -> Summary:
 def stored(s: Session, spell_id: int) -> Summary:
     row = s.execute(
         select(
-            Spell.placement_state,
-            Spell.carer_count,
-            Spell.last_carer_contact_at,
-            Spell.open_barrier_count,
-            Spell.next_open_barrier,
+            Spell.__table__.c.placement_state,
+            Spell.__table__.c.carer_count,
+            Spell.__table__.c.last_carer_contact_at,
+            Spell.__table__.c.open_barrier_count,
+            Spell.__table__.c.next_open_barrier,
         ).where(Spell.id == spell_id)
     ).one()
     return Summary(*row)

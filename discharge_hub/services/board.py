@@ -95,6 +95,10 @@ BoardRow.__dataclass_fields__ = make_dataclass(  # type: ignore[attr-defined]
 _FIELDS = BoardRow._fields
 
 
+# The spell's summary columns (not ORM attributes: models/spell.py).
+_SUMMARY: Any = Spell.__table__.c
+
+
 def board_statement(
     *, site: str | None = None, ward_id: int | None = None, today: date | None = None
 ) -> Any:
@@ -146,12 +150,12 @@ def board_select(spells: Any = None, *, day: date | None = None) -> Any:
             Pathway.through_hub,
             DelayReason.code,
             DelayReason.label,
-            Spell.placement_state,
-            Spell.carer_count,
-            Spell.last_carer_contact_at,
-            Spell.open_barrier_count,
+            _SUMMARY.placement_state,
+            _SUMMARY.carer_count,
+            _SUMMARY.last_carer_contact_at,
+            _SUMMARY.open_barrier_count,
             Spell.next_action,
-            Spell.next_open_barrier,
+            _SUMMARY.next_open_barrier,
             Red2GreenDay.colour,
         )
         .join(Patient, Patient.id == Spell.patient_id)
