@@ -14,7 +14,9 @@ so the prefix (default ``hub_``) is chosen when a database is first set up (from
 two Discharge Hub databases on one server (live and training) take two prefixes, so
 a training login never has rights in the live database (docs/security.md).
 
-On SQLite (single user, no roles) only the insert-only audit trail applies.
+On SQLite (single user, no roles) only the insert-only audit trail applies. On both,
+the triggers that keep the spells' board summaries (:mod:`discharge_hub.summaries`)
+are (re)installed here too.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection, inspect, text
 
-from discharge_hub import access_sql
+from discharge_hub import access_sql, summaries
 from discharge_hub.errors import DatabaseError
 
 log = logging.getLogger(__name__)
@@ -216,7 +218,11 @@ def _policies(prefix: str, table: str, rules: Rules) -> list[str]:
 def pg_statements(prefix: str, present: list[str], sequences: Mapping[str, list[str]]) -> list[str]:
     """Everything :func:`apply` writes on PostgreSQL, in order (also its fingerprint)."""
     roles = {r: group_role(prefix, r) for r in ROLES}
-    out = [*access_sql.create_roles(roles.values()), *access_sql.functions(roles)]
+    out = [
+        *access_sql.create_roles(roles.values()),
+        *access_sql.functions(roles),
+        *summaries.pg_functions(),
+    ]
     groups = ", ".join(roles.values())
     out.append(f"GRANT USAGE ON SCHEMA public TO {groups}")
     for table in sorted(present):
@@ -224,6 +230,7 @@ def pg_statements(prefix: str, present: list[str], sequences: Mapping[str, list[
         if rules is None:
             continue  # refused by apply before any statement runs
         out += table_statements(prefix, table, rules, sequences.get(table, []))
+        out += summaries.pg_triggers(table)
     return out
 
 
@@ -243,6 +250,7 @@ def apply(conn: Connection) -> bool:
     if conn.dialect.name == "sqlite":
         for statement in SQLITE_STATEMENTS:
             conn.exec_driver_sql(statement)
+        summaries.install_sqlite(conn)
         return False
     present = sorted(inspect(conn).get_table_names())
     unknown = [t for t in present if t not in TABLES]
@@ -338,10 +346,12 @@ def remove(conn: Any) -> None:
     if conn.dialect.name != "postgresql":
         for kind in ("update", "delete"):
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS dh_insert_only_{kind}")
+        for statement in summaries.sqlite_drops():
+            conn.exec_driver_sql(statement)
         return
     for statement in _drops(conn):
         conn.exec_driver_sql(statement)
     for table in inspect(conn).get_table_names():
         conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-    for statement in access_sql.drop_functions():
+    for statement in access_sql.drop_functions() + summaries.pg_drop_functions():
         conn.exec_driver_sql(statement)

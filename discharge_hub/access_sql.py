@@ -165,7 +165,9 @@ DECLARE
   patch jsonb := '{}';
   col text;
 BEGIN
-  IF who IS NULL THEN
+  -- Not when the write is one of our triggers' (the spell's board summaries, kept when
+  -- a placement or barrier changes): that is no one's edit of the row.
+  IF who IS NULL OR pg_trigger_depth() > 1 THEN
     RETURN NEW;
   END IF;
   new_row := to_jsonb(NEW);

@@ -195,6 +195,19 @@ def test_social_care_works_its_own_council_and_is_told_why_not_the_others(
                 method="phone", discussed="the plan",
             )  # fmt: skip
         assert moved.state == "assessing"
+        # The spell's board summaries follow (a SECURITY DEFINER trigger: social care
+        # may not update spells), and the spell is not stamped as edited by Sam.
+        with owner.read() as s:
+            row = s.execute(
+                select(
+                    Spell.__table__.c.placement_state,
+                    Spell.__table__.c.last_carer_contact_at,
+                    Spell.updated_by,
+                )
+                .where(Spell.id == rutland.spell_id)
+            ).one()
+        assert row.placement_state == "assessing" and row.last_carer_contact_at is not None
+        assert "Sam" not in row.updated_by
         with pytest.raises(PermissionDeniedError):
             with sam.unit_of_work("x") as s:
                 spells.set_edd(

@@ -44,6 +44,7 @@ from discharge_hub.importer.snapshot import (
     review_marks_stmt,
 )
 from discharge_hub.models import AuditEntry, Bed, CtrReview, Patient, Placement, Spell, Ward
+from discharge_hub.models.base import SUMMARY_COLUMNS
 
 AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "spell_id", "field",
                  "old_value", "new_value", "version")  # fmt: skip
@@ -372,6 +373,8 @@ def _copy_sql(model: Any, bases: dict[Any, int]) -> str:
     by_name = {_table(m).name: m for m in bases}
     names, exprs = [], []
     for column in table.c:
+        if column.name in SUMMARY_COLUMNS:
+            continue  # the spell's board summaries: their defaults, then the triggers'
         names.append(f'"{column.name}"')
         if column.name == "id":
             exprs.append(f"{bases[model]} - id")

@@ -68,5 +68,20 @@ class Versioned:
         return {"version_id_col": cls.version}
 
 
-# Columns the audit trail does not record field by field (bookkeeping, not content).
-BOOKKEEPING_COLUMNS = frozenset({"version", "created_at", "created_by", "updated_at", "updated_by"})
+# The spell's board summaries: derived from child rows and kept by database triggers
+# (discharge_hub/summaries.py); the program never writes them.
+SUMMARY_COLUMNS = frozenset(
+    {
+        "placement_state",
+        "carer_count",
+        "last_carer_contact_at",
+        "open_barrier_count",
+        "next_open_barrier",
+    }
+)
+# Columns the audit trail does not record field by field (bookkeeping, not content),
+# and bulk import does not write.
+BOOKKEEPING_COLUMNS = (
+    frozenset({"version", "created_at", "created_by", "updated_at", "updated_by"})
+    | SUMMARY_COLUMNS
+)

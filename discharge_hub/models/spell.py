@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     Index,
@@ -16,9 +18,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from discharge_hub.models.base import Base, UtcDateTime, Versioned
+from discharge_hub.models.base import SUMMARY_COLUMNS, Base, UtcDateTime, Versioned
 from discharge_hub.models.estate import Bed, Site, Ward
 from discharge_hub.models.patient import Patient
 
@@ -36,7 +38,21 @@ class Spell(Versioned, Base):
         ),
         Index("ix_spell_open_site", "site_id", "discharged_at"),
         Index("ix_spell_discharged_at", "discharged_at"),
+        # Summaries of the child rows for the board, kept by database triggers in the
+        # transaction of every write to those rows (discharge_hub/summaries.py). Columns
+        # of the table but not attributes of the class (``exclude_properties`` below):
+        # the ORM never reads, writes or caches them; the board selects them from
+        # ``Spell.__table__``. `discharge-hub db check` compares them with the rows.
+        Column("placement_state", String(20)),
+        Column("carer_count", Integer, nullable=False, server_default=text("0")),
+        Column("last_carer_contact_at", UtcDateTime),
+        Column("open_barrier_count", Integer, nullable=False, server_default=text("0")),
+        Column("next_open_barrier", Text),
     )
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy directive
+        return {"version_id_col": cls.version, "exclude_properties": sorted(SUMMARY_COLUMNS)}
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))

@@ -45,7 +45,7 @@ from discharge_hub.reports.common import (
 )
 from discharge_hub.reports.counts import Count as Count  # re-exported: callers import it here
 from discharge_hub.reports.red2green import WardRed2Green, red2green_of_day
-from discharge_hub.services.board import BoardRow, in_board_order, to_row
+from discharge_hub.services.board import BoardRow, in_board_order, row_builder
 from discharge_hub.services.hub import WAITING_STATES
 
 NOT_RECORDED = "Not recorded"
@@ -222,7 +222,8 @@ def huddle_figures(session: Session, *, on: date, site: str | None = None) -> Hu
     site = check_site(session, site)
     places = list(session.scalars(select(Place.name).order_by(Place.name)))
     raw = session.execute(_rows_statement(on, site)).all()
-    pairs = [(to_row(r[:30], on), r[30], r[31]) for r in raw]
+    build = row_builder(on)
+    pairs = [(build(r[:30]), r[30], r[31]) for r in raw]
     rows = in_board_order([row for row, _, _ in pairs])
     nctr = [r for r in rows if r.ready_for_discharge]
     by_reason, days_by_reason = _reason_counts(nctr)

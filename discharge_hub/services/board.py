@@ -1,33 +1,33 @@
 """The ward board: one row per open spell, in one SQL statement (no N+1).
 
-Per-spell facts from child tables (latest placement, carer contact, next barrier)
-come from correlated subqueries in the same statement, so the number of statements
-is constant whatever the number of spells (``tests/test_board.py`` proves it).
+Per-spell facts from child tables (latest placement, carers and the last contact, open
+barriers and the next one) are summaries stored on the spell and kept by database
+triggers (``discharge_hub/summaries.py``), so the statement reads the spell, its
+patient, site, ward, bed and three small code lists, and the day's Red2Green colour
+by a unique key: about what a plain fetch of the open spells costs
+(``bench/bench_board.py``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import make_dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Date, bindparam, func, select
+from sqlalchemy import Date, bindparam, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from discharge_hub import clock
 from discharge_hub.models import (
-    Barrier,
     Bed,
-    Carer,
-    CarerContact,
     DelayReason,
     Pathway,
     Patient,
-    Placement,
     Red2GreenDay,
     Site,
     Spell,
@@ -35,8 +35,11 @@ from discharge_hub.models import (
 )
 
 
-@dataclass(frozen=True)
-class BoardRow:
+class BoardRow(NamedTuple):
+    """One row of the board: a named tuple (3,000 of them are built per board, and a
+    tuple costs a thirtieth of a frozen dataclass to make). Fields are read by name;
+    ``dataclasses.replace`` works on it as on the dataclass it used to be (below)."""
+
     spell_id: int
     version: int
     site: str
@@ -84,7 +87,16 @@ class BoardRow:
         return self.days_to_edd is not None and self.days_to_edd < 0
 
 
-_FIELDS = tuple(f.name for f in fields(BoardRow))
+# dataclasses.replace(row, ...) and dataclasses.fields(BoardRow), as when BoardRow was a
+# frozen dataclass: the field list of a dataclass of the same fields.
+BoardRow.__dataclass_fields__ = make_dataclass(  # type: ignore[attr-defined]
+    "BoardRowFields", [(name, Any) for name in BoardRow._fields], frozen=True
+).__dataclass_fields__
+_FIELDS = BoardRow._fields
+
+
+# The spell's summary columns (not ORM attributes: models/spell.py).
+_SUMMARY: Any = Spell.__table__.c
 
 
 def board_statement(
@@ -113,40 +125,6 @@ def board_select(spells: Any = None, *, day: date | None = None) -> Any:
     """The board's columns (what ``to_row`` reads), joins and order, for the spells that
     match ``spells`` (a WHERE clause; default: open now), with the Red2Green colour of
     ``day`` (bound as ``board_today``: given here, or when the statement runs)."""
-    latest_placement = (
-        select(Placement.state)
-        .where(Placement.spell_id == Spell.id)
-        .order_by(Placement.state_changed_at.desc(), Placement.id.desc())
-        .limit(1)
-        .correlate(Spell)
-        .scalar_subquery()
-    )
-    carer_count = (
-        select(func.count(Carer.id))
-        .where(Carer.spell_id == Spell.id)
-        .correlate(Spell)
-        .scalar_subquery()
-    )
-    last_contact = (
-        select(func.max(CarerContact.contact_at))
-        .where(CarerContact.spell_id == Spell.id)
-        .correlate(Spell)
-        .scalar_subquery()
-    )
-    open_barriers = (
-        select(func.count(Barrier.id))
-        .where(Barrier.spell_id == Spell.id, Barrier.state == "open")
-        .correlate(Spell)
-        .scalar_subquery()
-    )
-    next_barrier = (
-        select(Barrier.description)
-        .where(Barrier.spell_id == Spell.id, Barrier.state == "open")
-        .order_by(Barrier.due_date.asc().nulls_last(), Barrier.id)
-        .limit(1)
-        .correlate(Spell)
-        .scalar_subquery()
-    )
     stmt: Any = (
         select(
             Spell.id,
@@ -172,15 +150,13 @@ def board_select(spells: Any = None, *, day: date | None = None) -> Any:
             Pathway.through_hub,
             DelayReason.code,
             DelayReason.label,
-            latest_placement,
-            carer_count,
-            last_contact,
-            open_barriers,
+            _SUMMARY.placement_state,
+            _SUMMARY.carer_count,
+            _SUMMARY.last_carer_contact_at,
+            _SUMMARY.open_barrier_count,
             Spell.next_action,
-            next_barrier,
-            # Required when not given here: a caller that forgets the day fails loudly
-            # instead of showing no colour.
-            red2green_of(bindparam("board_today", value=day, type_=Date, required=day is None)),
+            _SUMMARY.next_open_barrier,
+            Red2GreenDay.colour,
         )
         .join(Patient, Patient.id == Spell.patient_id)
         .join(Site, Site.id == Spell.site_id)
@@ -188,6 +164,17 @@ def board_select(spells: Any = None, *, day: date | None = None) -> Any:
         .outerjoin(Bed, Bed.id == Spell.bed_id)
         .outerjoin(Pathway, Pathway.code == Spell.pathway_code)
         .outerjoin(DelayReason, DelayReason.id == Spell.delay_reason_id)
+        # The day's colour: one row at most per spell and day (a unique key). The day is
+        # required when not given here: a caller that forgets it fails loudly instead
+        # of showing no colour.
+        .outerjoin(
+            Red2GreenDay,
+            (Red2GreenDay.spell_id == Spell.id)
+            & (
+                Red2GreenDay.day
+                == bindparam("board_today", value=day, type_=Date, required=day is None)
+            ),
+        )
         .where(Spell.discharged_at.is_(None) if spells is None else spells)
         .order_by(Site.name, Ward.name, Bed.sort_key, Spell.id)
     )
@@ -200,7 +187,9 @@ def _compiled(dialect: Dialect, by_site: bool, by_ward: bool) -> SQLCompiler:
 
     ``Compiled`` objects are immutable; the values are bound at each call.
     """
-    stmt = board_select()
+    # No ORDER BY: in_board_order sorts the rows anyway (natural ward order), in Python
+    # in ~1 ms, where the database sorted them first for nothing.
+    stmt = board_select().order_by(None)
     if by_site:
         stmt = stmt.where(Site.name == bindparam("board_site"))
     if by_ward:
@@ -226,61 +215,95 @@ def carer_status(carers: int, last_contact: datetime | None, through_hub: bool) 
 
 
 def to_row(r: Any, today: date) -> BoardRow:
-    (
-        spell_id,
-        version,
-        site,
-        ward_id,
-        ward,
-        bed,
-        bed_key,
-        patient_id,
-        nhs,
-        family,
-        given,
-        dob,
-        sex,
-        place,
-        ethnic,
-        interpreter,
-        admitted_at,
-        edd,
-        drd,
-        pathway,
-        through_hub,
-        reason,
-        reason_label,
-        placement_state,
-        carers,
-        last_contact,
-        barriers,
-        next_action,
-        next_barrier,
-        red2green,
-    ) = r
-    dob, edd, drd = _as_date(dob), _as_date(edd), _as_date(drd)
-    admitted_naive = _naive_utc(admitted_at)
-    admitted_on = clock.local_date(admitted_naive)
-    contact_naive = _naive_utc(last_contact)
-    hub = bool(through_hub)
-    status, flag = carer_status(carers, contact_naive, hub)
-    values = (
-        spell_id, version, site, ward_id, ward, bed, bed_key, patient_id, nhs, family, given,
-        dob, sex, age_on(dob, today), place, ethnic, bool(interpreter),
-        admitted_naive.replace(tzinfo=UTC), admitted_on, (today - admitted_on).days, edd,
-        (edd - today).days if edd else None, drd,
-        (today - drd).days if drd and drd <= today else None, pathway, hub, reason,
-        reason_label, placement_state, carers,
-        contact_naive.replace(tzinfo=UTC) if contact_naive else None, status, flag, barriers,
-        next_action or next_barrier, red2green,
-    )  # fmt: skip
-    # Not the frozen dataclass's generated __init__ (35 object.__setattr__ calls) nor
-    # keyword arguments: filling __dict__ from the field names gives the same object
-    # (equality, repr, immutability come from the class) for a fraction of the cost,
-    # which matters for 3,000 rows (bench/bench_board.py).
-    row = object.__new__(BoardRow)
-    object.__setattr__(row, "__dict__", dict(zip(_FIELDS, values, strict=True)))
-    return row
+    """One board row from the board statement's values (typed or raw driver values)."""
+    return row_builder(today)(r)
+
+
+def row_builder(today: date) -> Callable[[Any], BoardRow]:
+    """A function turning the board statement's values into a :class:`BoardRow`.
+
+    What does not depend on the row is done once here, and what many rows share is
+    worked out once per call and looked up after: a date's days from today, a birth
+    date's age, a UTC hour's UK date, a contact's label. What is left per row is
+    unpacking, a few lookups, parsing the admission instant and making the tuple
+    (bench/bench_board.py).
+    """
+    dates: dict[Any, tuple[date, int]] = {}  # raw date -> (date, days after today)
+    births: dict[Any, tuple[date, int]] = {}  # raw date of birth -> (date, age today)
+    uk_days: dict[Any, tuple[date, int]] = {}  # UTC hour -> (UK date, days before today)
+    labels: dict[Any, str] = {}  # UTC hour of the last contact -> carer status
+    dates_get, births_get, uk_get, labels_get = dates.get, births.get, uk_days.get, labels.get
+    make = tuple.__new__
+    utc = UTC
+
+    def day(value: Any) -> tuple[date, int]:
+        on = _as_date(value)
+        got = dates[value] = (on, (on - today).days)
+        return got
+
+    def uk_day(key: Any, naive: datetime) -> tuple[date, int]:
+        on = clock.local_date(naive)
+        got = uk_days[key] = (on, (today - on).days)
+        return got
+
+    def birth(value: Any) -> tuple[date, int]:
+        born = _as_date(value)
+        got = births[value] = (born, age_on(born, today))
+        return got
+
+    def label(key: Any, carers: int, naive: datetime, hub: bool) -> str:
+        got = labels[key] = carer_status(carers, naive, hub)[0]
+        return got
+
+    def build(r: Any) -> BoardRow:
+        (
+            spell_id, version, site, ward_id, ward, bed, bed_key, patient_id, nhs, family,
+            given, dob, sex, place, ethnic, interpreter, admitted_at, edd, drd, pathway,
+            through_hub, reason, reason_label, placement_state, carers, last_contact,
+            barriers, next_action, next_barrier, red2green,
+        ) = r  # fmt: skip
+        born, age = births_get(dob) or birth(dob)
+        if admitted_at.__class__ is str:  # raw SQLite: ISO text of naive UTC
+            admitted_naive = datetime.fromisoformat(admitted_at)
+            hour: Any = admitted_at[:13]
+        else:
+            admitted_naive = _naive_utc(admitted_at)
+            hour = admitted_naive.replace(minute=0, second=0, microsecond=0)
+        # The UK date depends only on the UTC hour (the UK's offsets are whole hours).
+        on, los = uk_get(hour) or uk_day(hour, admitted_naive)
+        if edd is None:
+            edd_on = to_edd = None
+        else:
+            edd_on, to_edd = dates_get(edd) or day(edd)
+        if drd is None:
+            drd_on = delay = None
+        else:
+            drd_on, after = dates_get(drd) or day(drd)
+            delay = -after if after <= 0 else None
+        hub = through_hub == 1  # True/False from PostgreSQL, 1/0 from SQLite
+        if last_contact is None:
+            contact = None
+            status = (
+                "NO CONTACT (P1–P3)" if hub else "Not contacted" if carers else "No carer recorded"
+            )
+        else:
+            if last_contact.__class__ is str:
+                contact_naive = datetime.fromisoformat(last_contact)
+                key: Any = last_contact[:13]
+            else:
+                contact_naive = _naive_utc(last_contact)
+                key = contact_naive.replace(minute=0, second=0, microsecond=0)
+            contact = contact_naive.replace(tzinfo=utc)
+            status = labels_get(key) or label(key, carers, contact_naive, hub)
+        return make(BoardRow, (
+            spell_id, version, site, ward_id, ward, bed, bed_key, patient_id, nhs, family,
+            given, born, sex, age, place, ethnic, interpreter == 1,
+            admitted_naive.replace(tzinfo=utc), on, los, edd_on, to_edd, drd_on, delay,
+            pathway, hub, reason, reason_label, placement_state, carers, contact, status,
+            hub and contact is None, barriers, next_action or next_barrier, red2green,
+        ))  # fmt: skip
+
+    return build
 
 
 def _as_date(value: Any) -> Any:
@@ -318,21 +341,27 @@ def board(
     values = {"board_site": site, "board_ward_id": ward_id, "board_today": day}
     params = compiled.construct_params(values) or {}
     args = tuple(params[k] for k in compiled.positiontup or ()) if compiled.positional else params
-    # all(): one fetchall, not a fetchone per row (~20 ms for 3,000 rows on SQLite).
-    raw = conn.exec_driver_sql(compiled.string, args).all()
-    return in_board_order([to_row(r, on) for r in raw])
+    # The driver's own fetchall (plain tuples, not SQLAlchemy Row objects), through
+    # exec_driver_sql so the statement is still seen by the engine's events.
+    result = conn.exec_driver_sql(compiled.string, args)
+    try:
+        raw = result.cursor.fetchall()
+    finally:
+        result.close()
+    return in_board_order(list(map(row_builder(on), raw)))
 
 
 def in_board_order(rows: list[BoardRow]) -> list[BoardRow]:
     """Site, then wards in natural order ("Ward 7" before "Ward 21"), then beds.
 
-    SQL orders ward names as text; a few thousand rows re-sort here in ~2 ms.
+    SQL orders ward names as text; a few thousand rows sort here in ~2 ms. Each ward's
+    place (site, then natural name) is worked out once, so a row's key is that rank,
+    its bed's sort key and the spell id.
     """
-    ward_keys = {ward: natural_key(ward) for ward in {r.ward for r in rows}}
-    return sorted(
-        rows,
-        key=lambda r: (r.site, ward_keys[r.ward], r.bed_sort_key or "\uffff", r.spell_id),
-    )
+    wards = {r.ward_id: (r.site, r.ward) for r in rows}
+    keys = {ward_id: (site, natural_key(name), name) for ward_id, (site, name) in wards.items()}
+    rank = {ward_id: n for n, ward_id in enumerate(sorted(keys, key=keys.__getitem__))}
+    return sorted(rows, key=lambda r: (rank[r.ward_id], r.bed_sort_key or "\uffff", r.spell_id))
 
 
 def natural_key(text: str) -> str:

@@ -23,7 +23,13 @@ from discharge_hub import clock
 from discharge_hub.errors import NotFoundError, ValidationError
 from discharge_hub.models import Site, Spell
 from discharge_hub.services import care, history, hub, spells
-from discharge_hub.services.board import BoardRow, board_select, board_statement, to_row
+from discharge_hub.services.board import (
+    BoardRow,
+    board_select,
+    board_statement,
+    row_builder,
+    to_row,
+)
 from discharge_hub.services.placements import OpenPlacementsError, PlacementCancel
 from discharge_hub.services.views import SpellView
 from discharge_hub.validators import parse_date, parse_datetime
@@ -212,9 +218,10 @@ def board_rows(
     if ward_id is not None:
         params["board_ward_id"] = ward_id
     rows: list[BoardRow] = []
+    build = row_builder(on)
     for start in range(0, len(wanted), 500):
         params["spell_ids"] = wanted[start : start + 500]
-        rows += [to_row(r, on) for r in session.execute(stmt, params)]
+        rows += [build(r) for r in session.execute(stmt, params)]
     found = {r.spell_id for r in rows}
     return BoardRowsUpdate(tuple(rows), frozenset(i for i in wanted if i not in found))
 
