@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,6 +23,8 @@ from discharge_hub.services.reference_lists import Code
 
 ERROR_STYLE = "color: #a4000f; font-weight: bold;"
 DATE_HINT = "dd/mm/yyyy"
+
+W = TypeVar("W", bound=QWidget)
 
 
 def date_edit(name: str, text: str = "") -> QLineEdit:
@@ -113,7 +116,7 @@ class Section(QGroupBox):
         self.errors: dict[str, QLabel] = {}
         self.fields: dict[str, QWidget] = {}
 
-    def add_field(self, field: str, label: str, widget: QWidget) -> QWidget:
+    def add_field(self, field: str, label: str, widget: W) -> W:
         holder = QWidget()
         box = QVBoxLayout(holder)
         box.setContentsMargins(0, 0, 0, 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from discharge_hub.services.reference_lists import ReferenceLists
@@ -105,7 +107,7 @@ class DischargeTab(QWidget):
         self.section.setEnabled(not done)
         self.button.setEnabled(not done)
 
-    def values(self) -> dict[str, object]:
+    def values(self) -> dict[str, Any]:
         return {
             "discharged_at": self.when.text(),
             "destination": self.destination.currentData(),
