@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -84,7 +84,7 @@ def select_code(box: QComboBox, code: str | None, *, unknown_label: str | None =
     box.setCurrentIndex(index if index >= 0 else 0)
 
 
-def read_only_table(name: str, model) -> QTableView:
+def read_only_table(name: str, model: QAbstractItemModel) -> QTableView:
     table = QTableView()
     table.setModel(model)
     table.setAccessibleName(name)
