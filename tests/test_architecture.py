@@ -7,7 +7,9 @@ import ast
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "discharge_hub"
@@ -142,4 +144,44 @@ def test_the_sql_check_would_catch_a_query_in_a_widget(tmp_path: Path) -> None:
         "sqlalchemy.select",
         "sqlalchemy.text",
         "discharge_hub.models.Site",
+    ]
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def mypy_exemptions(config: dict[str, Any]) -> list[str]:
+    """The parts of discharge_hub that mypy's config leaves out or excuses from errors."""
+    mypy = config["tool"]["mypy"]
+    found = [e for e in _as_list(mypy.get("exclude", [])) if "discharge_hub" in e]
+    for override in mypy.get("overrides", []):
+        if override.get("ignore_errors") or override.get("disable_error_code"):
+            modules = _as_list(override.get("module", []))
+            found += [m for m in modules if m.startswith("discharge_hub")]
+    return found
+
+
+def test_mypy_checks_all_of_discharge_hub_strictly_the_ui_too() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    mypy = config["tool"]["mypy"]
+    assert mypy["strict"] is True
+    assert "discharge_hub" in mypy["packages"]
+    assert mypy_exemptions(config) == []
+
+
+def test_the_mypy_check_would_catch_an_excused_ui() -> None:
+    config = tomllib.loads(
+        '[tool.mypy]\nstrict = true\nexclude = ["discharge_hub/ui/"]\n'
+        "[[tool.mypy.overrides]]\n"
+        'module = ["discharge_hub.ui.*", "reportlab.*"]\nignore_errors = true\n'
+        "[[tool.mypy.overrides]]\n"
+        'module = "discharge_hub.ui.app"\ndisable_error_code = ["attr-defined"]\n'
+        "[[tool.mypy.overrides]]\n"
+        'module = ["keyring.*"]\nignore_missing_imports = true\n'
+    )
+    assert mypy_exemptions(config) == [
+        "discharge_hub/ui/",
+        "discharge_hub.ui.*",
+        "discharge_hub.ui.app",
     ]

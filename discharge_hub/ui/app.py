@@ -184,7 +184,7 @@ def _offer_demo(window: MainWindow) -> None:
     runner.call(
         "loading demo data",
         lambda: demo.generate(runner.database, actor=runner.actor),
-        lambda _result: (window.load_references(), window.load_board()),
+        lambda _result: (window.load_references(), window.load_board()),  # type: ignore[func-returns-value]
         lambda exc: QMessageBox.warning(window, "Demo data", f"Could not load demo data: {exc}"),
     )
 

@@ -298,7 +298,7 @@ class BoardModel(QAbstractTableModel):
             for i, r in old.items()
         ):
             return False
-        for rows in (self._candidates, self._shown or ()):
+        for rows in (self._candidates, self._shown or []):
             for n, (r, _key) in enumerate(rows):
                 if r.spell_id in fresh:
                     rows[n] = (fresh[r.spell_id], self._keys[r.spell_id])
@@ -392,7 +392,8 @@ class BoardModel(QAbstractTableModel):
             a is b for a, b in zip(rows, self._rows, strict=True)
         ):
             return
-        self.layoutAboutToBeChanged[_LAYOUT_SIGNATURE].emit([], _ROWS_ONLY)
+        # The stubs miss that an overloaded signal is indexed by its signature.
+        self.layoutAboutToBeChanged[_LAYOUT_SIGNATURE].emit([], _ROWS_ONLY)  # type: ignore[index]
         old = self.persistentIndexList()
         ids = [self._rows[i.row()].spell_id for i in old]
         self._rows = rows
@@ -403,7 +404,7 @@ class BoardModel(QAbstractTableModel):
                 for s, i in zip(ids, old, strict=True)
             ]
             self.changePersistentIndexList(old, new)
-        self.layoutChanged[_LAYOUT_SIGNATURE].emit([], _ROWS_ONLY)
+        self.layoutChanged[_LAYOUT_SIGNATURE].emit([], _ROWS_ONLY)  # type: ignore[index]
 
     def _refresh_candidates(self) -> None:
         f = self._filter

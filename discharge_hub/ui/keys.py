@@ -104,8 +104,9 @@ def menu_clashes(menu: QMenu) -> dict[str, list[str]]:
         letter = mnemonic(action.text())
         if letter is not None and action.isVisible():
             by_letter[letter].append(action.text())
-        if action.menu() is not None:
-            found.update(menu_clashes(action.menu()))
+        submenu = action.menu()
+        if isinstance(submenu, QMenu):
+            found.update(menu_clashes(submenu))
     found.update({k: v for k, v in by_letter.items() if len(v) > 1})
     return found
 

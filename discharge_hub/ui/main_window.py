@@ -11,13 +11,16 @@ import importlib
 import importlib.util
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
+    QMenu,
+    QMenuBar,
     QMessageBox,
     QProgressBar,
     QTabWidget,
@@ -25,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from discharge_hub import clock
-from discharge_hub.services.board import board
+from discharge_hub.services.board import BoardRow, board
 from discharge_hub.services.reference_lists import ReferenceLists, reference_lists
 from discharge_hub.ui import errors
 from discharge_hub.ui import formatting as fmt
@@ -38,6 +41,7 @@ from discharge_hub.ui.permissions import apply_to_workspace
 from discharge_hub.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from discharge_hub.services.workspace import SpellDetail
     from discharge_hub.ui.board_round import BoardRoundWidget
     from discharge_hub.ui.workspace import WorkspaceWidget
 
@@ -139,7 +143,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.live_label)
         self.statusBar().addPermanentWidget(self.db_label)
 
-    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[..., object],
+        shortcut: str | QKeySequence.StandardKey | Qt.Key | None = None,
+        tip: str = "",
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -185,7 +196,7 @@ class MainWindow(QMainWindow):
             tools.addAction(action)
         self._add_report_actions(bar)
 
-    def _add_report_actions(self, bar) -> None:
+    def _add_report_actions(self, bar: QMenuBar) -> None:
         # The reports UI is another engineer's module; wire it only if it is there. It
         # imports ReportLab (~0.4 s), so the menu is filled when first opened; its keys
         # work before that (they fill it, then trigger the item).
@@ -281,7 +292,7 @@ class MainWindow(QMainWindow):
         started = time.perf_counter()
         self.counts.setText("Loading the board…")
 
-        def done(rows) -> None:
+        def done(rows: list[BoardRow]) -> None:
             self.model.set_rows(rows)
             self._update_counts()
             self.board_loaded.emit(len(rows))
@@ -364,24 +375,24 @@ class MainWindow(QMainWindow):
         module, name = HUB_SCREENS[key]
         cls = getattr(importlib.import_module(module), name)
         for n in range(1, self.tabs.count()):
-            if isinstance(self.tabs.widget(n), cls):
+            if isinstance(shown := self.tabs.widget(n), cls):
                 self.tabs.setCurrentIndex(n)
-                self.tabs.widget(n).setFocus()
-                return self.tabs.widget(n)
+                shown.setFocus()
+                return cast(QWidget, shown)
         screen = cls(self.runner, self.changes, self.refs)
         screen.spell_activated.connect(self.open_spell)
         screen.close_requested.connect(lambda: self._close_tab(self.tabs.indexOf(screen)))
         self.tabs.setCurrentIndex(self.tabs.addTab(screen, screen.title))
         screen.setFocus()
-        return screen
+        return cast(QWidget, screen)
 
-    def _on_spell_saved(self, detail) -> None:
+    def _on_spell_saved(self, detail: SpellDetail) -> None:
         self.model.replace_row(detail.spell.id, detail.row)  # at once; then every view
         self._update_counts()
         self.changes.announce({detail.spell.id})
 
     # -- live updates --------------------------------------------------------------------
-    def start_live(self, **kwargs) -> None:
+    def start_live(self, **kwargs: float) -> None:
         """Listen for everyone's changes (before the first load: nothing is missed)."""
         if self.runner.database is not None:
             self.changes.start_listening(self.runner.database.url, **kwargs)
@@ -418,7 +429,7 @@ class MainWindow(QMainWindow):
         s.setValue("main/geometry", self.saveGeometry())
         s.setValue("board/header", self.board.table.horizontalHeader().saveState())
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         for n in range(self.tabs.count() - 1, 0, -1):
             if not self._close_tab(n):
                 event.ignore()

@@ -13,9 +13,15 @@ screens. A new screen does the same for its own controls::
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from typing import TYPE_CHECKING, cast
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from discharge_hub.services.people import Action, Permissions
+
+if TYPE_CHECKING:
+    from discharge_hub.ui.main_window import MainWindow
+    from discharge_hub.ui.workspace.widget import WorkspaceWidget
 
 # Which right each workspace section needs (Section.key → Action).
 SECTION_ACTIONS = {
@@ -60,7 +66,7 @@ def read_only_note(perms: Permissions, actions: list[Action]) -> str | None:
     return f"Partly read only. {perms.why_not(refused[0])} You may {' and '.join(allowed)}."
 
 
-def apply_to_workspace(ws, perms: Permissions) -> None:  # noqa: ANN001 - WorkspaceWidget
+def apply_to_workspace(ws: WorkspaceWidget, perms: Permissions) -> None:
     """Disable the sections of a patient's workspace the role may not change, and hide
     Save and Discharge when nothing is left to save; again after every (re)load."""
 
@@ -83,12 +89,12 @@ def apply_to_workspace(ws, perms: Permissions) -> None:  # noqa: ANN001 - Worksp
         note.setWordWrap(True)
         note.setStyleSheet(NOTE_STYLE)
         note.setAccessibleName("What you may change")
-        ws.layout().insertWidget(2, note)
+        cast(QVBoxLayout, ws.layout()).insertWidget(2, note)
     apply()
     ws.loaded.connect(apply)
 
 
-def apply_to_window(window, perms: Permissions) -> None:  # noqa: ANN001 - MainWindow
+def apply_to_window(window: MainWindow, perms: Permissions) -> None:
     """Main-window actions: the board round is ward and hub work."""
     reason = perms.why_not(Action.EDIT_SPELL)
     window.round_action.setEnabled(reason is None)

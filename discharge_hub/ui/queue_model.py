@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from discharge_hub import clock
@@ -128,6 +128,7 @@ class QueueModel(QAbstractTableModel):
                 for n, r in enumerate(self._rows)
                 if self._spell_of(r) in ids and self._key(r) not in fresh
             ]
+        n: int | None
         for n in reversed(stale):
             self.beginRemoveRows(QModelIndex(), n, n)
             del self._rows[n]
@@ -191,7 +192,7 @@ class QueueTable(QTableView):
         model.modelReset.connect(self.resizeColumnsToContents)
         self.doubleClicked.connect(lambda index: self._open(index))
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self._open(self.currentIndex())
             return

@@ -12,16 +12,23 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer, SignalInstance
+from PySide6.QtWidgets import QDialog
 from sqlalchemy.engine import make_url
 
 from discharge_hub.db import Database
 
+if TYPE_CHECKING:
+    from discharge_hub.services.board import BoardRow
+    from discharge_hub.ui.hub.screen import ListScreen
+    from discharge_hub.ui.main_window import MainWindow
+
 SIZE = (1440, 900)
 
 
-def wait_for(signals: list, timeout_ms: int = 30_000) -> None:
+def wait_for(signals: list[SignalInstance], timeout_ms: int = 30_000) -> None:
     """Run the event loop until every signal has fired once (or the timeout).
 
     For scripts that drive the window without a test harness (screenshots, bench)."""
@@ -93,13 +100,13 @@ def render(out: Path, *, db_url: str | None = None, patients: int = 120) -> list
     return written
 
 
-def _busiest_row(window):
+def _busiest_row(window: MainWindow) -> BoardRow:
     rows = [r for r in window.model.all_rows() if r.through_hub and r.carer_count]
     rows = rows or window.model.all_rows()
     return max(rows, key=lambda r: (r.open_barriers, r.los))
 
 
-def _shoot_all(window, shot: Callable[..., None]) -> None:
+def _shoot_all(window: MainWindow, shot: Callable[..., None]) -> None:
     shot("01-ward-board")
     shot("02-board-ready-for-discharge", lambda: window.board.set_view("nctr"))
     window.board.set_view("all")
@@ -107,6 +114,7 @@ def _shoot_all(window, shot: Callable[..., None]) -> None:
     window.board.select_ward(target.ward_id)
     shot("03-board-one-ward")
     workspace = window.open_spell(target.spell_id)
+    assert workspace is not None  # the references are loaded
     wait_for([workspace.loaded])
     for n, name in (
         (0, "04-workspace-plan"),
@@ -126,15 +134,15 @@ def _shoot_all(window, shot: Callable[..., None]) -> None:
     _shoot_conflict(window, shot, target.spell_id)
 
 
-def _open_list(window, key: str):
-    screen = window.open_screen(key)
+def _open_list(window: MainWindow, key: str) -> ListScreen:
+    screen = cast("ListScreen", window.open_screen(key))
     wait_for([screen.loaded])
     if screen.model.rowCount():
         screen.table.selectRow(0)
     return screen
 
 
-def _shoot_hub(window, shot: Callable[..., None]) -> None:
+def _shoot_hub(window: MainWindow, shot: Callable[..., None]) -> None:
     _open_list(window, "referrals")
     shot("10-hub-referral-queue")
     _open_list(window, "placements")
@@ -143,33 +151,36 @@ def _shoot_hub(window, shot: Callable[..., None]) -> None:
     shot("12-providers-and-vacancies")
 
 
-def _shoot_conflict(window, shot: Callable[..., None], spell_id: int) -> None:
+def _shoot_conflict(window: MainWindow, shot: Callable[..., None], spell_id: int) -> None:
     """Someone else saves the next action while this user edits it: the workspace says
     who changed what, and the conflict dialog compares theirs and yours."""
     from discharge_hub.services import spells
     from discharge_hub.ui.workspace import conflict
 
     workspace = window.open_spell(spell_id)
+    assert workspace is not None  # the references are loaded
     window.tabs.setCurrentWidget(workspace)
     workspace.tabs.setCurrentIndex(0)
     workspace.plan.next_action.setText("Ask the family about the care home visit")
     database = window.runner.database
+    assert database is not None
     with database.unit_of_work("s.social.worker") as s:
         spells.set_next_action(
             s, spell_id=spell_id, expected_version=None, next_action="Care home visit Thursday"
         )
     window.changes.announce({spell_id})  # as the live link would
     wait_for([workspace.refreshed])
-    asked: list = []
+    asked: list[tuple[list[conflict.ConflictRow], str]] = []
     real_ask = conflict.ConflictDialog.ask
-    conflict.ConflictDialog.ask = classmethod(  # answer without a modal loop
-        lambda cls, parent, rows, patient: asked.append((rows, patient)) or conflict.EDIT
+    # answer without a modal loop (a patch, so the method is assigned)
+    conflict.ConflictDialog.ask = classmethod(  # type: ignore[method-assign, assignment]
+        lambda cls, parent, rows, patient: asked.append((rows, patient)) or conflict.EDIT  # type: ignore[func-returns-value]
     )
     try:
         workspace.save()
         wait_for([workspace.conflict_resolved])
     finally:
-        conflict.ConflictDialog.ask = real_ask
+        conflict.ConflictDialog.ask = real_ask  # type: ignore[method-assign]
     shot("13-workspace-changed-by-someone")
     if asked:
         dialog = conflict.ConflictDialog(window, *asked[0])
@@ -179,7 +190,7 @@ def _shoot_conflict(window, shot: Callable[..., None], spell_id: int) -> None:
     workspace.deleteLater()
 
 
-def _overlay(window, dialog) -> None:
+def _overlay(window: MainWindow, dialog: QDialog) -> None:
     """Show the dialog over the middle of the window (grabbed together by ``shot``)."""
     dialog.setParent(window, dialog.windowFlags() & ~Qt.WindowType.Window)
     dialog.move((window.width() - dialog.width()) // 2, (window.height() - dialog.height()) // 2)

@@ -166,7 +166,7 @@ class SignInDialog(QDialog):
         self.runner.call(
             "testing the connection",
             lambda: signin.check_connection(details, password),
-            lambda text: (self._busy(False), self.say(text, ok=True)),
+            lambda text: (self._busy(False), self.say(text, ok=True)),  # type: ignore[func-returns-value]
             self._on_failed,
         )
 

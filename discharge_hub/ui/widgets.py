@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
-from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtCore import QAbstractItemModel, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -27,6 +28,8 @@ from discharge_hub.services.reference_lists import Code
 
 ERROR_STYLE = "color: #a4000f; font-weight: bold;"
 DATE_HINT = dates.DATE_HINT  # the placeholder says what the error would
+
+W = TypeVar("W", bound=QWidget)
 
 
 def date_edit(name: str, text: str = "") -> QLineEdit:
@@ -86,7 +89,7 @@ def select_code(box: QComboBox, code: str | None, *, unknown_label: str | None =
     box.setCurrentIndex(index if index >= 0 else 0)
 
 
-def read_only_table(name: str, model) -> QTableView:
+def read_only_table(name: str, model: QAbstractItemModel) -> QTableView:
     table = QTableView()
     table.setModel(model)
     table.setAccessibleName(name)
@@ -158,7 +161,7 @@ class Section(QGroupBox):
         self.fields: dict[str, QWidget] = {}
         self.captions: dict[str, str] = {}  # what the user reads next to each field
 
-    def add_field(self, field: str, label: str, widget: QWidget) -> QWidget:
+    def add_field(self, field: str, label: str, widget: W) -> W:
         holder = QWidget()
         # The error line spans the whole row, not the width of a narrow control (a long
         # message under a drop-down was clipped top and bottom: issue 10).

@@ -6,8 +6,9 @@ filled and accepted directly."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,6 +29,15 @@ from discharge_hub.services.providers import ProviderView
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.ui import formatting as fmt
 from discharge_hub.ui.widgets import code_combo, date_edit, fill_codes, line_edit
+
+W = TypeVar("W", bound=QWidget)
+V = TypeVar("V", covariant=True)
+
+
+class _Valued(Protocol[V]):
+    def exec(self) -> int: ...
+
+    def value(self) -> V: ...
 
 
 class FormDialog(QDialog):
@@ -63,12 +73,12 @@ class FormDialog(QDialog):
         self.setMinimumWidth(460)
         self._fields: list[QWidget] = []
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         if self._fields:
             self._fields[0].setFocus()
 
-    def add(self, label: str, widget: QWidget) -> QWidget:
+    def add(self, label: str, widget: W) -> W:
         caption = QLabel(label)
         caption.setBuddy(widget)
         self.form.addRow(caption, widget)
@@ -86,7 +96,7 @@ class FormDialog(QDialog):
         raise NotImplementedError
 
     @classmethod
-    def run(cls, dialog: FormDialog) -> Any:
+    def run(cls, dialog: _Valued[V]) -> V | None:
         return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 

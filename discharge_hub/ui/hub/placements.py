@@ -71,6 +71,8 @@ def council_key(actor: str) -> str:
 
 class PlacementQueueScreen(ListScreen):
     title = "Placements queue"
+    # Hides QWidget.actions(), which this screen never calls.
+    actions: PlacementActions  # type: ignore[assignment]
 
     def __init__(
         self,

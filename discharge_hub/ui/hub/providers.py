@@ -150,6 +150,6 @@ class ProvidersScreen(ListScreen):
                 as_of=parse_datetime(figure.as_of, "as_of", required=True),
             ),
             # Other views hear of it from the database ("everything": reference data).
-            lambda _view: (self.show_message(""), self.reload()),
-            lambda exc: (self.show_error(exc), self.reload()),
+            lambda _view: (self.show_message(""), self.reload()),  # type: ignore[func-returns-value]
+            lambda exc: (self.show_error(exc), self.reload()),  # type: ignore[func-returns-value]
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from html import escape
+from typing import cast
 
 from PySide6.QtCharts import (
     QAbstractBarSeries,
@@ -134,10 +135,10 @@ class HuddleDashboard(QWidget):
         self.setWindowTitle("Huddle dashboard")
         self.runner = runner
         self.figures: HuddleFigures | None = None
-        self.date_edit = QDateEdit(QDate(clock.today()))
+        self.date_edit = QDateEdit(QDate(clock.today()))  # type: ignore[call-overload]  # PySide6 takes a date; the stubs miss it
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("ddd dd/MM/yyyy")
-        self.date_edit.setMaximumDate(QDate(clock.today()))
+        self.date_edit.setMaximumDate(QDate(clock.today()))  # type: ignore[call-overload]
         self.site_combo = QComboBox()
         self.site_combo.addItem(ALL_SITES)
         refresh = QPushButton("R&efresh")
@@ -187,7 +188,7 @@ class HuddleDashboard(QWidget):
     # -- loading --------------------------------------------------------------------------
     @property
     def day(self) -> date:
-        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
+        return cast(date, self.date_edit.date().toPython())
 
     @property
     def site(self) -> str | None:
@@ -282,7 +283,7 @@ class HuddleDashboard(QWidget):
     @staticmethod
     def chart_values(chart: QChart) -> dict[str, int]:
         """Category → bar value of a chart, as drawn."""
-        series = chart.series()[0]
+        series = cast(QAbstractBarSeries, chart.series()[0])
         bars = series.barSets()[0]
         axis = next(a for a in chart.axes() if isinstance(a, QBarCategoryAxis))
         return {axis.at(i): int(bars.at(i)) for i in range(bars.count())}

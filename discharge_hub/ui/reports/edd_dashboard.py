@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 from html import escape
+from typing import cast
 
 from PySide6.QtCharts import (
+    QAbstractBarSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
@@ -117,10 +119,10 @@ class EddDashboard(QWidget):
         self._layout()
 
     def _date_edit(self, day: date) -> QDateEdit:
-        edit = QDateEdit(QDate(day))
+        edit = QDateEdit(QDate(day))  # type: ignore[call-overload]  # PySide6 takes a date; the stubs miss it
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("ddd dd/MM/yyyy")
-        edit.setMaximumDate(QDate(clock.today()))
+        edit.setMaximumDate(QDate(clock.today()))  # type: ignore[call-overload]
         edit.dateChanged.connect(lambda _d: self.refresh())
         return edit
 
@@ -160,11 +162,11 @@ class EddDashboard(QWidget):
     # -- loading --------------------------------------------------------------------------
     @property
     def start(self) -> date:
-        return self.from_edit.date().toPython()  # type: ignore[no-any-return]
+        return cast(date, self.from_edit.date().toPython())
 
     @property
     def end(self) -> date:
-        return self.to_edit.date().toPython()  # type: ignore[no-any-return]
+        return cast(date, self.to_edit.date().toPython())
 
     @property
     def site(self) -> str | None:
@@ -244,7 +246,7 @@ class EddDashboard(QWidget):
     @staticmethod
     def series_values(chart: QChart) -> dict[str, list[int]]:
         """Bar set name → its values, as drawn."""
-        series = chart.series()[0]
+        series = cast(QAbstractBarSeries, chart.series()[0])
         return {b.label(): [int(b.at(i)) for i in range(b.count())] for b in series.barSets()}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import cast
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -31,7 +32,7 @@ class HuddleReportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Print huddle report")
         self.sites = list(sites)
-        today = QDate(clock.today())
+        today = QDate(clock.today())  # type: ignore[call-overload]  # PySide6 takes a date; the stubs miss it
         self.date_edit = QDateEdit(today)
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("ddd dd/MM/yyyy")
@@ -70,7 +71,7 @@ class HuddleReportDialog(QDialog):
 
     @property
     def day(self) -> date:
-        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
+        return cast(date, self.date_edit.date().toPython())
 
     def chosen_site(self) -> str | None:
         """The site picked or typed (None: all sites); ValueError saying what is wrong."""

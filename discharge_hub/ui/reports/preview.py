@@ -40,6 +40,9 @@ class PdfPrintPreview(QPrintPreviewDialog):
     ``file_name`` is the proposed name without folder, e.g.
     ``Daily huddle 2026-11-23.pdf``; made safe for every file system."""
 
+    # Hides QPrintPreviewDialog.printer(), which returns this same printer.
+    printer: QPrinter  # type: ignore[assignment]
+
     def __init__(
         self,
         pdf: bytes,

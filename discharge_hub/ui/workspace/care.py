@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -213,7 +215,8 @@ class CarersTab(QWidget):
         )
         s.add_field("with_whom", "With wh&om", self.with_whom)
         self.with_whom.setAccessibleName("Contact with whom")
-        self.with_whom.lineEdit().setAccessibleName("Contact with whom")
+        # editable, so it has a line edit
+        cast(QLineEdit, self.with_whom.lineEdit()).setAccessibleName("Contact with whom")
         self.method = s.add_field("method", "&Method", code_combo("Contact method", ()))
         self.interpreter = s.add_field("interpreter_used", "", QCheckBox("Interpreter used"))
         self.discussed = QPlainTextEdit()
@@ -293,7 +296,7 @@ class CarersTab(QWidget):
         pending = self.pending_assessments.get(carer.id) if carer is not None else None
         select_code(self.assessment, pending[1] if pending else stored)
         # a recorded assessment can be changed, not un-recorded
-        self.assessment.model().item(0).setEnabled(stored is None)
+        cast(QStandardItemModel, self.assessment.model()).item(0).setEnabled(stored is None)
 
     def _on_assessment_chosen(self, index: int) -> None:
         carer = self._selected_carer()

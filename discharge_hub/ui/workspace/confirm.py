@@ -12,6 +12,7 @@ from discharge_hub import clock
 from discharge_hub.display import dates
 from discharge_hub.services import workspace as ws
 from discharge_hub.services.reference_lists import ReferenceLists
+from discharge_hub.services.views import SpellView
 from discharge_hub.ui import errors
 from discharge_hub.ui.hub.dialogs import DelayReasonDialog
 from discharge_hub.validators import parse_date
@@ -19,7 +20,7 @@ from discharge_hub.validators import parse_date
 
 def confirmed(
     parent: QWidget,
-    spell: ws.SpellView,
+    spell: SpellView,
     changes: ws.WorkspaceChanges,
     refs: ReferenceLists,
 ) -> ws.WorkspaceChanges | None:

@@ -4,6 +4,9 @@ assign a worker). Each action is its own write, not part of the form's Save."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
 from discharge_hub.display.people import person_name
@@ -13,7 +16,7 @@ from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.services.workspace import SpellDetail
 from discharge_hub.ui import formatting as fmt
 from discharge_hub.ui.hub.actions import PlacementActions, PlacementRef
-from discharge_hub.ui.rows_model import RowsModel
+from discharge_hub.ui.rows_model import Columns, RowsModel
 from discharge_hub.ui.widgets import Section, read_only_table
 
 REFERRAL_COLUMNS = (
@@ -36,6 +39,9 @@ REFERRAL_COLUMNS = (
 
 
 class HubTab(QWidget):
+    # Hides QWidget.actions(), which this tab never calls.
+    actions: PlacementActions | None  # type: ignore[assignment]
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._refs: ReferenceLists | None = None
@@ -55,7 +61,7 @@ class HubTab(QWidget):
         self.sections: list[Section] = []
         self._enable()
 
-    def _placement_columns(self) -> tuple:
+    def _placement_columns(self) -> Columns:
         def service(p: PlacementView) -> str:
             return self._refs.label("service_types", p.service_type) if self._refs else ""
 
@@ -75,7 +81,7 @@ class HubTab(QWidget):
         )
 
     def _buttons(self) -> QHBoxLayout:
-        def make(text: str, name: str, slot) -> QPushButton:
+        def make(text: str, name: str, slot: Callable[[], object]) -> QPushButton:
             b = QPushButton(text)
             b.setAccessibleName(name)
             b.clicked.connect(slot)
@@ -120,7 +126,7 @@ class HubTab(QWidget):
         self._select_next = view.id  # shown selected once the workspace reloads
 
     def load(self, detail: SpellDetail) -> None:
-        wanted = self._select_next or (self.current().id if self.current() else None)
+        wanted = self._select_next or (cur.id if (cur := self.current()) else None)
         self._detail = detail
         self.referrals.set_rows(detail.referrals)
         self.placements.set_rows(detail.placements)
@@ -136,7 +142,9 @@ class HubTab(QWidget):
         self._enable()
 
     def current(self) -> PlacementView | None:
-        return self.placements.row_at(self.placements_table.currentIndex().row())
+        return cast(
+            PlacementView | None, self.placements.row_at(self.placements_table.currentIndex().row())
+        )
 
     def _patient(self) -> str:
         sp = self._detail.spell if self._detail else None

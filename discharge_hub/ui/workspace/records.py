@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -115,7 +116,7 @@ class DischargeTab(QWidget):
         self.section.setEnabled(not done)
         self.button.setEnabled(not done)
 
-    def values(self) -> dict[str, object]:
+    def values(self) -> dict[str, Any]:
         return {
             "discharged_at": self.when.text(),
             "destination": self.destination.currentData(),

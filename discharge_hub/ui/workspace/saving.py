@@ -38,6 +38,7 @@ from discharge_hub.ui.workspace.conflict import (
 )
 
 if TYPE_CHECKING:
+    from discharge_hub.ui.widgets import Section
     from discharge_hub.ui.workspace.widget import WorkspaceWidget
 
 
@@ -59,6 +60,7 @@ class SaveFlow:
         """The message in the banner and next to its field; the form as typed."""
         w = self.w
         w.set_busy(False)
+        section: Section | None
         for section in w.sections:
             section.clear_errors()
         section = route_error(exc, w.sections, w.banner)

@@ -9,6 +9,7 @@ save that meets a newer version goes through :mod:`.saving` (compare, then choos
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -34,6 +35,7 @@ from discharge_hub.ui.errors import hide_banner_when_corrected, make_banner
 from discharge_hub.ui.hub.actions import PlacementActions, action_message
 from discharge_hub.ui.live import ChangeHub, DataChange
 from discharge_hub.ui.tasks import TaskRunner
+from discharge_hub.ui.widgets import Section
 from discharge_hub.ui.workspace.care import BarriersTab, CarersTab
 from discharge_hub.ui.workspace.confirm import confirmed
 from discharge_hub.ui.workspace.conflict import clash_text, my_changes, summary_label
@@ -46,6 +48,9 @@ from discharge_hub.ui.workspace.saving import SaveFlow
 NOTICE_STYLE = (
     "QLabel { background: #e3efff; color: #0b2a4a; border: 1px solid #3a6ea5; padding: 6px; }"
 )
+
+# The workspace's tabs: each has its sections and loads a spell.
+_Tab = PlanTab | HubTab | BarriersTab | CarersTab | DischargeTab | HistoryTab
 
 
 def header_text(d: ws.SpellDetail) -> str:
@@ -147,6 +152,7 @@ class WorkspaceWidget(QWidget):
     def _build_tabs(self, refs: ReferenceLists) -> None:
         self.plan, self.hub, self.barriers = PlanTab(), HubTab(), BarriersTab()
         self.carers, self.discharge_tab, self.history = CarersTab(), DischargeTab(), HistoryTab()
+        tab: _Tab
         for tab in (self.plan, self.hub, self.barriers, self.carers, self.discharge_tab):
             tab.set_reference_lists(refs)
         actions = PlacementActions(self.runner, self.changes_hub, lambda: self.refs, self)
@@ -191,11 +197,11 @@ class WorkspaceWidget(QWidget):
         layout.addLayout(buttons)
 
     @property
-    def _tabs(self) -> list[QWidget]:
+    def _tabs(self) -> list[_Tab]:
         return [self.plan, self.hub, self.barriers, self.carers, self.discharge_tab, self.history]
 
     @property
-    def sections(self) -> list:
+    def sections(self) -> list[Section]:
         return [s for tab in self._tabs for s in tab.sections]
 
     # -- load ---------------------------------------------------------------------
@@ -311,7 +317,7 @@ class WorkspaceWidget(QWidget):
 
     # -- save ---------------------------------------------------------------------
     def changes(self, cancel: PlacementCancel | None = None) -> ws.WorkspaceChanges:
-        merged: dict = {}
+        merged: dict[str, Any] = {}
         for tab in (self.plan, self.barriers, self.carers):
             merged.update(tab.changes())
         return ws.WorkspaceChanges(**merged, cancel_placements=cancel)
@@ -390,7 +396,7 @@ class WorkspaceWidget(QWidget):
 
     def show_tab_of(self, section: QWidget) -> None:
         for n in range(self.tabs.count()):
-            if self.tabs.widget(n).isAncestorOf(section):
+            if (tab := self.tabs.widget(n)) is not None and tab.isAncestorOf(section):
                 self.tabs.setCurrentIndex(n)
                 return
 
