@@ -30,7 +30,23 @@ def register(subs: Any) -> None:
         default=120,
         help="demo patients to generate when --db is not given (default 120)",
     )
+    shots.add_argument(
+        "--size",
+        type=_size,
+        default=(1600, 1000),
+        metavar="WxH",
+        help="window size in pixels (default 1600x1000; e.g. 1280x800 for a laptop)",
+    )
     shots.set_defaults(handler=run_screenshots)
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit()) or min(int(width), int(height)) < 400:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a window size: give WIDTHxHEIGHT in pixels, e.g. 1280x800"
+        )
+    return int(width), int(height)
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -54,7 +70,9 @@ def require_screen() -> None:
 
 def run_screenshots(args: argparse.Namespace) -> int:
     screenshots = importlib.import_module("discharge_hub.ui.screenshots")
-    written = screenshots.render(args.out, db_url=args.db, patients=args.patients)
+    written = screenshots.render(
+        args.out, db_url=args.db, patients=args.patients, size=args.size
+    )
     for path in written:
         print(path)
     return 0

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from discharge_hub.ui.hub.screen import ListScreen
     from discharge_hub.ui.main_window import MainWindow
 
-SIZE = (1440, 900)
+SIZE = (1600, 1000)  # the screen issue 10 was tried on; --size 1280x800 for a laptop
 
 
 def wait_for(signals: list[SignalInstance], timeout_ms: int = 30_000) -> None:
@@ -63,7 +63,13 @@ def _demo_database(patients: int) -> Database:
     return database
 
 
-def render(out: Path, *, db_url: str | None = None, patients: int = 120) -> list[Path]:
+def render(
+    out: Path,
+    *,
+    db_url: str | None = None,
+    patients: int = 120,
+    size: tuple[int, int] = SIZE,
+) -> list[Path]:
     """Write the PNGs into ``out``; returns their paths."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from discharge_hub.ui.app import build_window, ensure_app
@@ -74,7 +80,7 @@ def render(out: Path, *, db_url: str | None = None, patients: int = 120) -> list
     window, runner = build_window(actor="demo.coordinator")
     runner.database = database
     window.start_live()  # the status bar shows the live link (stopped when it closes)
-    window.resize(*SIZE)
+    window.resize(*size)
     window.show()
     window.load_references()
     window.load_board()

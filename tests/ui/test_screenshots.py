@@ -21,14 +21,27 @@ def test_screenshots_command_writes_every_screen(tmp_path: Path, qapp) -> None:
     out = tmp_path / "shots"
     command = [sys.executable, "-m", "discharge_hub", "screenshots", "--out", str(out)]
     done = subprocess.run(
-        [*command, "--patients", "30"], capture_output=True, text=True, timeout=240,
+        [*command, "--patients", "30", "--size", "1280x800"], capture_output=True, text=True,
+        timeout=240,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert sorted(p.stem for p in out.glob("*.png")) == EXPECTED
     for path in out.glob("*.png"):
         image = QImage(str(path))
-        assert (image.width(), image.height()) == (1440, 900), path.name
+        assert (image.width(), image.height()) == (1280, 800), path.name
         # Not a blank grab: a real screen has many distinct colours.
-        sample = {image.pixel(x, y) for x in range(0, 1440, 37) for y in range(0, 900, 29)}
+        sample = {image.pixel(x, y) for x in range(0, 1280, 37) for y in range(0, 800, 29)}
         assert len(sample) > 5, path.name
+
+
+def test_a_size_that_is_not_one_is_refused_naming_it(tmp_path: Path) -> None:
+    out = tmp_path / "shots"
+    done = subprocess.run(
+        [sys.executable, "-m", "discharge_hub", "screenshots", "--out", str(out),
+         "--size", "1280by800"],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert done.returncode == 2 and "'1280by800' is not a window size" in done.stderr
+    assert not out.exists()
