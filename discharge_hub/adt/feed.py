@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from discharge_hub import clock
 from discharge_hub.adt import messages
-from discharge_hub.adt.apply import apply
+from discharge_hub.adt.apply import EVENTS, apply
 from discharge_hub.adt.messages import AdtMessage, MessageError, Unreadable
 from discharge_hub.adt.wards import WardMap
 from discharge_hub.db import Database
@@ -53,6 +53,7 @@ class FeedResult:
     applied: Counter[str] = field(default_factory=Counter)  # by event
     duplicates: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    skipped: list[Rejected] = field(default_factory=list)  # events the feed does not use
 
     @property
     def total_applied(self) -> int:
@@ -63,12 +64,14 @@ class FeedResult:
         return (
             f"{self.total_applied} applied" + (f" ({events})" if events else "")
             + f", {self.duplicates} duplicates skipped, {len(self.rejected)} rejected"
+            + (f", {len(self.skipped)} of other events skipped" if self.skipped else "")
         )  # fmt: skip
 
     def merge(self, other: FeedResult) -> None:
         self.applied.update(other.applied)
         self.duplicates += other.duplicates
         self.rejected.extend(other.rejected)
+        self.skipped.extend(other.skipped)
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,10 @@ def _one(session: Session, item: _Item, wards: WardMap, done: FeedResult) -> Non
     read = item.read
     if isinstance(read, Unreadable):
         done.rejected.append(Rejected(item.source, read.number, read.control_id, read.reason))
+        return
+    if read.event not in EVENTS:
+        reason = f"event {read.event} is not one the feed uses ({', '.join(EVENTS)})"
+        done.skipped.append(Rejected(item.source, read.number, read.control_id, reason))
         return
     if _already(session, read.control_id):
         done.duplicates += 1

@@ -183,12 +183,12 @@ def _segment(message: hl7.Message, name: str) -> bool:
 
 
 def _fields(number: int, message: hl7.Message) -> AdtMessage:
-    control_id = _get(message, "MSH.F10")
+    control_id = _get(message, "MSH.F10.R1.C1")
     if not control_id:
         raise MessageError("no message control ID (MSH-10)")
     if len(control_id) > 64:
         raise MessageError("message control ID (MSH-10) longer than 64 characters")
-    event = _get(message, "MSH.F9.R1.C2") or _get(message, "EVN.F1")
+    event = _get(message, "MSH.F9.R1.C2") or _get(message, "EVN.F1.R1.C1")
     if not event:
         raise MessageError("no trigger event (MSH-9.2)")
     has_pv1 = _segment(message, "PV1")
@@ -201,12 +201,12 @@ def _fields(number: int, message: hl7.Message) -> AdtMessage:
         family_name=_get(message, "PID.F5.R1.C1"),
         given_name=_get(message, "PID.F5.R1.C2"),
         date_of_birth=_date(message, "PID.F7"),
-        sex=_get(message, "PID.F8").upper(),
+        sex=_get(message, "PID.F8.R1.C1").upper(),
         postcode=_get(message, "PID.F11.R1.C5") or None,
         location=_location(message) if has_pv1 else None,
         admitted_at=_time(message, "PV1.F44") if has_pv1 else None,
         discharged_at=_time(message, "PV1.F45") if has_pv1 else None,
-        disposition=_get(message, "PV1.F36") if has_pv1 else "",
+        disposition=_get(message, "PV1.F36.R1.C1") if has_pv1 else "",
         destination=_get(message, "PV1.F37.R1.C1") if has_pv1 else "",
     )
 
@@ -214,16 +214,14 @@ def _fields(number: int, message: hl7.Message) -> AdtMessage:
 def _nhs_number(message: hl7.Message) -> str | None:
     """The PID-3 repetition assigned by NHS (CX.4), or typed NH (CX.5)."""
     try:
-        field = message.segment("PID")(3)
+        repetitions = len(message.segment("PID")(3))
     except (KeyError, IndexError):
         return None
-    for rep in field:
-        text = str(rep)
-        parts = text.split(message.separators[2]) if message.separators else [text]
-        authority = parts[3].split(message.separators[3])[0] if len(parts) > 3 else ""
-        kind = parts[4] if len(parts) > 4 else ""
-        if authority.strip().upper() == NHS_AUTHORITY or kind.strip().upper() == "NH":
-            return parts[0].strip() or None
+    for n in range(1, repetitions + 1):
+        authority = _get(message, f"PID.F3.R{n}.C4.S1").upper()
+        kind = _get(message, f"PID.F3.R{n}.C5").upper()
+        if authority == NHS_AUTHORITY or kind == "NH":
+            return _get(message, f"PID.F3.R{n}.C1") or None
     return None
 
 
@@ -235,12 +233,12 @@ def _location(message: hl7.Message) -> Location | None:
         code=code,
         room=_get(message, "PV1.F3.R1.C2"),
         bed=_get(message, "PV1.F3.R1.C3"),
-        facility=_get(message, "PV1.F3.R1.C4").split("&", 1)[0],
+        facility=_get(message, "PV1.F3.R1.C4.S1"),
     )
 
 
 def _date(message: hl7.Message, path: str) -> date | None:
-    value = _get(message, path)
+    value = _get(message, f"{path}.R1.C1")
     if not value:
         return None
     try:
@@ -251,7 +249,7 @@ def _date(message: hl7.Message, path: str) -> date | None:
 
 def _time(message: hl7.Message, path: str) -> datetime | None:
     """An HL7 date/time: to the minute at least; without an offset it is UK time."""
-    value = _get(message, path).split(message.separators[2], 1)[0] if message else ""
+    value = _get(message, f"{path}.R1.C1")
     if not value:
         return None
     shown = path.replace(".F", "-")

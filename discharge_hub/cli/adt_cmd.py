@@ -26,7 +26,8 @@ def register_import(kinds: Any) -> None:
         "A03 discharge, A08 update patient, A11 cancel admit, A13 cancel discharge. "
         "Segments may end with CR, LF or CRLF; MLLP framing and FHS/BHS batch wrappers "
         "are accepted. PV1-3 locations are looked up in the ward map (adt-map). A bad "
-        "message is reported with its control ID and reason and the others go on. "
+        "message is reported with its control ID and reason and the others go on; "
+        "messages of other events are reported and skipped. "
         "Exit 0 when every message was applied or skipped as already applied; 2 when "
         "any was rejected.",
     )
@@ -69,6 +70,8 @@ def _import_adt(args: argparse.Namespace) -> int:
         )
     finally:
         database.dispose()
+    for skipped in result.skipped:
+        print(f"skipped: {skipped}", file=sys.stderr)
     for rejected in result.rejected:
         print(f"rejected: {rejected}", file=sys.stderr)
     print(f"{len(args.files)} file(s): {result.summary()}")
