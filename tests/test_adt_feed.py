@@ -30,10 +30,28 @@ def journey(who: Person = ALICE, prefix: str = "J") -> list[str]:
     """Admit to LRI Ward 7, transfer to Glenfield Ward 1, discharge home."""
     return [
         message("A01", f"{prefix}0001", who, at=ADMIT, admitted_at=ADMIT, bed="12", room="B"),
-        message("A02", f"{prefix}0002", who, at=MOVE, location="RWE-GW1", bed="3",
-                facility="RGL", admitted_at=ADMIT),  # fmt: skip
-        message("A03", f"{prefix}0003", who, at=LEAVE, location="RWE-GW1", bed="3",
-                admitted_at=ADMIT, discharged_at=LEAVE, disposition="1", destination="19"),  # fmt: skip
+        message(
+            "A02",
+            f"{prefix}0002",
+            who,
+            at=MOVE,
+            location="RWE-GW1",
+            bed="3",
+            facility="RGL",
+            admitted_at=ADMIT,
+        ),  # fmt: skip
+        message(
+            "A03",
+            f"{prefix}0003",
+            who,
+            at=LEAVE,
+            location="RWE-GW1",
+            bed="3",
+            admitted_at=ADMIT,
+            discharged_at=LEAVE,
+            disposition="1",
+            destination="19",
+        ),  # fmt: skip
     ]
 
 
@@ -235,7 +253,7 @@ def test_segment_ends_and_mllp_framing_give_the_same_result(
 
 def test_every_variant_reads_as_the_same_messages() -> None:
     msgs = journey()
-    wrapped = ("FHS|^~\\&|PAS\rBHS|^~\\&|PAS\r" + "".join(msgs) + "BTS|3\rFTS|1\r")
+    wrapped = "FHS|^~\\&|PAS\rBHS|^~\\&|PAS\r" + "".join(msgs) + "BTS|3\rFTS|1\r"
     expected = list(messages.read(as_file(msgs)))
     assert [m.control_id for m in expected] == ["J0001", "J0002", "J0003"]  # type: ignore[union-attr]
     for variant in ("LF", "CRLF", "MLLP"):
@@ -269,7 +287,8 @@ def test_a_mixed_file_applies_the_good_messages_and_reports_each_bad_one(
         message("A01", "M0002", Person(bad_check), at=ADMIT, admitted_at=ADMIT),
         message("A01", "M0003", ALICE, at=ADMIT, admitted_at=ADMIT, nhs_field="RWE1^^^RWE^MR"),
         message("A01", "M0004", bob, at=ADMIT, admitted_at=ADMIT).replace(
-            f"|{dtm(ADMIT)}|\r", "|2026111810|\r"  # PV1-44 to the hour only
+            f"|{dtm(ADMIT)}|\r",
+            "|2026111810|\r",  # PV1-44 to the hour only
         ),
         message("A01", "M0005", bob, at=ADMIT, admitted_at=ADMIT, location="NOWHERE"),
         message("A05", "M0006", bob, at=ADMIT, admitted_at=ADMIT),

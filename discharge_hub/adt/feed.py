@@ -174,4 +174,3 @@ def _already(session: Session, control_id: str) -> bool:
         )
         is not None
     )
-

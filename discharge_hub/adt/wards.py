@@ -106,9 +106,7 @@ class WardMap:
 
     def __init__(self, session: Session, *, create_wards: bool) -> None:
         self.create_wards = create_wards
-        self.codes = {
-            row.code: (row.site, row.ward) for row in list_map(session)
-        }
+        self.codes = {row.code: (row.site, row.ward) for row in list_map(session)}
         self.sites = {s.name.casefold(): s.name for s in session.scalars(select(Site))}
 
     def place(self, session: Session, location: Location | None) -> Place:
