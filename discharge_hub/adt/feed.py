@@ -116,9 +116,10 @@ def _batch(database: Database, items: list[_Item], actor: str, create_wards: boo
         try:
             with database.unit_of_work(actor) as session:
                 wards = WardMap(session, create_wards=create_wards)
+                applied = _applied(session, items)
                 done = FeedResult()
                 for item in items:
-                    _one(session, item, wards, done)
+                    _one(session, item, wards, applied, done)
             return done
         except ConflictError:
             continue  # a ward user changed one of these patients meanwhile: again
@@ -129,7 +130,9 @@ def _batch(database: Database, items: list[_Item], actor: str, create_wards: boo
     )
 
 
-def _one(session: Session, item: _Item, wards: WardMap, done: FeedResult) -> None:
+def _one(
+    session: Session, item: _Item, wards: WardMap, applied_ids: set[str], done: FeedResult
+) -> None:
     read = item.read
     if isinstance(read, Unreadable):
         done.rejected.append(Rejected(item.source, read.number, read.control_id, read.reason))
@@ -138,7 +141,7 @@ def _one(session: Session, item: _Item, wards: WardMap, done: FeedResult) -> Non
         reason = f"event {read.event} is not one the feed uses ({', '.join(EVENTS)})"
         done.skipped.append(Rejected(item.source, read.number, read.control_id, reason))
         return
-    if _already(session, read.control_id):
+    if read.control_id in applied_ids:
         done.duplicates += 1
         return
     known = dict(wards.codes)
@@ -164,13 +167,17 @@ def _one(session: Session, item: _Item, wards: WardMap, done: FeedResult) -> Non
         reason = f"refused by the database: {first_line(exc.orig or exc)}"
         done.rejected.append(Rejected(item.source, read.number, read.control_id, reason))
         return
+    applied_ids.add(read.control_id)
     done.applied[read.event] += 1
 
 
-def _already(session: Session, control_id: str) -> bool:
-    return (
-        session.scalar(
-            select(AppliedMessage.control_id).where(AppliedMessage.control_id == control_id)
+def _applied(session: Session, items: list[_Item]) -> set[str]:
+    """The control IDs of these messages already applied (one query a batch)."""
+    ids = [i.read.control_id for i in items if isinstance(i.read, AdtMessage)]
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(AppliedMessage.control_id).where(AppliedMessage.control_id.in_(set(ids)))
         )
-        is not None
     )
