@@ -5,6 +5,13 @@ and wards, :mod:`.apply` applies one message through the services, :mod:`.feed`
 imports files message by message.
 """
 
-from discharge_hub.adt.feed import FeedResult, Rejected, import_files, read_files
+from discharge_hub.adt.feed import (
+    FeedResult,
+    Item,
+    Rejected,
+    apply_items,
+    import_files,
+    read_files,
+)
 
-__all__ = ["FeedResult", "Rejected", "import_files", "read_files"]
+__all__ = ["FeedResult", "Item", "Rejected", "apply_items", "import_files", "read_files"]

@@ -75,20 +75,20 @@ class FeedResult:
 
 
 @dataclass(frozen=True)
-class _Item:
+class Item:
     source: str
     read: AdtMessage | Unreadable
 
 
-def read_files(paths: Sequence[Path]) -> list[_Item]:
+def read_files(paths: Sequence[Path]) -> list[Item]:
     """Every message of every file, in order (DomainError: a file cannot be read)."""
-    items: list[_Item] = []
+    items: list[Item] = []
     for path in paths:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise DomainError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
-        found = [_Item(str(path), m) for m in messages.read(data)]
+        found = [Item(str(path), m) for m in messages.read(data)]
         if not found:
             raise DomainError(f"{path}: holds no HL7 message (no MSH segment)")
         items += found
@@ -103,15 +103,27 @@ def import_files(
     create_wards: bool = False,
     batch: int = BATCH,
 ) -> FeedResult:
-    """Apply every message of the files; see the module's docstring."""
+    """Read every file, then apply its messages; see the module's docstring."""
     items = read_files(paths)  # every file read before the database is touched
+    return apply_items(database, items, actor=actor, create_wards=create_wards, batch=batch)
+
+
+def apply_items(
+    database: Database,
+    items: Sequence[Item],
+    *,
+    actor: str,
+    create_wards: bool = False,
+    batch: int = BATCH,
+) -> FeedResult:
+    """Apply messages read by :func:`read_files`, in order."""
     result = FeedResult()
     for start in range(0, len(items), batch):
         result.merge(_batch(database, items[start : start + batch], actor, create_wards))
     return result
 
 
-def _batch(database: Database, items: list[_Item], actor: str, create_wards: bool) -> FeedResult:
+def _batch(database: Database, items: Sequence[Item], actor: str, create_wards: bool) -> FeedResult:
     for _attempt in range(ATTEMPTS):
         try:
             with database.unit_of_work(actor) as session:
@@ -131,7 +143,7 @@ def _batch(database: Database, items: list[_Item], actor: str, create_wards: boo
 
 
 def _one(
-    session: Session, item: _Item, wards: WardMap, applied_ids: set[str], done: FeedResult
+    session: Session, item: Item, wards: WardMap, applied_ids: set[str], done: FeedResult
 ) -> None:
     read = item.read
     if isinstance(read, Unreadable):
@@ -171,7 +183,7 @@ def _one(
     done.applied[read.event] += 1
 
 
-def _applied(session: Session, items: list[_Item]) -> set[str]:
+def _applied(session: Session, items: Sequence[Item]) -> set[str]:
     """The control IDs of these messages already applied (one query a batch)."""
     ids = [i.read.control_id for i in items if isinstance(i.read, AdtMessage)]
     if not ids:

@@ -62,11 +62,11 @@ def _actor(kind: str) -> str:
 
 
 def _import_adt(args: argparse.Namespace) -> int:
-    adt.read_files(args.files)  # a file that cannot be read stops it before the database
+    items = adt.read_files(args.files)  # a file that cannot be read: before the database
     database = Database.open(args.db, create=False, program="discharge-hub import adt")
     try:
-        result = adt.import_files(
-            database, args.files, actor=_actor("ADT feed"), create_wards=args.create_wards
+        result = adt.apply_items(
+            database, items, actor=_actor("ADT feed"), create_wards=args.create_wards
         )
     finally:
         database.dispose()
