@@ -378,3 +378,13 @@ def test_discharge_codes_from_pas_are_mapped_to_the_data_dictionary() -> None:
     assert [dd_code("method", c) for c in ("1", "01", "DIED", "", "ZZ")] == [
         "1", "1", "4", "9", "9",
     ]  # fmt: skip
+
+
+def test_a08_for_a_patient_the_hub_does_not_know_creates_no_record(
+    mapped: Database, tmp_path: Path
+) -> None:
+    stranger = Person(valid_nhs(4), family="OUTPATIENT")
+    result = feed(mapped, tmp_path, [message("A08", "O0001", stranger, at=MOVE)])
+    assert (dict(result.applied), result.rejected) == ({"A08": 1}, [])
+    with mapped.read() as s:
+        assert s.scalars(select(Patient).where(Patient.nhs_number == stranger.nhs)).all() == []

@@ -8,7 +8,8 @@
   Data Dictionary discharge method and destination (``resources/adt_discharge_codes.csv``;
   a code already in the Data Dictionary list is taken as it is; none or an unknown one
   is recorded as "not known", 9 / 99).
-- **A08** update patient information: the PAS demographics only.
+- **A08** update patient information: the PAS demographics only (a patient the hub
+  does not know is not created).
 - **A11** cancel admit: the open spell is removed, if the hub has recorded nothing on
   it; otherwise refused, naming what was recorded (the hub's work is never thrown away
   by a feed).
@@ -161,14 +162,15 @@ def _discharge(session: Session, message: AdtMessage, nhs: str, _wards: WardMap)
 
 
 def _update(session: Session, message: AdtMessage, nhs: str, _wards: WardMap) -> int | None:
+    """A08 for a patient the hub does not know (never admitted here: an outpatient, a
+    patient of another trust's site) changes nothing: no record is made for them."""
     known = patients.by_nhs_number(session, nhs)
-    patients.upsert(session, _details(message, nhs, known))
     if known is None:
         return None
-    latest = session.scalars(
+    patients.upsert(session, _details(message, nhs, known))
+    return session.scalars(
         select(Spell.id).where(Spell.patient_id == known.id).order_by(Spell.admitted_at.desc())
     ).first()
-    return latest
 
 
 # What the hub records on a spell: an A11 does not remove a spell holding any of it.

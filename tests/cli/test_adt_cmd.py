@@ -55,10 +55,8 @@ def test_the_ward_map_is_imported_listed_and_refused_whole_when_a_row_is_bad(
     assert refused.returncode == 2
     assert "'Nowhere'" in refused.stderr and "not a known site" in refused.stderr
     assert table_counts(engine) == before
-    moved = run_cli(
-        "adt-map", "import", str(write_map(tmp_path, "code,site,ward\nRWE-W7,Leicester General Hospital,Ward 7\n")),
-        "--db", db_url,
-    )  # fmt: skip
+    lgh = write_map(tmp_path, "code,site,ward\nRWE-W7,Leicester General Hospital,Ward 7\n")
+    moved = run_cli("adt-map", "import", str(lgh), "--db", db_url)
     assert "1 codes: 0 added, 1 changed" in moved.stdout
 
 
