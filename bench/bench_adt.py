@@ -71,15 +71,30 @@ def build_feed(count: int, now: datetime) -> bytes:
         who = Person(nhs, family=FAMILY[i % len(FAMILY)], given=GIVEN[i % len(GIVEN)])
         admit = start + timedelta(seconds=i * 300_000 // max(patients, 1))
         move, update, leave = (admit + timedelta(hours=h) for h in (20, 30, 70))
+        on_gw1 = {"location": "RWE-GW1", "admitted_at": admit}
         events += [
-            (admit, message("A01", f"A{i:07d}", who, at=admit, admitted_at=admit, bed=str(i % 28 + 1))),
-            (move, message("A02", f"T{i:07d}", who, at=move, location="RWE-GW1", facility="RGL",
-                           bed=str(i % 24 + 1), admitted_at=admit)),  # fmt: skip
-            (update, message("A08", f"U{i:07d}", Person(nhs, family="UPDATED"), at=update,
-                             location="RWE-GW1")),  # fmt: skip
-            (leave, message("A03", f"D{i:07d}", who, at=leave, location="RWE-GW1",
-                            admitted_at=admit, discharged_at=leave, disposition="1",
-                            destination="19")),  # fmt: skip
+            (
+                admit,
+                message("A01", f"A{i:07d}", who, at=admit, admitted_at=admit, bed=f"{i % 28 + 1}"),
+            ),
+            (move, message("A02", f"T{i:07d}", who, at=move, facility="RGL", **on_gw1)),
+            (
+                update,
+                message("A08", f"U{i:07d}", Person(nhs, family="UPDATED"), at=update, **on_gw1),
+            ),
+            (
+                leave,
+                message(
+                    "A03",
+                    f"D{i:07d}",
+                    who,
+                    at=leave,
+                    discharged_at=leave,
+                    disposition="1",
+                    destination="19",
+                    **on_gw1,
+                ),
+            ),
         ]
     events.sort(key=lambda e: e[0])
     return as_file([m for _at, m in events], variant="MLLP")
@@ -159,7 +174,9 @@ def main() -> None:
     write_results(rows, count, size, args)
 
 
-def write_results(rows: list[tuple[str, list[Run]]], count: int, size: int, args: argparse.Namespace) -> None:
+def write_results(
+    rows: list[tuple[str, list[Run]]], count: int, size: int, args: argparse.Namespace
+) -> None:
     load = os.getloadavg()
     command = " ".join(shlex.quote(a) for a in sys.argv[1:])
     lines = [
