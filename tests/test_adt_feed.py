@@ -388,3 +388,18 @@ def test_a08_for_a_patient_the_hub_does_not_know_creates_no_record(
     assert (dict(result.applied), result.rejected) == ({"A08": 1}, [])
     with mapped.read() as s:
         assert s.scalars(select(Patient).where(Patient.nhs_number == stranger.nhs)).all() == []
+
+
+def test_the_feed_announces_the_spells_it_changed_so_other_pcs_refresh(
+    mapped: Database, db_url: str, tmp_path: Path
+) -> None:
+    from discharge_hub import changes
+    from tests.live_support import announcements
+
+    with announcements(mapped, db_url) as heard:
+        feed(mapped, tmp_path, journey()[:2])
+        with mapped.read() as s:
+            sid = spells_of(s, ALICE.nhs)[0].id
+        assert heard.since() == [changes.Change(frozenset({sid}))]  # one batch, one notice
+        feed(mapped, tmp_path, journey()[:2])  # all duplicates: nothing changed
+        assert heard.since() == []

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from discharge_hub.adt.messages import Location, MessageError
 from discharge_hub.errors import DomainError, ValidationError
 from discharge_hub.models import AdtLocation, Site, Ward
+from discharge_hub.services.spells import ensure_ward
 from discharge_hub.validators import NAME, require_text
 
 COLUMNS = ("code", "site", "ward")
@@ -74,13 +75,16 @@ def read_map(path: Path) -> list[MapRow]:
 
 
 def save_map(session: Session, rows: list[MapRow]) -> tuple[int, int]:
-    """Add or update the codes; returns (added, changed). Unknown sites are refused."""
+    """Add or update the codes; returns (added, changed). Unknown sites are refused.
+    A ward not yet known at its site is created, so it is on the board's lists before
+    its first admission."""
     sites = {s.name.casefold(): s for s in session.scalars(select(Site))}
     added = changed = 0
     for row in rows:
         site = sites.get(row.site.casefold())
         if site is None:
             raise ValidationError("site", row.site, f"(code {row.code}) is not a known site")
+        ensure_ward(session, site, row.ward)
         current = session.get(AdtLocation, row.code)
         if current is None:
             session.add(AdtLocation(code=row.code, site_id=site.id, ward=row.ward))
