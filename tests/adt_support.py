@@ -9,7 +9,7 @@ to location, PV1-44 admit and PV1-45 discharge date/time. Only test-range NHS nu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from discharge_hub import clock
 from discharge_hub.adt import wards
@@ -23,6 +23,13 @@ MAP = [
     wards.MapRow("RWE-W15", LRI, "Ward 15"),
     wards.MapRow("RWE-GW1", GLENFIELD, "Ward 1"),
 ]
+
+
+def uk_at(days_ago: int, hour: int) -> datetime:
+    """An instant at ``hour`` UK time, ``days_ago`` UK days before the (frozen) today:
+    the feed's event times follow the instant the test runs at (``--frozen-at``)."""
+    day = clock.today() - timedelta(days=days_ago)
+    return datetime.combine(day, time(hour), tzinfo=clock.LONDON).astimezone(UTC)
 
 
 def install_map(db: Database) -> None:

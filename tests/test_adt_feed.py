@@ -10,19 +10,18 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from discharge_hub import adt
+from discharge_hub import adt, clock
 from discharge_hub.adt import messages
 from discharge_hub.db import Database
 from discharge_hub.models import AdtMessage, AuditEntry, Patient, Site, Spell, SpellFact, Ward
 from discharge_hub.models.fact import LOCATION
 from discharge_hub.reports import sitrep
 from discharge_hub.services import care, hub, placements, spells
-from tests.adt_support import GLENFIELD, LRI, Person, as_file, dtm, install_map, message
-from tests.conftest import uk, valid_nhs
+from tests.adt_support import GLENFIELD, LRI, Person, as_file, dtm, install_map, message, uk_at
+from tests.conftest import valid_nhs
 
-ADMIT = uk(2026, 11, 18, 10, 0)
-MOVE = uk(2026, 11, 21, 14, 0)
-LEAVE = uk(2026, 11, 23, 15, 0)
+ADMIT, MOVE, LEAVE = uk_at(6, 10), uk_at(3, 14), uk_at(1, 15)
+EDD = clock.today() + timedelta(days=6)
 ALICE = Person(valid_nhs(1))
 
 
@@ -133,7 +132,10 @@ def test_a_transfer_between_sites_moves_the_patient_in_the_sitrep_of_each_day(
             rows = sitrep.sitrep(s, on=day)
         return {r.site: r.value for r in rows if r.measure == "inpatients" and not r.breakdown}
 
-    before, after = inpatients(date(2026, 11, 20)), inpatients(date(2026, 11, 22))
+    before, after = (
+        inpatients(clock.local_date(MOVE) - timedelta(days=1)),
+        inpatients(clock.local_date(MOVE) + timedelta(days=1)),
+    )
     assert (before.get(LRI, 0), before.get(GLENFIELD, 0)) == (1, 0)
     assert (after.get(LRI, 0), after.get(GLENFIELD, 0)) == (0, 1)
 
@@ -197,14 +199,14 @@ def test_a11_is_refused_when_the_hub_has_recorded_work_on_the_admission(
     with mapped.read() as s:
         sid = spells_of(s, ALICE.nhs)[0].id
     with mapped.unit_of_work("coordinator") as s:
-        spells.set_edd(s, spell_id=sid, expected_version=None, edd=date(2026, 11, 30),
+        spells.set_edd(s, spell_id=sid, expected_version=None, edd=EDD,
                        reason="Awaiting therapy")  # fmt: skip
     cancel = message("A11", "J0011", ALICE, at=MOVE, admitted_at=ADMIT)
     result = feed(mapped, tmp_path, [cancel], name="cancel.hl7")
     [rejected] = result.rejected
     assert rejected.control_id == "J0011" and "an EDD" in rejected.reason
     with mapped.read() as s:
-        assert [sp.edd for sp in spells_of(s, ALICE.nhs)] == [date(2026, 11, 30)]
+        assert [sp.edd for sp in spells_of(s, ALICE.nhs)] == [EDD]
         assert s.get(AdtMessage, "J0011") is None  # not applied: a resend is tried again
 
 
@@ -221,7 +223,7 @@ def test_a13_reopens_a_discharge(mapped: Database, tmp_path: Path) -> None:
         )  # fmt: skip
         assert spell.ward.name == "Ward 1"
     with mapped.read() as s:
-        rows = sitrep.sitrep(s, on=date(2026, 11, 23))
+        rows = sitrep.sitrep(s, on=clock.local_date(LEAVE))
     assert not [r for r in rows if r.measure == "discharged" and r.value]
 
 
@@ -337,7 +339,7 @@ def test_hub_data_on_the_spell_survives_a02_and_a08(mapped: Database, tmp_path: 
     with mapped.read() as s:
         sid = spells_of(s, ALICE.nhs)[0].id
     with mapped.unit_of_work("coordinator") as s:
-        spells.set_edd(s, spell_id=sid, expected_version=None, edd=date(2026, 11, 30),
+        spells.set_edd(s, spell_id=sid, expected_version=None, edd=EDD,
                        reason="Awaiting package")  # fmt: skip
         spells.set_pathway(s, spell_id=sid, expected_version=None, pathway="P1")
         spells.set_next_action(s, spell_id=sid, expected_version=None, next_action="Call home")
@@ -356,7 +358,7 @@ def test_hub_data_on_the_spell_survives_a02_and_a08(mapped: Database, tmp_path: 
     with mapped.read() as s:
         [spell] = spells_of(s, ALICE.nhs)
         assert (spell.ward.name, spell.edd, spell.pathway_code, spell.next_action) == (
-            "Ward 1", date(2026, 11, 30), "P1", "Call home",
+            "Ward 1", EDD, "P1", "Call home",
         )  # fmt: skip
         assert spells.get_spell(s, sid).pathway == "P1"
         assert [p.state for p in placements.placements_for(s, sid)] == ["requested"]

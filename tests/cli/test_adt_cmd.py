@@ -8,12 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from tests.adt_support import Person, as_file, message
+from tests.adt_support import Person, as_file, message, uk_at
 from tests.cli.conftest import run_cli, table_counts
-from tests.conftest import uk, valid_nhs
+from tests.conftest import valid_nhs
 
-ADMIT = uk(2026, 11, 18, 10, 0)
-MOVE = uk(2026, 11, 21, 14, 0)
+ADMIT, MOVE = uk_at(6, 10), uk_at(3, 14)
 ALICE, BOB = Person(valid_nhs(11)), Person(valid_nhs(12), given="BOB", sex="M")
 MAP_CSV = (
     "code,site,ward\nRWE-W7,Leicester Royal Infirmary,Ward 7\nrwe-gw1,Glenfield Hospital,Ward 1\n"
