@@ -108,6 +108,11 @@ TABLES: dict[str, Rules] = {
     "ethnic_category": _REFERENCE,
     "barrier_kind": _REFERENCE,
     "contact_method": _REFERENCE,
+    # The PAS feed (issue 14): run by an administrator or the integration login, which
+    # also needs the coordinator's rights on patients and spells; the ward map is the
+    # administrators'.
+    "adt_message": Rules({COORDINATOR: "a", ADMIN: "a"}, ("applied_by",)),
+    "adt_location": Rules({ADMIN: "awd"}, STAMPED),
     # Bookkeeping.
     AUDIT_TABLE: Rules(
         {COORDINATOR: "a", SOCIAL_CARE: "a", ADMIN: "a"}, ("actor",), insert_only=True

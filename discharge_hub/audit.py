@@ -19,7 +19,7 @@ from discharge_hub.clock import as_utc
 from discharge_hub.models import AuditEntry, CtrReview, CtrReviewCriterion, Spell
 from discharge_hub.models.base import BOOKKEEPING_COLUMNS, Versioned
 
-NOT_AUDITED = frozenset({"audit_entry", "change_counter", "change_log"})
+NOT_AUDITED = frozenset({"audit_entry", "change_counter", "change_log", "adt_message"})
 
 
 def actor_of(session: Session) -> str:

@@ -30,7 +30,7 @@ MIGRATIONS_DIR = ROOT / "migrations"
 
 # The newest revision in migrations/versions. A new migration must update this
 # (tests/test_migrations.py checks it against Alembic's own head).
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

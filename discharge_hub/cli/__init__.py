@@ -20,7 +20,9 @@ from discharge_hub.errors import DomainError
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
 # Command-group modules under discharge_hub.cli, each with register(subparsers).
-COMMAND_MODULES = ("db_cmd", "demo_cmd", "import_cmd", "report_cmd", "ui_cmd", "users_cmd")
+COMMAND_MODULES = (
+    "db_cmd", "demo_cmd", "import_cmd", "adt_cmd", "report_cmd", "ui_cmd", "users_cmd",
+)  # fmt: skip
 
 log = logging.getLogger("discharge_hub")
 

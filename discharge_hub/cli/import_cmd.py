@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from discharge_hub import importer, provider_import
+from discharge_hub.cli import adt_cmd
 from discharge_hub.db import Database
 from discharge_hub.display.people import current_login
 from discharge_hub.errors import DomainError
@@ -15,7 +16,7 @@ from discharge_hub.outputs import PendingOutput, check_output
 
 
 def register(subs: Any) -> None:
-    imp = subs.add_parser("import", help="import data: csv, providers")
+    imp = subs.add_parser("import", help="import data: csv, providers, adt")
     kinds = imp.add_subparsers(dest="import_kind", metavar="KIND", required=True)
     cmd = kinds.add_parser(
         "csv",
@@ -53,6 +54,7 @@ def register(subs: Any) -> None:
     )
     prov.add_argument("file", metavar="FILE", type=Path, help="the CSV file")
     prov.set_defaults(handler=_import_providers)
+    adt_cmd.register_import(kinds)
 
 
 def _actor(kind: str = "PAS import") -> str:

@@ -1,5 +1,6 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
+from discharge_hub.models.adt import AdtLocation, AdtMessage
 from discharge_hub.models.audit import AuditEntry
 from discharge_hub.models.base import Base, UtcDateTime, Versioned
 from discharge_hub.models.care import Barrier, Carer, CarerContact
@@ -32,6 +33,8 @@ from discharge_hub.models.spell import CtrReview, CtrReviewCriterion, EddChange,
 
 __all__ = [
     "SEX_CODES",
+    "AdtLocation",
+    "AdtMessage",
     "AuditEntry",
     "Barrier",
     "BarrierKind",

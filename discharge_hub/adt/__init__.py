@@ -1,0 +1,17 @@
+"""The patient administration feed: HL7 v2 ADT messages from the PAS (issue 14).
+
+:mod:`.messages` reads files of messages, :mod:`.wards` maps PAS locations to sites
+and wards, :mod:`.apply` applies one message through the services, :mod:`.feed`
+imports files message by message.
+"""
+
+from discharge_hub.adt.feed import (
+    FeedResult,
+    Item,
+    Rejected,
+    apply_items,
+    import_files,
+    read_files,
+)
+
+__all__ = ["FeedResult", "Item", "Rejected", "apply_items", "import_files", "read_files"]

@@ -1,0 +1,195 @@
+"""Import files of HL7 v2 ADT messages: each message applied at most once, in the
+file's order, on its own.
+
+Each message is its own transaction: a SAVEPOINT inside a unit of work that commits
+every :data:`BATCH` messages (one commit per message would make a 50,000-message
+import wait on the disk 50,000 times). A message refused by a rule is rolled back
+alone and reported with its control ID and the reason; the others go on. A message
+applied is recorded in ``adt_message`` by its control ID (MSH-10) in the same
+savepoint, so it is never applied twice, whatever happens to the batch: a batch that
+fails to commit leaves none of its messages recorded, and importing the file again
+applies them then.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from discharge_hub import clock
+from discharge_hub.adt import messages
+from discharge_hub.adt.apply import EVENTS, apply
+from discharge_hub.adt.messages import AdtMessage, MessageError, Unreadable
+from discharge_hub.adt.wards import WardMap
+from discharge_hub.db import Database
+from discharge_hub.db_errors import first_line
+from discharge_hub.errors import ConflictError, DomainError
+from discharge_hub.models import AdtMessage as AppliedMessage
+
+BATCH = 100
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Rejected:
+    source: str
+    number: int  # position in its file, from 1
+    control_id: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        cid = self.control_id or "(no control ID)"
+        return f"{self.source}: message {self.number} [{cid}]: {self.reason}"
+
+
+@dataclass
+class FeedResult:
+    applied: Counter[str] = field(default_factory=Counter)  # by event
+    duplicates: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    skipped: list[Rejected] = field(default_factory=list)  # events the feed does not use
+
+    @property
+    def total_applied(self) -> int:
+        return sum(self.applied.values())
+
+    def summary(self) -> str:
+        events = ", ".join(f"{e} {n}" for e, n in sorted(self.applied.items()))
+        return (
+            f"{self.total_applied} applied" + (f" ({events})" if events else "")
+            + f", {self.duplicates} duplicates skipped, {len(self.rejected)} rejected"
+            + (f", {len(self.skipped)} of other events skipped" if self.skipped else "")
+        )  # fmt: skip
+
+    def merge(self, other: FeedResult) -> None:
+        self.applied.update(other.applied)
+        self.duplicates += other.duplicates
+        self.rejected.extend(other.rejected)
+        self.skipped.extend(other.skipped)
+
+
+@dataclass(frozen=True)
+class Item:
+    source: str
+    read: AdtMessage | Unreadable
+
+
+def read_files(paths: Sequence[Path]) -> list[Item]:
+    """Every message of every file, in order (DomainError: a file cannot be read)."""
+    items: list[Item] = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DomainError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+        found = [Item(str(path), m) for m in messages.read(data)]
+        if not found:
+            raise DomainError(f"{path}: holds no HL7 message (no MSH segment)")
+        items += found
+    return items
+
+
+def import_files(
+    database: Database,
+    paths: Sequence[Path],
+    *,
+    actor: str,
+    create_wards: bool = False,
+    batch: int = BATCH,
+) -> FeedResult:
+    """Read every file, then apply its messages; see the module's docstring."""
+    items = read_files(paths)  # every file read before the database is touched
+    return apply_items(database, items, actor=actor, create_wards=create_wards, batch=batch)
+
+
+def apply_items(
+    database: Database,
+    items: Sequence[Item],
+    *,
+    actor: str,
+    create_wards: bool = False,
+    batch: int = BATCH,
+) -> FeedResult:
+    """Apply messages read by :func:`read_files`, in order."""
+    result = FeedResult()
+    for start in range(0, len(items), batch):
+        result.merge(_batch(database, items[start : start + batch], actor, create_wards))
+    return result
+
+
+def _batch(database: Database, items: Sequence[Item], actor: str, create_wards: bool) -> FeedResult:
+    for _attempt in range(ATTEMPTS):
+        try:
+            with database.unit_of_work(actor) as session:
+                wards = WardMap(session, create_wards=create_wards)
+                applied = _applied(session, items)
+                done = FeedResult()
+                for item in items:
+                    _one(session, item, wards, applied, done)
+            return done
+        except ConflictError:
+            continue  # a ward user changed one of these patients meanwhile: again
+    raise DomainError(
+        "Other users kept changing the patients of this feed while it was being imported; "
+        f"the messages from {items[0].source} message {items[0].read.number} on were not "
+        "applied. Import the file again: messages already applied are skipped."
+    )
+
+
+def _one(
+    session: Session, item: Item, wards: WardMap, applied_ids: set[str], done: FeedResult
+) -> None:
+    read = item.read
+    if isinstance(read, Unreadable):
+        done.rejected.append(Rejected(item.source, read.number, read.control_id, read.reason))
+        return
+    if read.event not in EVENTS:
+        reason = f"event {read.event} is not one the feed uses ({', '.join(EVENTS)})"
+        done.skipped.append(Rejected(item.source, read.number, read.control_id, reason))
+        return
+    if read.control_id in applied_ids:
+        done.duplicates += 1
+        return
+    known = dict(wards.codes)
+    try:
+        with session.begin_nested():  # rolled back alone if it raises
+            applied = apply(session, read, wards)
+            session.add(
+                AppliedMessage(
+                    control_id=read.control_id,
+                    event=read.event,
+                    spell_id=applied.spell_id,
+                    applied_at=clock.now(),
+                    applied_by=str(session.info["actor"]),
+                )
+            )
+            session.flush()
+    except (MessageError, DomainError) as exc:
+        wards.codes = known  # a ward created for this message is rolled back with it
+        done.rejected.append(Rejected(item.source, read.number, read.control_id, str(exc)))
+        return
+    except sa_exc.IntegrityError as exc:
+        wards.codes = known
+        reason = f"refused by the database: {first_line(exc.orig or exc)}"
+        done.rejected.append(Rejected(item.source, read.number, read.control_id, reason))
+        return
+    applied_ids.add(read.control_id)
+    done.applied[read.event] += 1
+
+
+def _applied(session: Session, items: Sequence[Item]) -> set[str]:
+    """The control IDs of these messages already applied (one query a batch)."""
+    ids = [i.read.control_id for i in items if isinstance(i.read, AdtMessage)]
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(AppliedMessage.control_id).where(AppliedMessage.control_id.in_(set(ids)))
+        )
+    )

@@ -1,0 +1,284 @@
+"""Read HL7 v2 ADT messages from a file: split, decode, parse (with the ``hl7`` package)
+and pick out the fields the feed uses.
+
+A file holds one or many messages: segments end with CR, LF or CRLF; MLLP framing
+bytes (0x0B before, 0x1C 0x0D after a message) are tolerated; batch and file
+wrappers (FHS/BHS/BTS/FTS) are skipped. Each message is decoded on its own, with the
+character set its MSH-18 names, else UTF-8, else Latin-1. A message that cannot be
+read becomes a :class:`Unreadable` carrying its control ID (when one can be found)
+and the reason; reading goes on with the next message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+import hl7
+
+from discharge_hub import clock
+from discharge_hub.errors import ValidationError
+from discharge_hub.validators import normalise_nhs_number
+
+NHS_AUTHORITY = "NHS"
+_FRAMING = re.compile(rb"[\x0b\x1c]")
+_WRAPPERS = (b"FHS", b"BHS", b"BTS", b"FTS")
+# MSH-18 names (HL7 table 0211) → Python codecs.
+CHARSETS = {
+    "ASCII": "ascii",
+    "8859/1": "latin-1",
+    "8859/15": "iso8859-15",
+    "UNICODE UTF-8": "utf-8",
+    "UTF-8": "utf-8",
+    "UNICODE": "utf-8",
+}
+_DTM = re.compile(r"(\d{8})(\d{2})?(\d{2})?(\d{2})?(?:\.\d+)?([+-]\d{4})?")
+
+
+class MessageError(ValueError):
+    """A message that cannot be used, with the reason (shown to the user)."""
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A message that could not be parsed."""
+
+    number: int  # its position in the file, from 1
+    control_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Location:
+    """PV1-3: point of care (ward code), room, bed; and the facility (PV1-3.4)."""
+
+    code: str
+    room: str
+    bed: str
+    facility: str
+
+    @property
+    def bed_label(self) -> str | None:
+        if self.room and self.bed:
+            return f"{self.room} {self.bed}"
+        return self.bed or self.room or None
+
+
+@dataclass(frozen=True)
+class AdtMessage:
+    """The fields of one ADT message the feed acts on (raw text; checked when applied)."""
+
+    number: int
+    control_id: str
+    event: str  # A01, A02, ...
+    event_at: datetime | None  # EVN-6 (event occurred), else EVN-2, else MSH-7
+    nhs_number: str | None  # PID-3 with assigning authority NHS, as given
+    family_name: str
+    given_name: str
+    date_of_birth: date | None
+    sex: str
+    postcode: str | None
+    location: Location | None
+    admitted_at: datetime | None  # PV1-44
+    discharged_at: datetime | None  # PV1-45
+    disposition: str  # PV1-36
+    destination: str  # PV1-37.1
+
+    def checked_nhs_number(self) -> str:
+        if not self.nhs_number:
+            raise MessageError("no NHS number: PID-3 has no identifier assigned by NHS")
+        try:
+            return normalise_nhs_number(self.nhs_number, "PID-3 NHS number")
+        except ValidationError as exc:
+            raise MessageError(str(exc)) from exc
+
+
+Read = AdtMessage | Unreadable
+
+
+def split(data: bytes) -> list[bytes]:
+    """The messages of a file, each with CR-separated segments (batch wrappers out)."""
+    text = _FRAMING.sub(b"\r", data).replace(b"\r\n", b"\r").replace(b"\n", b"\r")
+    messages: list[list[bytes]] = []
+    for raw in text.split(b"\r"):
+        segment = raw.strip(b" \t\x00")
+        if segment.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark
+            segment = segment[3:]
+        if not segment or segment[:3] in _WRAPPERS:
+            continue
+        if segment.startswith(b"MSH") or not messages:
+            messages.append([segment])
+        else:
+            messages[-1].append(segment)
+    return [b"\r".join(m) for m in messages]
+
+
+def read(data: bytes) -> Iterator[Read]:
+    """Every message of the file, in the file's order."""
+    for number, raw in enumerate(split(data), start=1):
+        yield parse(number, raw)
+
+
+def parse(number: int, raw: bytes) -> Read:
+    control_id = _raw_control_id(raw)
+    if not raw.startswith(b"MSH"):
+        return Unreadable(number, None, "does not begin with an MSH segment")
+    try:
+        message = hl7.parse(_used_segments(decode(raw)))
+        return _fields(number, message)
+    except MessageError as exc:
+        return Unreadable(number, control_id, str(exc))
+    except (hl7.ParseException, ValueError, IndexError, KeyError) as exc:
+        return Unreadable(number, control_id, f"cannot be parsed as HL7 v2: {exc}")
+
+
+USED_SEGMENTS = ("MSH", "EVN", "PID", "PV1")
+
+
+def _used_segments(text: str) -> str:
+    """The first of each segment the feed reads, trailing empty fields dropped: a PAS
+    message carries many more (PD1, NK1, PV2, AL1, Z-segments), and the parser builds
+    objects for every field of every segment it is given (half the import's time)."""
+    kept: dict[str, str] = {}
+    for segment in text.split("\r"):
+        name = segment[:3]
+        if name in USED_SEGMENTS and name not in kept:
+            kept[name] = segment if name == "MSH" else segment.rstrip("|")
+    return "\r".join(kept[name] for name in USED_SEGMENTS if name in kept)
+
+
+def _raw_fields(raw: bytes) -> list[bytes]:
+    header = raw.split(b"\r", 1)[0]
+    if len(header) < 4:
+        return []
+    return header.split(header[3:4])
+
+
+def _raw_control_id(raw: bytes) -> str | None:
+    fields = _raw_fields(raw)  # MSH-1 is the separator itself: MSH-n is fields[n-1]
+    if len(fields) > 9 and fields[9].strip():
+        return fields[9].strip().decode("latin-1")[:64]
+    return None
+
+
+def decode(raw: bytes) -> str:
+    fields = _raw_fields(raw)
+    named = fields[17].decode("latin-1").strip().upper() if len(fields) > 17 else ""
+    if named:
+        codec = CHARSETS.get(named.split("^", 1)[0].split("~", 1)[0])
+        if codec is None:
+            raise MessageError(f"MSH-18 character set {named!r} is not supported")
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError as exc:
+            raise MessageError(f"is not valid {named} text (MSH-18): {exc.reason}") from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _get(message: hl7.Message, path: str) -> str:
+    try:
+        value = message[path]
+    except (KeyError, IndexError, ValueError):
+        return ""
+    return str(value).strip() if value is not None else ""
+
+
+def _segment(message: hl7.Message, name: str) -> bool:
+    try:
+        message.segment(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _fields(number: int, message: hl7.Message) -> AdtMessage:
+    control_id = _get(message, "MSH.F10.R1.C1")
+    if not control_id:
+        raise MessageError("no message control ID (MSH-10)")
+    if len(control_id) > 64:
+        raise MessageError("message control ID (MSH-10) longer than 64 characters")
+    event = _get(message, "MSH.F9.R1.C2") or _get(message, "EVN.F1.R1.C1")
+    if not event:
+        raise MessageError("no trigger event (MSH-9.2)")
+    has_pv1 = _segment(message, "PV1")
+    return AdtMessage(
+        number=number,
+        control_id=control_id,
+        event=event.upper(),
+        event_at=_time(message, "EVN.F6") or _time(message, "EVN.F2") or _time(message, "MSH.F7"),
+        nhs_number=_nhs_number(message) if _segment(message, "PID") else None,
+        family_name=_get(message, "PID.F5.R1.C1"),
+        given_name=_get(message, "PID.F5.R1.C2"),
+        date_of_birth=_date(message, "PID.F7"),
+        sex=_get(message, "PID.F8.R1.C1").upper(),
+        postcode=_get(message, "PID.F11.R1.C5") or None,
+        location=_location(message) if has_pv1 else None,
+        admitted_at=_time(message, "PV1.F44") if has_pv1 else None,
+        discharged_at=_time(message, "PV1.F45") if has_pv1 else None,
+        disposition=_get(message, "PV1.F36.R1.C1") if has_pv1 else "",
+        destination=_get(message, "PV1.F37.R1.C1") if has_pv1 else "",
+    )
+
+
+def _nhs_number(message: hl7.Message) -> str | None:
+    """The PID-3 repetition assigned by NHS (CX.4), or typed NH (CX.5)."""
+    try:
+        repetitions = len(message.segment("PID")(3))
+    except (KeyError, IndexError):
+        return None
+    for n in range(1, repetitions + 1):
+        authority = _get(message, f"PID.F3.R{n}.C4.S1").upper()
+        kind = _get(message, f"PID.F3.R{n}.C5").upper()
+        if authority == NHS_AUTHORITY or kind == "NH":
+            return _get(message, f"PID.F3.R{n}.C1") or None
+    return None
+
+
+def _location(message: hl7.Message) -> Location | None:
+    code = _get(message, "PV1.F3.R1.C1")
+    if not code:
+        return None
+    return Location(
+        code=code,
+        room=_get(message, "PV1.F3.R1.C2"),
+        bed=_get(message, "PV1.F3.R1.C3"),
+        facility=_get(message, "PV1.F3.R1.C4.S1"),
+    )
+
+
+def _date(message: hl7.Message, path: str) -> date | None:
+    value = _get(message, f"{path}.R1.C1")
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value[:8], "%Y%m%d").date()
+    except ValueError as exc:
+        raise MessageError(f"{path.replace('.F', '-')} {value!r} is not a date") from exc
+
+
+def _time(message: hl7.Message, path: str) -> datetime | None:
+    """An HL7 date/time: to the minute at least; without an offset it is UK time."""
+    value = _get(message, f"{path}.R1.C1")
+    if not value:
+        return None
+    shown = path.replace(".F", "-")
+    match = _DTM.fullmatch(value)
+    if match is None or match.group(3) is None:
+        raise MessageError(f"{shown} {value!r} is not a date and time (YYYYMMDDHHMM[SS])")
+    day, hour, minute, second, offset = match.groups()
+    try:
+        wall = datetime.strptime(day, "%Y%m%d").replace(
+            hour=int(hour), minute=int(minute), second=int(second or 0)
+        )
+    except ValueError as exc:
+        raise MessageError(f"{shown} {value!r} is not a date and time") from exc
+    if offset:
+        sign = 1 if offset[0] == "+" else -1
+        zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:])))
+        return clock.as_utc(wall.replace(tzinfo=zone))
+    return wall  # naive: UK wall-clock time, checked where it is used
