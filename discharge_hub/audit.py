@@ -20,6 +20,7 @@ from discharge_hub.models import AuditEntry, CtrReview, CtrReviewCriterion, Spel
 from discharge_hub.models.base import BOOKKEEPING_COLUMNS, Versioned
 
 NOT_AUDITED = frozenset({"audit_entry", "change_counter", "change_log"})
+PENDING = "audit_pending"  # session.info key: rows held by batch_writes
 
 
 def actor_of(session: Session) -> str:
@@ -32,6 +33,36 @@ def actor_of(session: Session) -> str:
 def install(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "before_flush", _stamp)
     event.listen(factory, "after_flush", _write_audit)
+    event.listen(factory, "before_commit", _before_commit)
+    event.listen(factory, "do_orm_execute", _before_audit_query)
+
+
+def batch_writes(session: Session) -> None:
+    """Hold this session's audit rows and insert them together: before the commit (in
+    the same transaction, so the trail is complete or nothing is saved) and before any
+    ORM query of the audit trail in this session. The rows are the same as unbatched
+    (each stamped when its flush ran); for a unit of work of many flushes (the demo)."""
+    session.info.setdefault(PENDING, [])
+
+
+def _write_pending(session: Session) -> None:
+    rows = session.info.get(PENDING)
+    if rows:
+        session.info[PENDING] = []
+        session.connection().execute(insert(AuditEntry), rows)
+
+
+def _before_commit(session: Session) -> None:
+    if session.info.get(PENDING) is not None:
+        session.flush()  # the last changes' rows join the batch before it is written
+        _write_pending(session)
+
+
+def _before_audit_query(state: Any) -> None:
+    if state.session.info.get(PENDING) and any(
+        m.class_ is AuditEntry for m in state.all_mappers
+    ):
+        _write_pending(state.session)
 
 
 def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
@@ -142,5 +173,10 @@ def _write_audit(session: Session, _ctx: Any) -> None:
     rows: list[dict[str, Any]] = []
     for obj, action in changes:
         rows.extend(_rows_for(session, obj, action, actor, moment))
-    if rows:
+    if not rows:
+        return
+    pending = session.info.get(PENDING)
+    if pending is not None:
+        pending.extend(rows)
+    else:
         session.connection().execute(insert(AuditEntry), rows)

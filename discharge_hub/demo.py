@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from discharge_hub import clock
+from discharge_hub import audit, clock
 from discharge_hub import demo_data as data
 from discharge_hub.db import Database
 from discharge_hub.demo_story import World, discharged_story, open_story
@@ -115,11 +115,13 @@ def generate(
     stages = _stages(world, patients)
     for chunk in _chunks(list(zip(people[:patients], stages, strict=True)), BATCH):
         with database.unit_of_work(actor) as session:
+            audit.batch_writes(session)
             world.pin_session(session)
             for person, stage in chunk:
                 open_story(session, world, person, stage)
     for group in _chunks(people[patients:], BATCH):
         with database.unit_of_work(actor) as session:
+            audit.batch_writes(session)
             world.pin_session(session)
             for person in group:
                 discharged_story(session, world, person)

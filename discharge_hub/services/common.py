@@ -40,10 +40,11 @@ def get_for_update(
     lock would need the right to update it, which social care lacks on the spell).
     """
     name = label or model.__tablename__.replace("_", " ")
-    stmt = select(model).where(model.id == entity_id)  # type: ignore[attr-defined]
-    if lock and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    obj = session.scalars(stmt).one_or_none()
+    # By primary key: a record this session already holds costs no query (a unit of
+    # work writing many changes, like the demo's), one it does not is loaded. A lock is
+    # always a query (PostgreSQL: the row is read again under the lock).
+    locking = lock and session.get_bind().dialect.name == "postgresql"
+    obj = session.get(model, entity_id, with_for_update=True if locking else None)
     if obj is None:
         raise NotFoundError(f"No {name} with id {entity_id}.")
     if expected_version is not None and isinstance(obj, Versioned):

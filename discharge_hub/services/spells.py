@@ -307,6 +307,7 @@ def record_ctr_review(
     codes = sorted({check_code(session, Criterion, "criteria", c) for c in criteria})
     meets = bool(codes) if meets is None else meets
     _check_answer(meets, codes)
+    earlier = _reviews_of(session, spell.id)  # before the new one is added: one flush
     review = CtrReview(
         spell_id=spell.id,
         review_date=review_date,
@@ -317,8 +318,8 @@ def record_ctr_review(
         criteria=[CtrReviewCriterion(criterion_code=c) for c in codes],
     )
     session.add(review)
-    session.flush()
-    spell.discharge_ready_date = _derive_for(session, spell.id)
+    # The new review is the latest recorded: last among those of its date.
+    spell.discharge_ready_date = derive_drd([*earlier, (review_date, meets)])
     _clear_delay_reason_if_meets(session, spell, review)
     session.flush()
     return _view(session, spell)
@@ -354,13 +355,14 @@ def _check_answer(meets: bool, codes: list[str]) -> None:
         )
 
 
-def _derive_for(session: Session, spell_id: int) -> date | None:
+def _reviews_of(session: Session, spell_id: int) -> list[tuple[date, bool]]:
+    """The spell's reviews (date, meets) in the order they were recorded."""
     rows = session.execute(
         select(CtrReview.review_date, CtrReview.meets_criteria)
         .where(CtrReview.spell_id == spell_id)
         .order_by(CtrReview.review_date, CtrReview.id)
     ).all()
-    return derive_drd((d, m) for d, m in rows)
+    return [(d, m) for d, m in rows]
 
 
 def set_pathway(
