@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from discharge_hub import audit, clock
+from discharge_hub import audit, clock, facts
 from discharge_hub import demo_data as data
 from discharge_hub.db import Database
 from discharge_hub.demo_story import World, discharged_story, open_story
@@ -116,12 +116,14 @@ def generate(
     for chunk in _chunks(list(zip(people[:patients], stages, strict=True)), BATCH):
         with database.unit_of_work(actor) as session:
             audit.batch_writes(session)
+            facts.keep_open_facts(session)
             world.pin_session(session)
             for person, stage in chunk:
                 open_story(session, world, person, stage)
     for group in _chunks(people[patients:], BATCH):
         with database.unit_of_work(actor) as session:
             audit.batch_writes(session)
+            facts.keep_open_facts(session)
             world.pin_session(session)
             for person in group:
                 discharged_story(session, world, person)

@@ -129,6 +129,9 @@ def _backdate_facts(session: Session, placement_id: int, requested: datetime,
     changed = max(changed, requested)  # a request made later in the day than a step
     rows = session.scalars(select(SpellFact.id).where(SpellFact.placement_id == placement_id)
                            .order_by(SpellFact.id)).all()
+    placement = session.get(Placement, placement_id)
+    if placement is not None:
+        facts.forget_open(session, placement.spell_id)  # valid_from moved here
     for n, fact_id in enumerate(rows):
         since = requested if n == 0 else changed
         until = None if n == len(rows) - 1 else changed
