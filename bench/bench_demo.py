@@ -64,7 +64,9 @@ def run_once(tree: Path, backend: str, patients: int, seed: int) -> tuple[float,
         cmd = [sys.executable, "-m", "discharge_hub", "demo", "--patients", str(patients),
                "--seed", str(seed), "--db", db]  # fmt: skip
         started = time.perf_counter()
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        # In the tree's folder: ``python -m`` puts the working folder first on the path.
+        done = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True,
+                              check=False)  # fmt: skip
         whole = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{tree}: demo failed:\n{done.stdout}\n{done.stderr}")

@@ -258,8 +258,7 @@ def _estate(session: Session, world: World, patients: int) -> None:
         ward.specialty = specialty
         size = max(8, -(-int(patients * 1.25 * weight / total) // 2) * 2)
         labels = _bed_labels(size)
-        for label in labels:
-            spells.ensure_bed(session, ward, label)
+        spells.ensure_beds(session, ward, labels)
         key = (site.name, name)
         world.free_beds[key] = list(labels)
         world.ward_weights.append((key, weight))

@@ -152,6 +152,25 @@ def ensure_bed(session: Session, ward: Ward, label: str | None) -> Bed | None:
     return bed
 
 
+def ensure_beds(session: Session, ward: Ward, labels: list[str]) -> list[Bed]:
+    """The ward's beds of these labels, those it lacks created (one query, one flush),
+    with the checks of :func:`ensure_bed`."""
+    texts = [optional_text(label, "bed", kind=NAME, max_length=20) for label in labels]
+    wanted = [t for t in texts if t is not None]
+    have = {
+        bed.label: bed
+        for bed in session.scalars(
+            select(Bed).where(Bed.ward_id == ward.id, Bed.label.in_(set(wanted)))
+        )
+    }
+    for text in wanted:
+        if text not in have:
+            have[text] = Bed(ward=ward, label=text, sort_key=bed_sort_key(text))
+            session.add(have[text])
+    session.flush()
+    return [have[t] for t in wanted]
+
+
 def admit(
     session: Session,
     *,
