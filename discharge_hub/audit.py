@@ -59,9 +59,7 @@ def _before_commit(session: Session) -> None:
 
 
 def _before_audit_query(state: Any) -> None:
-    if state.session.info.get(PENDING) and any(
-        m.class_ is AuditEntry for m in state.all_mappers
-    ):
+    if state.session.info.get(PENDING) and any(m.class_ is AuditEntry for m in state.all_mappers):
         _write_pending(state.session)
 
 

@@ -4,7 +4,8 @@ Everything is written through the services, in units of work of a few dozen pati
 so the data obeys every rule and carries its audit trail. Each unit of work writes
 its audit rows together before its commit (``audit.batch_writes``) and keeps the open
 history facts of its spells (``facts.keep_open_facts``): the same rows, without a
-statement per flush for them. Dates are relative to ``today``. NHS numbers come only from the test range 999 000 0000–999 999 9999.
+statement per flush for them. Dates are relative to ``today``. NHS numbers come only
+from the test range 999 000 0000–999 999 9999.
 
 The services stamp some events with the real clock (when a referral was made, a
 placement requested, an EDD changed); the demo then moves those story timestamps back
