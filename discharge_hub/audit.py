@@ -59,8 +59,17 @@ def _before_commit(session: Session) -> None:
 
 
 def _before_audit_query(state: Any) -> None:
-    if state.session.info.get(PENDING) and any(m.class_ is AuditEntry for m in state.all_mappers):
+    if state.session.info.get(PENDING) and _names_audit(state):
         _write_pending(state.session)
+
+
+def _names_audit(state: Any) -> bool:
+    """The query selects audit rows or columns, or selects from the audit table (cheap
+    checks only: this runs before every ORM query of a batched session)."""
+    if any(m.class_ is AuditEntry for m in state.all_mappers):
+        return True
+    explicit = getattr(state.statement, "_from_obj", ())
+    return any(getattr(f, "name", None) == AuditEntry.__tablename__ for f in explicit)
 
 
 def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
