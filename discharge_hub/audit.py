@@ -105,12 +105,20 @@ def _spell_id(session: Session, obj: Any) -> int | None:
     if isinstance(obj, Spell):
         return obj.id
     if isinstance(obj, CtrReviewCriterion):
-        # A ticked criterion belongs to its review's spell (the review is in this
-        # session's identity map, so this costs no query); the History tab needs it.
-        review = session.get(CtrReview, obj.review_id)
+        # A ticked criterion belongs to its review's spell; the History tab needs it.
+        review = review_of(session, obj)
         return review.spell_id if review is not None else None
     value = getattr(obj, "spell_id", None)
     return value if isinstance(value, int) else None
+
+
+def review_of(session: Session, criterion: CtrReviewCriterion) -> CtrReview | None:
+    """The criterion's review, without a query when the review is new in this flush (it
+    enters the identity map only after the flush events) or already loaded."""
+    for obj in session.new:
+        if isinstance(obj, CtrReview) and obj.id == criterion.review_id:
+            return obj
+    return session.get(CtrReview, criterion.review_id)
 
 
 def _entity_id(obj: Any) -> int | None:

@@ -184,10 +184,12 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     facts = collect(session, moment)
     if not facts:
         return
-    write(
-        session.connection(), facts, actor=actor_of(session), moment=moment,
-        known=session.info.get(_OPEN),
-    )  # fmt: skip
+    known = session.info.get(_OPEN)
+    if known is not None:  # a spell admitted in this flush has no history yet
+        for obj in session.new:
+            if isinstance(obj, Spell):
+                known.setdefault(obj.id, {})
+    write(session.connection(), facts, actor=actor_of(session), moment=moment, known=known)
 
 
 def keep_open_facts(session: Session) -> None:
