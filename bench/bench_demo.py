@@ -86,6 +86,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reps", type=int, default=3, help="SQLite runs per tree")
     parser.add_argument("--before", type=Path, default=None, help="source tree to compare")
+    parser.add_argument("--before-note", default="", help="what the before tree is")
     parser.add_argument("--no-postgresql", action="store_true")
     args = parser.parse_args()
 
@@ -158,7 +159,11 @@ def write_results(
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}); load average at the "
         f"end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}: a shared machine, other "
         "engineers' test suites running at the same time. "
-        + (f"*Before* is the tree in `{trees['before']}`. " if "before" in trees else "")
+        + (
+            f"*Before* is the tree in `{trees['before']}` {args.before_note}. "
+            if "before" in trees
+            else ""
+        )
         + "To reproduce:",
         "",
         f"    {command}",

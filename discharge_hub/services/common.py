@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from discharge_hub.audit import actor_of
@@ -47,6 +47,12 @@ def get_for_update(
     obj = session.get(model, entity_id, with_for_update=True if locking else None)
     if obj is None:
         raise NotFoundError(f"No {name} with id {entity_id}.")
+    state = inspect(obj)
+    unloaded = state.unloaded.intersection(state.mapper.column_attrs.keys())
+    if unloaded:  # inserted by this session: columns it did not set were never read back
+        # Read now, as a query by id would: setting one to the value it already holds
+        # must not count as a change (a new version, a conflict for the next user).
+        session.refresh(obj, attribute_names=sorted(unloaded))
     if expected_version is not None and isinstance(obj, Versioned):
         if obj.version != expected_version:
             raise ConflictError(
