@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-ORDER = ("board.md", "ui.md", "ui-print-issue10.md", "reports.md", "import.md", "live.md", "soak.md", "history.md", "adt.md")
+ORDER = ("board.md", "demo.md", "ui.md", "ui-print-issue10.md", "reports.md", "import.md", "live.md", "soak.md", "history.md", "adt.md")
 
 HEADER = """# Benchmarks
 
@@ -27,6 +27,7 @@ section names the machine, its load, the date and the command to reproduce it.
 |---|---|---|---|
 | 2 (core) | board query, 3,000 open + 100,000 discharged spells | within 2x one raw SQL fetch of the same rows; < 150 ms | [Board query](#board-query-benchmark) |
 | 12 (core) | `board()` against the plain fetch of the open spells (patient, ward, site), same data; UI board shown and keystroke; `demo --patients 400` | <= 2x plain, SQLite and PostgreSQL; no worse than before; < 5 s on SQLite | [Board query](#board-query-benchmark) |
+| 12 (core) | `discharge-hub demo --patients 400` into a fresh database, the real command in its own process | < 5 s on SQLite | [Demo data](#demo-data-benchmark-demo---patients-400) |
 | 3 (desktop) | board shown; quick-search keystroke; cold start | < 300 ms; < 16 ms; < 2 s | [UI](#ui-benchmark-ward-board) |
 | 4 (reports) | huddle PDF; handover; sitrep, 3,000 open spells | < 2 s; < 200 ms; < 500 ms | [Reports](#reports-benchmark) |
 | 8 (import) | 50,000-row `import csv`; another user's save meanwhile | < 60 s; PostgreSQL < 1 s, SQLite waits (never fails) at most the write phase, < 5 s | [Import](#import-benchmark-50000-row-pas-extract) |

@@ -20,6 +20,7 @@ from discharge_hub.models import AuditEntry, CtrReview, CtrReviewCriterion, Spel
 from discharge_hub.models.base import BOOKKEEPING_COLUMNS, Versioned
 
 NOT_AUDITED = frozenset({"audit_entry", "change_counter", "change_log", "adt_message"})
+PENDING = "audit_pending"  # session.info key: rows held by batch_writes
 
 
 def actor_of(session: Session) -> str:
@@ -32,6 +33,43 @@ def actor_of(session: Session) -> str:
 def install(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "before_flush", _stamp)
     event.listen(factory, "after_flush", _write_audit)
+    event.listen(factory, "before_commit", _before_commit)
+    event.listen(factory, "do_orm_execute", _before_audit_query)
+
+
+def batch_writes(session: Session) -> None:
+    """Hold this session's audit rows and insert them together: before the commit (in
+    the same transaction, so the trail is complete or nothing is saved) and before any
+    ORM query of the audit trail in this session. The rows are the same as unbatched
+    (each stamped when its flush ran); for a unit of work of many flushes (the demo)."""
+    session.info.setdefault(PENDING, [])
+
+
+def _write_pending(session: Session) -> None:
+    rows = session.info.get(PENDING)
+    if rows:
+        session.info[PENDING] = []
+        session.connection().execute(insert(AuditEntry), rows)
+
+
+def _before_commit(session: Session) -> None:
+    if session.info.get(PENDING) is not None:
+        session.flush()  # the last changes' rows join the batch before it is written
+        _write_pending(session)
+
+
+def _before_audit_query(state: Any) -> None:
+    if state.session.info.get(PENDING) and _names_audit(state):
+        _write_pending(state.session)
+
+
+def _names_audit(state: Any) -> bool:
+    """The query selects audit rows or columns, or selects from the audit table (cheap
+    checks only: this runs before every ORM query of a batched session)."""
+    if any(m.class_ is AuditEntry for m in state.all_mappers):
+        return True
+    explicit = getattr(state.statement, "_from_obj", ())
+    return any(getattr(f, "name", None) == AuditEntry.__tablename__ for f in explicit)
 
 
 def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
@@ -67,12 +105,20 @@ def _spell_id(session: Session, obj: Any) -> int | None:
     if isinstance(obj, Spell):
         return obj.id
     if isinstance(obj, CtrReviewCriterion):
-        # A ticked criterion belongs to its review's spell (the review is in this
-        # session's identity map, so this costs no query); the History tab needs it.
-        review = session.get(CtrReview, obj.review_id)
+        # A ticked criterion belongs to its review's spell; the History tab needs it.
+        review = review_of(session, obj)
         return review.spell_id if review is not None else None
     value = getattr(obj, "spell_id", None)
     return value if isinstance(value, int) else None
+
+
+def review_of(session: Session, criterion: CtrReviewCriterion) -> CtrReview | None:
+    """The criterion's review, without a query when the review is new in this flush (it
+    enters the identity map only after the flush events) or already loaded."""
+    for obj in session.new:
+        if isinstance(obj, CtrReview) and obj.id == criterion.review_id:
+            return obj
+    return session.get(CtrReview, criterion.review_id)
 
 
 def _entity_id(obj: Any) -> int | None:
@@ -142,5 +188,10 @@ def _write_audit(session: Session, _ctx: Any) -> None:
     rows: list[dict[str, Any]] = []
     for obj, action in changes:
         rows.extend(_rows_for(session, obj, action, actor, moment))
-    if rows:
+    if not rows:
+        return
+    pending = session.info.get(PENDING)
+    if pending is not None:
+        pending.extend(rows)
+    else:
         session.connection().execute(insert(AuditEntry), rows)

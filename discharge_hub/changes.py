@@ -29,11 +29,11 @@ from sqlalchemy import Connection, delete, event, func, insert, inspect, select,
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from discharge_hub import clock
+from discharge_hub.audit import review_of
 from discharge_hub.models import (
     Bed,
     ChangeCounter,
     ChangeLog,
-    CtrReview,
     CtrReviewCriterion,
     Patient,
     Spell,
@@ -118,7 +118,7 @@ def _note(session: Session, pending: _Pending, obj: Any, *, inserted: bool) -> N
     elif isinstance(obj, Patient):
         pending.patient_ids.add(obj.id)
     elif isinstance(obj, CtrReviewCriterion):
-        review = session.get(CtrReview, obj.review_id)  # in the identity map: no query
+        review = review_of(session, obj)
         if review is not None:
             pending.spell_ids.add(review.spell_id)
     elif isinstance(getattr(obj, "spell_id", None), int):

@@ -1,8 +1,11 @@
 """Synthetic LLR demo data, deterministic for a seed.
 
 Everything is written through the services, in units of work of a few dozen patients,
-so the data obeys every rule and carries its audit trail. Dates are relative to
-``today``. NHS numbers come only from the test range 999 000 0000–999 999 9999.
+so the data obeys every rule and carries its audit trail. Each unit of work writes
+its audit rows together before its commit (``audit.batch_writes``) and keeps the open
+history facts of its spells (``facts.keep_open_facts``): the same rows, without a
+statement per flush for them. Dates are relative to ``today``. NHS numbers come only
+from the test range 999 000 0000–999 999 9999.
 
 The services stamp some events with the real clock (when a referral was made, a
 placement requested, an EDD changed); the demo then moves those story timestamps back
@@ -22,7 +25,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from discharge_hub import clock
+from discharge_hub import audit, clock, facts
 from discharge_hub import demo_data as data
 from discharge_hub.db import Database
 from discharge_hub.demo_story import World, discharged_story, open_story
@@ -115,11 +118,15 @@ def generate(
     stages = _stages(world, patients)
     for chunk in _chunks(list(zip(people[:patients], stages, strict=True)), BATCH):
         with database.unit_of_work(actor) as session:
+            audit.batch_writes(session)
+            facts.keep_open_facts(session)
             world.pin_session(session)
             for person, stage in chunk:
                 open_story(session, world, person, stage)
     for group in _chunks(people[patients:], BATCH):
         with database.unit_of_work(actor) as session:
+            audit.batch_writes(session)
+            facts.keep_open_facts(session)
             world.pin_session(session)
             for person in group:
                 discharged_story(session, world, person)
@@ -252,8 +259,7 @@ def _estate(session: Session, world: World, patients: int) -> None:
         ward.specialty = specialty
         size = max(8, -(-int(patients * 1.25 * weight / total) // 2) * 2)
         labels = _bed_labels(size)
-        for label in labels:
-            spells.ensure_bed(session, ward, label)
+        spells.ensure_beds(session, ward, labels)
         key = (site.name, name)
         world.free_beds[key] = list(labels)
         world.ward_weights.append((key, weight))

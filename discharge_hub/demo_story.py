@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from discharge_hub import clock, facts
@@ -85,6 +85,13 @@ class World:
         self.pinned = []
         for model in PINNED_MODELS:
             self.pinned += session.scalars(select(model)).all()
+        # And every record the unit of work writes or loads (a placement advanced, a
+        # carer contacted, a barrier resolved after it was added: no reload).
+        event.listen(session, "pending_to_persistent", self._keep)
+        event.listen(session, "loaded_as_persistent", self._keep)
+
+    def _keep(self, _session: Session, instance: object) -> None:
+        self.pinned.append(instance)
 
     def pin_spell(self, session: Session, spell_id: int) -> None:
         spell = session.get(Spell, spell_id)
@@ -129,6 +136,9 @@ def _backdate_facts(session: Session, placement_id: int, requested: datetime,
     changed = max(changed, requested)  # a request made later in the day than a step
     rows = session.scalars(select(SpellFact.id).where(SpellFact.placement_id == placement_id)
                            .order_by(SpellFact.id)).all()
+    placement = session.get(Placement, placement_id)
+    if placement is not None:
+        facts.forget_open(session, placement.spell_id)  # valid_from moved here
     for n, fact_id in enumerate(rows):
         since = requested if n == 0 else changed
         until = None if n == len(rows) - 1 else changed

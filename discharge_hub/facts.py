@@ -56,6 +56,7 @@ SPELL_FACTS: dict[str, tuple[tuple[str, str], ...]] = {
     NEXT_ACTION: (("next_action", "note"),),
 }
 _SESSION_AT = "facts.effective_at"
+_OPEN = "facts.open"  # session.info: the open facts of the spells written (keep_open_facts)
 _SPELL_AT = "facts.happened_at"
 CHUNK = 500
 
@@ -183,17 +184,49 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     facts = collect(session, moment)
     if not facts:
         return
-    write(session.connection(), facts, actor=actor_of(session), moment=moment)
+    known = session.info.get(_OPEN)
+    if known is not None:  # a spell admitted in this flush has no history yet
+        for obj in session.new:
+            if isinstance(obj, Spell):
+                known.setdefault(obj.id, {})
+    write(session.connection(), facts, actor=actor_of(session), moment=moment, known=known)
+
+
+def keep_open_facts(session: Session) -> None:
+    """Remember, for this session, the open fact of every key of the spells it writes,
+    instead of reading them before each flush's history is written: for a unit of work
+    of many flushes that alone writes these spells' history (the demo). Code of that
+    session that changes ``spell_fact`` rows with SQL must call :func:`forget_open`."""
+    session.info.setdefault(_OPEN, {})
+
+
+def forget_open(session: Session, spell_id: int) -> None:
+    """The spell's open facts are read again before its next history is written."""
+    known = session.info.get(_OPEN)
+    if known is not None:
+        known.pop(spell_id, None)
 
 
 # --- writing -------------------------------------------------------------------------
 
+_Key = tuple[int, str, int | None]
+Known = dict[int, dict[_Key, tuple[int, datetime]]]
 
-def write(conn: Connection, facts: Sequence[Fact], *, actor: str, moment: datetime) -> None:
+
+def write(
+    conn: Connection,
+    facts: Sequence[Fact],
+    *,
+    actor: str,
+    moment: datetime,
+    known: Known | None = None,
+) -> None:
     """Add ``facts`` to the history: each ends the value it replaces. Several facts of
-    the same key are applied in time order."""
+    the same key are applied in time order. ``known``: the open facts of spells already
+    read (see :func:`keep_open_facts`), kept up to date here."""
     ordered = sorted(facts, key=lambda f: (f.key[0], f.key[1], f.key[2] or 0, f.valid_from))
-    current = _open_facts(conn, sorted({f.spell_id for f in ordered}))
+    spell_ids = sorted({f.spell_id for f in ordered})
+    current = _open_facts_known(conn, spell_ids, known)
     closes: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
     late: list[Fact] = []
@@ -206,9 +239,30 @@ def write(conn: Connection, facts: Sequence[Fact], *, actor: str, moment: dateti
             closes.append({"fact_id": open_id, "ends": chain[0].valid_from})
         ends = [f.valid_from for f in chain[1:]] + [None]
         inserts += [_row(f, end, actor, moment) for f, end in zip(chain, ends, strict=False)]
-    _apply(conn, closes, inserts)
+    new_ids = _apply(conn, closes, inserts, returning=known is not None)
+    if known is not None:
+        for row, row_id in zip(inserts, new_ids, strict=True):
+            if row["valid_to"] is None:  # the chain's last: now the open one of its key
+                key = (row["spell_id"], row["kind"], row["placement_id"])
+                known[row["spell_id"]][key] = (row_id, row["valid_from"])
     for fact in late:
         _write_late(conn, fact, actor=actor, moment=moment)
+        if known is not None:
+            known.pop(fact.spell_id, None)
+
+
+def _open_facts_known(
+    conn: Connection, spell_ids: list[int], known: Known | None
+) -> dict[_Key, tuple[int, datetime]]:
+    if known is None:
+        return _open_facts(conn, spell_ids)
+    missing = [s for s in spell_ids if s not in known]
+    if missing:
+        for spell_id in missing:
+            known[spell_id] = {}
+        for key, value in _open_facts(conn, missing).items():
+            known[key[0]][key] = value
+    return {k: v for s in spell_ids for k, v in known[s].items()}
 
 
 def _row(fact: Fact, valid_to: datetime | None, actor: str, moment: datetime) -> dict[str, Any]:
@@ -252,7 +306,14 @@ def _open_facts(
     return out
 
 
-def _apply(conn: Connection, closes: list[dict[str, Any]], inserts: list[dict[str, Any]]) -> None:
+def _apply(
+    conn: Connection,
+    closes: list[dict[str, Any]],
+    inserts: list[dict[str, Any]],
+    *,
+    returning: bool = False,
+) -> list[int]:
+    """Close and insert; with ``returning``, the new rows' ids in the order given."""
     if closes:
         stmt = (
             update(SpellFact)
@@ -260,8 +321,13 @@ def _apply(conn: Connection, closes: list[dict[str, Any]], inserts: list[dict[st
             .values(valid_to=bindparam("ends"))
         )
         conn.execute(stmt, closes)
-    if inserts:
+    if not inserts:
+        return []
+    if not returning:
         conn.execute(insert(SpellFact), inserts)
+        return []
+    stmt_ids = insert(SpellFact).returning(SpellFact.id, sort_by_parameter_order=True)
+    return [int(row_id) for row_id in conn.execute(stmt_ids, inserts).scalars()]
 
 
 def _same_key(fact: Fact) -> list[Any]:

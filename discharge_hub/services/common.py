@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from discharge_hub.audit import actor_of
@@ -40,12 +40,19 @@ def get_for_update(
     lock would need the right to update it, which social care lacks on the spell).
     """
     name = label or model.__tablename__.replace("_", " ")
-    stmt = select(model).where(model.id == entity_id)  # type: ignore[attr-defined]
-    if lock and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    obj = session.scalars(stmt).one_or_none()
+    # By primary key: a record this session already holds costs no query (a unit of
+    # work writing many changes, like the demo's), one it does not is loaded. A lock is
+    # always a query (PostgreSQL: the row is read again under the lock).
+    locking = lock and session.get_bind().dialect.name == "postgresql"
+    obj = session.get(model, entity_id, with_for_update=True if locking else None)
     if obj is None:
         raise NotFoundError(f"No {name} with id {entity_id}.")
+    state = inspect(obj)
+    unloaded = state.unloaded.intersection(state.mapper.column_attrs.keys())
+    if unloaded:  # inserted by this session: columns it did not set were never read back
+        # Read now, as a query by id would: setting one to the value it already holds
+        # must not count as a change (a new version, a conflict for the next user).
+        session.refresh(obj, attribute_names=sorted(unloaded))
     if expected_version is not None and isinstance(obj, Versioned):
         if obj.version != expected_version:
             raise ConflictError(

@@ -152,6 +152,25 @@ def ensure_bed(session: Session, ward: Ward, label: str | None) -> Bed | None:
     return bed
 
 
+def ensure_beds(session: Session, ward: Ward, labels: list[str]) -> list[Bed]:
+    """The ward's beds of these labels, those it lacks created (one query, one flush),
+    with the checks of :func:`ensure_bed`."""
+    texts = [optional_text(label, "bed", kind=NAME, max_length=20) for label in labels]
+    wanted = [t for t in texts if t is not None]
+    have = {
+        bed.label: bed
+        for bed in session.scalars(
+            select(Bed).where(Bed.ward_id == ward.id, Bed.label.in_(set(wanted)))
+        )
+    }
+    for text in wanted:
+        if text not in have:
+            have[text] = Bed(ward=ward, label=text, sort_key=bed_sort_key(text))
+            session.add(have[text])
+    session.flush()
+    return [have[t] for t in wanted]
+
+
 def admit(
     session: Session,
     *,
@@ -307,6 +326,7 @@ def record_ctr_review(
     codes = sorted({check_code(session, Criterion, "criteria", c) for c in criteria})
     meets = bool(codes) if meets is None else meets
     _check_answer(meets, codes)
+    earlier = _reviews_of(session, spell.id)  # before the new one is added: one flush
     review = CtrReview(
         spell_id=spell.id,
         review_date=review_date,
@@ -317,8 +337,8 @@ def record_ctr_review(
         criteria=[CtrReviewCriterion(criterion_code=c) for c in codes],
     )
     session.add(review)
-    session.flush()
-    spell.discharge_ready_date = _derive_for(session, spell.id)
+    # The new review is the latest recorded: last among those of its date.
+    spell.discharge_ready_date = derive_drd([*earlier, (review_date, meets)])
     _clear_delay_reason_if_meets(session, spell, review)
     session.flush()
     return _view(session, spell)
@@ -354,13 +374,14 @@ def _check_answer(meets: bool, codes: list[str]) -> None:
         )
 
 
-def _derive_for(session: Session, spell_id: int) -> date | None:
+def _reviews_of(session: Session, spell_id: int) -> list[tuple[date, bool]]:
+    """The spell's reviews (date, meets) in the order they were recorded."""
     rows = session.execute(
         select(CtrReview.review_date, CtrReview.meets_criteria)
         .where(CtrReview.spell_id == spell_id)
         .order_by(CtrReview.review_date, CtrReview.id)
     ).all()
-    return derive_drd((d, m) for d, m in rows)
+    return [(d, m) for d, m in rows]
 
 
 def set_pathway(

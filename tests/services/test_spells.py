@@ -6,11 +6,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.errors import NotFoundError, ValidationError
-from discharge_hub.models import Patient, Placement
+from discharge_hub.models import Bed, Patient, Placement, Site
 from discharge_hub.services import history, hub, spells
 from discharge_hub.services.views import SpellView
 from tests.conftest import TODAY, admitted, in_hours, patient, valid_nhs
@@ -29,6 +30,30 @@ from tests.core_support import (
 def current(db: Database, spell_id: int) -> SpellView:
     with db.read() as s:
         return spells.get_spell(s, spell_id)
+
+
+def test_ensure_beds_creates_only_the_missing_beds_with_their_sort_keys(db: Database) -> None:
+    with db.unit_of_work("alice") as s:
+        site = s.scalars(select(Site).where(Site.name == SITE)).one()
+        ward = spells.ensure_ward(s, site, "Ward 30")
+        first = spells.ensure_bed(s, ward, "A2")
+        assert first is not None
+        first_id = first.id
+        beds = spells.ensure_beds(s, ward, ["B10", "A2", " B2 "])
+    assert [b.label for b in beds] == ["B10", "A2", "B2"]
+    assert beds[1].id == first_id  # the bed already there, not a second A2
+    with db.read() as s:
+        rows = s.scalars(select(Bed).where(Bed.ward_id == ward.id).order_by(Bed.sort_key)).all()
+        assert [b.label for b in rows] == ["A2", "B2", "B10"]  # natural order
+
+
+def test_ensure_beds_refuses_a_bad_label_and_writes_nothing(db: Database) -> None:
+    def action(s: Session) -> None:
+        site = s.scalars(select(Site).where(Site.name == SITE)).one()
+        ward = spells.ensure_ward(s, site, "Ward 31")
+        spells.ensure_beds(s, ward, ["A1", "X" * 21])
+
+    refused(db, action, field="bed")
 
 
 # --- admit -------------------------------------------------------------------------
