@@ -13,7 +13,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-ORDER = ("board.md", "demo.md", "ui.md", "ui-print-issue10.md", "reports.md", "import.md", "live.md", "soak.md", "history.md", "adt.md")
+ORDER = (
+    "board.md",
+    "demo.md",
+    "ui.md",
+    "ui-print-issue10.md",
+    "reports.md",
+    "import.md",
+    "live.md",
+    "soak.md",
+    "history.md",
+    "adt.md",
+)
 
 HEADER = """# Benchmarks
 
@@ -47,9 +58,7 @@ def main() -> None:
         lines = text.splitlines()
         if lines and lines[0].startswith("# "):
             lines[0] = "#" + lines[0]
-        body = "\n".join(
-            ("#" + line) if line.startswith("## ") else line for line in lines
-        )
+        body = "\n".join(("#" + line) if line.startswith("## ") else line for line in lines)
         parts.append(body + "\n")
     out = ROOT / "docs" / "benchmarks.md"
     out.write_text("\n".join(parts), encoding="utf-8")

@@ -184,8 +184,11 @@ def _nhs_numbers(rng: random.Random, count: int) -> list[str]:
 
 
 # The first people always show the names that break naive code.
-_FIXED_NAMES = (("Zoë", "O'Neill", "F", 1), ("Łukasz", "Nowak", "M", 2),
-                ("Amina", "Ndlovu-Smith", "F", 5))
+_FIXED_NAMES = (
+    ("Zoë", "O'Neill", "F", 1),
+    ("Łukasz", "Nowak", "M", 2),
+    ("Amina", "Ndlovu-Smith", "F", 5),
+)
 
 
 def _people(world: World, count: int) -> list[PatientDetails]:
@@ -210,8 +213,9 @@ def _details(
     world: World, bg: data.Background, nhs: str, given: str, family: str, sex: str
 ) -> PatientDetails:
     rng = world.rng
-    age = world.weighted([(rng.randint(18, 64), 20), (rng.randint(65, 79), 35),
-                          (rng.randint(80, 101), 45)])
+    age = world.weighted(
+        [(rng.randint(18, 64), 20), (rng.randint(65, 79), 35), (rng.randint(80, 101), 45)]
+    )
     born = world.today - timedelta(days=age * 365 + rng.randint(0, 364))
     place = world.weighted(list(data.PLACE_WEIGHTS.items()))
     district = rng.choice(data.POSTCODE_DISTRICTS[place])
@@ -291,5 +295,3 @@ def _stages(world: World, count: int) -> list[str]:
     chosen = names[:count] + [world.weighted(STAGES) for _ in range(count - len(names))]
     world.rng.shuffle(chosen)
     return chosen
-
-

@@ -42,18 +42,51 @@ from discharge_hub.services.patients import PatientDetails
 T = TypeVar("T")
 
 # Target placement states for hub spells, in rotation so that every state appears.
-PLACEMENT_PLAN = ("requested", "assessing", "offered", "accepted", "start_confirmed",
-                  "declined", "cancelled", "requested", "assessing", "offered")
+PLACEMENT_PLAN = (
+    "requested",
+    "assessing",
+    "offered",
+    "accepted",
+    "start_confirmed",
+    "declined",
+    "cancelled",
+    "requested",
+    "assessing",
+    "offered",
+)
 ROUTE = ("assessing", "offered", "accepted", "start_confirmed")
 PATHWAYS = (("P0", 55), ("P1", 22), ("P2", 12), ("P3", 7), ("P3b", 4))
-DESTINATIONS = {"P0": ("19",), "P1": ("19",), "P2": ("51", "29", "88"), "P3": ("56", "55"),
-                "P3b": ("55", "56")}
-FUNDING = {"P1": ("council", "nhs"), "P2": ("nhs",), "P3": ("council", "chc", "self", "joint"),
-           "P3b": ("council", "self")}
+DESTINATIONS = {
+    "P0": ("19",),
+    "P1": ("19",),
+    "P2": ("51", "29", "88"),
+    "P3": ("56", "55"),
+    "P3b": ("55", "56"),
+}
+FUNDING = {
+    "P1": ("council", "nhs"),
+    "P2": ("nhs",),
+    "P3": ("council", "chc", "self", "joint"),
+    "P3b": ("council", "self"),
+}
 MEETS = ("02", "03", "04", "06", "08", "12")  # criteria to reside the demo draws from
 GIVEN_NAMES = tuple(sorted({n for b in data.BACKGROUNDS for n in b.female + b.male}))
-PINNED_MODELS = (Site, Ward, Bed, Provider, Pathway, Criterion, DelayReason, Destination, Method,
-                 ServiceType, BarrierKind, ContactMethod, Place, EthnicCategory)
+PINNED_MODELS = (
+    Site,
+    Ward,
+    Bed,
+    Provider,
+    Pathway,
+    Criterion,
+    DelayReason,
+    Destination,
+    Method,
+    ServiceType,
+    BarrierKind,
+    ContactMethod,
+    Place,
+    EthnicCategory,
+)
 HANDOVER = {
     "patient_wishes": "Wants to go home and be near the family.",
     "home_environment": "Ground-floor flat, key safe fitted; daughter visits daily.",
@@ -129,13 +162,15 @@ def _backdate(session: Session, model: Any, row_id: int, **values: Any) -> None:
     )
 
 
-def _backdate_facts(session: Session, placement_id: int, requested: datetime,
-                    changed: datetime) -> None:
+def _backdate_facts(
+    session: Session, placement_id: int, requested: datetime, changed: datetime
+) -> None:
     """The placement's history moved like its timestamps: requested then, each later
     step at the time of the last change (the steps in between hold for no time)."""
     changed = max(changed, requested)  # a request made later in the day than a step
-    rows = session.scalars(select(SpellFact.id).where(SpellFact.placement_id == placement_id)
-                           .order_by(SpellFact.id)).all()
+    rows = session.scalars(
+        select(SpellFact.id).where(SpellFact.placement_id == placement_id).order_by(SpellFact.id)
+    ).all()
     placement = session.get(Placement, placement_id)
     if placement is not None:
         facts.forget_open(session, placement.spell_id)  # valid_from moved here
@@ -152,12 +187,24 @@ def _open_los(world: World, stage: str) -> tuple[int, int | None]:
     """(length of stay, days since the DRD or None) for a stage."""
     r = world.rng
     if stage.startswith("nctr_"):
-        delay = world.weighted([(r.randint(1, 3), 40), (r.randint(4, 6), 25),
-                                (r.randint(7, 13), 20), (r.randint(14, 20), 8),
-                                (r.randint(21, 40), 7)])
+        delay = world.weighted(
+            [
+                (r.randint(1, 3), 40),
+                (r.randint(4, 6), 25),
+                (r.randint(7, 13), 20),
+                (r.randint(14, 20), 8),
+                (r.randint(21, 40), 7),
+            ]
+        )
         return delay + r.randint(2, 10), delay
-    ranges = {"new": (0, 1), "no_edd": (2, 6), "treating": (1, 12), "edd_slipped": (8, 30),
-              "ready_today": (2, 12), "remet": (6, 25)}
+    ranges = {
+        "new": (0, 1),
+        "no_edd": (2, 6),
+        "treating": (1, 12),
+        "edd_slipped": (8, 30),
+        "ready_today": (2, 12),
+        "remet": (6, 25),
+    }
     low, high = ranges[stage]
     return r.randint(low, high), (0 if stage == "ready_today" else None)
 
@@ -167,8 +214,9 @@ def open_story(session: Session, world: World, person: PatientDetails, stage: st
     los, delay = _open_los(world, stage)
     site, ward, bed = world.free_bed()
     admitted = world.at(world.today - timedelta(days=los), r.randint(0, 23), r.randint(0, 59))
-    view = spells.admit(session, patient=person, site=site, ward=ward, bed=bed,
-                        admitted_at=admitted)
+    view = spells.admit(
+        session, patient=person, site=site, ward=ward, bed=bed, admitted_at=admitted
+    )
     sid, adm = view.id, clock.local_date(view.admitted_at)
     world.pin_spell(session, sid)
     if stage in ("new", "no_edd"):
@@ -176,8 +224,14 @@ def open_story(session: Session, world: World, person: PatientDetails, stage: st
             _review(session, world, sid, adm, meets=True)
         _carers(session, world, sid, adm, world.today, None, person)
         return
-    _edds(session, world, sid, adm, slips=r.randint(2, 4) if stage == "edd_slipped" else
-          r.choice((0, 0, 1)), current=not stage.startswith("nctr_") and r.random() < 0.8)
+    _edds(
+        session,
+        world,
+        sid,
+        adm,
+        slips=r.randint(2, 4) if stage == "edd_slipped" else r.choice((0, 0, 1)),
+        current=not stage.startswith("nctr_") and r.random() < 0.8,
+    )
     drd = _reviews(session, world, sid, adm, stage, delay)
     pathway = stage[5:] if stage.startswith("nctr_") else None
     if stage in ("ready_today", "remet") or (stage == "treating" and r.random() < 0.4):
@@ -221,8 +275,15 @@ def _edds(
 def _review(session: Session, world: World, sid: int, day: date, *, meets: bool) -> None:
     criteria = world.rng.sample(MEETS, world.rng.randint(1, 2)) if meets else []
     with facts.effective_at(session, world.at(day, 11)):
-        spells.record_ctr_review(session, spell_id=sid, expected_version=None, review_date=day,
-                                 criteria=criteria, meets=meets, today=world.today)
+        spells.record_ctr_review(
+            session,
+            spell_id=sid,
+            expected_version=None,
+            review_date=day,
+            criteria=criteria,
+            meets=meets,
+            today=world.today,
+        )
 
 
 def _reviews(
@@ -261,8 +322,13 @@ def _hub(
     accepted = r.random() < 0.85
     if accepted:
         hub.accept_referral(session, referral_id=referral.id, expected_version=None)
-    _backdate(session, HubReferral, referral.id, referred_at=world.at(day, 11),
-              accepted_at=world.at(day, 14) if accepted else None)
+    _backdate(
+        session,
+        HubReferral,
+        referral.id,
+        referred_at=world.at(day, 11),
+        accepted_at=world.at(day, 14) if accepted else None,
+    )
     target = PLACEMENT_PLAN[world.plan_index % len(PLACEMENT_PLAN)]
     world.plan_index += 1
     service = world.weighted(data.SERVICES_BY_PATHWAY[pathway])
@@ -287,11 +353,15 @@ def _placement(
     ended: bool = False,
 ) -> None:
     r = world.rng
-    provider = world.provider(service, place) if target != "requested" or r.random() < 0.3 \
-        else None
-    view = hub.request_placement(session, spell_id=sid, expected_version=None,
-                                 service_type=service, provider_id=provider,
-                                 funding=r.choice(FUNDING.get(pathway, ("council",))))
+    provider = world.provider(service, place) if target != "requested" or r.random() < 0.3 else None
+    view = hub.request_placement(
+        session,
+        spell_id=sid,
+        expected_version=None,
+        service_type=service,
+        provider_id=provider,
+        funding=r.choice(FUNDING.get(pathway, ("council",))),
+    )
     steps = ROUTE[: ROUTE.index(target) + 1] if target in ROUTE else ()
     if target == "declined":
         steps = ("assessing", "declined")
@@ -299,16 +369,26 @@ def _placement(
         steps = ("cancelled",)
     for step in steps:
         hub.advance_placement(
-            session, placement_id=view.id, expected_version=None, to_state=step,
+            session,
+            placement_id=view.id,
+            expected_version=None,
+            to_state=step,
             start_date=world.today + timedelta(days=r.randint(0, 3))
-            if step == "start_confirmed" else None,
+            if step == "start_confirmed"
+            else None,
             reason=r.choice(data.DECLINE_REASONS if step == "declined" else data.CANCEL_REASONS)
-            if step in ("declined", "cancelled") else None,
+            if step in ("declined", "cancelled")
+            else None,
         )
     moved = day if ended else world.day_between(day, world.today)
     hour = 7 if ended else 15 if moved < world.today else 8
-    _backdate(session, Placement, view.id, requested_at=world.at(day, 6 if ended else 12),
-              state_changed_at=world.at(moved, hour))
+    _backdate(
+        session,
+        Placement,
+        view.id,
+        requested_at=world.at(day, 6 if ended else 12),
+        state_changed_at=world.at(moved, hour),
+    )
     _backdate_facts(session, view.id, world.at(day, 6 if ended else 12), world.at(moved, hour))
 
 
@@ -318,16 +398,22 @@ def _delay_and_barriers(
     r = world.rng
     if drd < world.today and r.random() < 0.92:  # a few are left uncoded: a huddle gap
         with facts.effective_at(session, world.at(drd, 16)):
-            spells.set_delay_reason(session, spell_id=sid, expected_version=None,
-                                    delay_reason=r.choice(data.DELAY_REASONS_BY_PATHWAY[pathway]))
+            spells.set_delay_reason(
+                session,
+                spell_id=sid,
+                expected_version=None,
+                delay_reason=r.choice(data.DELAY_REASONS_BY_PATHWAY[pathway]),
+            )
     options = data.BARRIERS[pathway]
     for kind, text, owner in r.sample(options, r.randint(1, min(3, len(options)))):
         due = max(adm, world.today + timedelta(days=r.randint(-2, 3)))
-        barrier = care.add_barrier(session, spell_id=sid, kind=kind, description=text,
-                                   owner=owner, due_date=due)
+        barrier = care.add_barrier(
+            session, spell_id=sid, kind=kind, description=text, owner=owner, due_date=due
+        )
         if r.random() < 0.35:
-            care.resolve_barrier(session, barrier_id=barrier.id, expected_version=None,
-                                 resolution="Done")
+            care.resolve_barrier(
+                session, barrier_id=barrier.id, expected_version=None, resolution="Done"
+            )
             done = world.day_between(drd, world.today)
             _backdate(session, Barrier, barrier.id, resolved_at=world.at(done, 16))
 
@@ -350,10 +436,15 @@ def _carers(
         needs = person.interpreter_needed and r.random() < 0.4
         family = person.family_name if r.random() < 0.7 else r.choice(data.BACKGROUNDS[0].family)
         carer = care.add_carer(
-            session, spell_id=sid, name=f"{r.choice(GIVEN_NAMES)} {family}",
-            relationship=r.choice(data.RELATIONSHIPS), contact=f"07700 900{r.randint(0, 999):03d}",
-            is_main_carer=n == 0, consent_to_share=r.random() < 0.85,
-            language=person.preferred_language if needs else None, interpreter_needed=needs,
+            session,
+            spell_id=sid,
+            name=f"{r.choice(GIVEN_NAMES)} {family}",
+            relationship=r.choice(data.RELATIONSHIPS),
+            contact=f"07700 900{r.randint(0, 999):03d}",
+            is_main_carer=n == 0,
+            consent_to_share=r.random() < 0.85,
+            language=person.preferred_language if needs else None,
+            interpreter_needed=needs,
         )
         carer_ids.append((carer.id, carer.name, needs))
     last = min(until, world.today - timedelta(days=1))
@@ -363,20 +454,34 @@ def _carers(
             _contact(session, world, sid, world.day_between(adm, last), cid, name, needs)
     if r.random() < 0.45:
         status = r.choice(care.ASSESSMENT_STATUSES)
-        care.record_carer_assessment(session, carer_id=carer_ids[0][0], expected_version=None,
-                                     status=status, on=world.day_between(adm, until))
+        care.record_carer_assessment(
+            session,
+            carer_id=carer_ids[0][0],
+            expected_version=None,
+            status=status,
+            on=world.day_between(adm, until),
+        )
 
 
 def _contact(
     session: Session, world: World, sid: int, day: date, cid: int, name: str, needs: bool
 ) -> None:
     r = world.rng
-    method = "interpreter" if needs else world.weighted(
-        [("phone", 55), ("in_person", 25), ("video", 10), ("letter", 2)])
+    method = (
+        "interpreter"
+        if needs
+        else world.weighted([("phone", 55), ("in_person", 25), ("video", 10), ("letter", 2)])
+    )
     discussed, agreed = r.choice(data.CONTACT_TOPICS)
     care.log_contact(
-        session, spell_id=sid, contact_at=world.at(day, r.randint(9, 17), r.randint(0, 59)),
-        with_whom=name, method=method, discussed=discussed, agreed=agreed, carer_id=cid,
+        session,
+        spell_id=sid,
+        contact_at=world.at(day, r.randint(9, 17), r.randint(0, 59)),
+        with_whom=name,
+        method=method,
+        discussed=discussed,
+        agreed=agreed,
+        carer_id=cid,
         next_contact_due=day + timedelta(days=r.randint(1, 4)),
     )
 
@@ -396,13 +501,21 @@ def _extras(
         for back in range(min(4, (world.today - adm).days), -1, -1):
             day = world.today - timedelta(days=back)
             red = drd is not None and day >= drd or r.random() < 0.2
-            care.record_red2green(session, spell_id=sid, day=day,  # at that day's round
-                                  colour="red" if red else "green",
-                                  reason=r.choice(data.RED_REASONS) if red else None,
-                                  today=day)
+            care.record_red2green(
+                session,
+                spell_id=sid,
+                day=day,  # at that day's round
+                colour="red" if red else "green",
+                reason=r.choice(data.RED_REASONS) if red else None,
+                today=day,
+            )
     if pathway and r.random() < 0.8:
-        spells.set_next_action(session, spell_id=sid, expected_version=None,
-                               next_action=r.choice(data.NEXT_ACTIONS[pathway]))
+        spells.set_next_action(
+            session,
+            spell_id=sid,
+            expected_version=None,
+            next_action=r.choice(data.NEXT_ACTIONS[pathway]),
+        )
     if pathway not in (None, "P0") and r.random() < 0.35:
         notes = {k: v for k, v in HANDOVER.items() if r.random() < 0.7}
         spells.update_handover_notes(session, spell_id=sid, expected_version=None, **notes)
@@ -415,12 +528,17 @@ def discharged_story(session: Session, world: World, person: PatientDetails) -> 
     """A spell that ended in the last 30 days, with its pathway, placement and DRD."""
     r = world.rng
     out_day = world.today - timedelta(days=r.randint(1, 30))
-    los = world.weighted([(r.randint(0, 3), 40), (r.randint(4, 10), 35),
-                          (r.randint(11, 30), 25)])
+    los = world.weighted([(r.randint(0, 3), 40), (r.randint(4, 10), 35), (r.randint(11, 30), 25)])
     adm = out_day - timedelta(days=los)
     site, ward, bed = r.choice(world.all_beds)
-    view = spells.admit(session, patient=person, site=site, ward=ward, bed=bed,
-                        admitted_at=world.at(adm, r.randint(0, 9), r.randint(0, 59)))
+    view = spells.admit(
+        session,
+        patient=person,
+        site=site,
+        ward=ward,
+        bed=bed,
+        admitted_at=world.at(adm, r.randint(0, 9), r.randint(0, 59)),
+    )
     sid = view.id
     world.pin_spell(session, sid)
     died = r.random() < 0.03
@@ -430,9 +548,22 @@ def discharged_story(session: Session, world: World, person: PatientDetails) -> 
         _review(session, world, sid, adm, meets=True)
     drd = None
     if pathway:
-        drd = out_day - timedelta(days=min(los, world.weighted(
-            [(0, 30), (1, 20), (r.randint(2, 3), 20), (r.randint(4, 6), 15),
-             (r.randint(7, 13), 8), (r.randint(14, 20), 4), (r.randint(21, 30), 3)])))
+        drd = out_day - timedelta(
+            days=min(
+                los,
+                world.weighted(
+                    [
+                        (0, 30),
+                        (1, 20),
+                        (r.randint(2, 3), 20),
+                        (r.randint(4, 6), 15),
+                        (r.randint(7, 13), 8),
+                        (r.randint(14, 20), 4),
+                        (r.randint(21, 30), 3),
+                    ]
+                ),
+            )
+        )
         _review(session, world, sid, drd, meets=False)  # same day: the later review wins
         with facts.effective_at(session, world.at(drd, 10)):
             spells.set_pathway(session, spell_id=sid, expected_version=None, pathway=pathway)
@@ -441,14 +572,23 @@ def discharged_story(session: Session, world: World, person: PatientDetails) -> 
         if drd < out_day and r.random() < 0.9:
             with facts.effective_at(session, world.at(drd, 16)):
                 spells.set_delay_reason(
-                    session, spell_id=sid, expected_version=None,
-                    delay_reason=r.choice(data.DELAY_REASONS_BY_PATHWAY[pathway]))
+                    session,
+                    spell_id=sid,
+                    expected_version=None,
+                    delay_reason=r.choice(data.DELAY_REASONS_BY_PATHWAY[pathway]),
+                )
     _carers(session, world, sid, adm, out_day, pathway, person)
     method = "4" if died else ("2" if pathway == "P0" and r.random() < 0.05 else "1")
     destination = "79" if died else r.choice(DESTINATIONS[pathway or "P0"])
-    spells.discharge(session, spell_id=sid, expected_version=None,
-                     discharged_at=world.at(out_day, r.randint(10, 19), r.randint(0, 59)),
-                     destination=destination, method=method, pathway=pathway)
+    spells.discharge(
+        session,
+        spell_id=sid,
+        expected_version=None,
+        discharged_at=world.at(out_day, r.randint(10, 19), r.randint(0, 59)),
+        destination=destination,
+        method=method,
+        pathway=pathway,
+    )
 
 
 def _discharge_placement(
@@ -465,17 +605,35 @@ def _discharge_placement(
     r = world.rng
     referral = hub.refer_to_hub(session, spell_id=sid, expected_version=None)
     hub.accept_referral(session, referral_id=referral.id, expected_version=None)
-    _backdate(session, HubReferral, referral.id, referred_at=world.at(drd, 11),
-              accepted_at=world.at(drd, 13))
+    _backdate(
+        session,
+        HubReferral,
+        referral.id,
+        referred_at=world.at(drd, 11),
+        accepted_at=world.at(drd, 13),
+    )
     service = world.weighted(data.SERVICES_BY_PATHWAY[pathway])
-    view = hub.request_placement(session, spell_id=sid, expected_version=None,
-                                 service_type=service,
-                                 provider_id=world.provider(service, place),
-                                 funding=r.choice(FUNDING[pathway]))
+    view = hub.request_placement(
+        session,
+        spell_id=sid,
+        expected_version=None,
+        service_type=service,
+        provider_id=world.provider(service, place),
+        funding=r.choice(FUNDING[pathway]),
+    )
     for step in ROUTE:
-        hub.advance_placement(session, placement_id=view.id, expected_version=None,
-                              to_state=step,
-                              start_date=out_day if step == "start_confirmed" else None)
-    _backdate(session, Placement, view.id, requested_at=world.at(drd, 12),
-              state_changed_at=world.at(out_day, 9))
+        hub.advance_placement(
+            session,
+            placement_id=view.id,
+            expected_version=None,
+            to_state=step,
+            start_date=out_day if step == "start_confirmed" else None,
+        )
+    _backdate(
+        session,
+        Placement,
+        view.id,
+        requested_at=world.at(drd, 12),
+        state_changed_at=world.at(out_day, 9),
+    )
     _backdate_facts(session, view.id, world.at(drd, 12), world.at(out_day, 9))

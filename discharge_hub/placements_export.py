@@ -25,6 +25,7 @@ COLUMNS = (
     "discharge_ready_date", "delay_days", "assigned_to", "funding",
 )  # fmt: skip
 
+
 def to_cells(row: PlacementQueueRow) -> list[str]:
     since = clock.local(row.state_since).isoformat(timespec="seconds")
     values: list[object] = [

@@ -22,6 +22,7 @@ fi
 
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/python -m ruff check discharge_hub tests bench migrations
+.venv/bin/python -m ruff format --check discharge_hub tests bench migrations
 .venv/bin/python -m mypy
 # Two workers (CI has 2 cores; much of a test's time is spent waiting on PostgreSQL,
 # subprocesses and Qt): each worker has its own PostgreSQL databases and roles (RUN_ID).

@@ -207,19 +207,22 @@ def test_ticked_criteria_appear_in_the_spells_audit_trail(db: Database) -> None:
     spell = admit(db)
     with db.unit_of_work("alice") as s:
         spells.record_ctr_review(
-            s, spell_id=spell.id, expected_version=None, review_date=TODAY,
+            s,
+            spell_id=spell.id,
+            expected_version=None,
+            review_date=TODAY,
             criteria=["03", "02"],
         )
     with db.read() as s:
         trail = history.audit_trail(s, spell.id)
         review_id = history.ctr_reviews(s, spell.id)[0].id
     ticked = sorted(
-        a.new_value or "" for a in trail
+        a.new_value or ""
+        for a in trail
         if a.entity == "ctr_review_criterion" and a.field == "criterion_code"
     )
     assert ticked == ["02", "03"]
     assert {a.entity_id for a in trail if a.entity == "ctr_review_criterion"} == {review_id}
-
 
 
 def test_database_errors_do_not_carry_the_values_written(db: Database) -> None:
@@ -233,9 +236,16 @@ def test_database_errors_do_not_carry_the_values_written(db: Database) -> None:
         with db.unit_of_work("alice") as s:
             s.execute(
                 Patient.__table__.insert().values(  # family_name is NOT NULL: a bug
-                    nhs_number="9990000018", family_name=None, given_name="Zoë-Secret",
-                    date_of_birth=TODAY, sex="F", interpreter_needed=False, version=1,
-                    created_at=clock.now(), created_by="alice", updated_at=clock.now(),
+                    nhs_number="9990000018",
+                    family_name=None,
+                    given_name="Zoë-Secret",
+                    date_of_birth=TODAY,
+                    sex="F",
+                    interpreter_needed=False,
+                    version=1,
+                    created_at=clock.now(),
+                    created_by="alice",
+                    updated_at=clock.now(),
                     updated_by="alice",
                 )
             )

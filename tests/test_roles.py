@@ -203,8 +203,7 @@ def test_social_care_works_its_own_council_and_is_told_why_not_the_others(
                     Spell.__table__.c.placement_state,
                     Spell.__table__.c.last_carer_contact_at,
                     Spell.updated_by,
-                )
-                .where(Spell.id == rutland.spell_id)
+                ).where(Spell.id == rutland.spell_id)
             ).one()
         assert row.placement_state == "assessing" and row.last_carer_contact_at is not None
         assert "Sam" not in row.updated_by

@@ -231,7 +231,8 @@ def test_uk_dates_of_instants_match_zoneinfo_across_both_clock_changes() -> None
     for change in (datetime(2026, 3, 29, tzinfo=UTC), datetime(2026, 10, 25, tzinfo=UTC)):
         instants += [change + timedelta(minutes=i) for i in range(-90, 26 * 60)]
     wrong = [
-        t for t in instants
+        t
+        for t in instants
         if local_date(t) != t.astimezone(LONDON).date()
         or local_date(t.replace(tzinfo=None)) != t.astimezone(LONDON).date()
     ]

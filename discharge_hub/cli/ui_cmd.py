@@ -70,9 +70,7 @@ def require_screen() -> None:
 
 def run_screenshots(args: argparse.Namespace) -> int:
     screenshots = importlib.import_module("discharge_hub.ui.screenshots")
-    written = screenshots.render(
-        args.out, db_url=args.db, patients=args.patients, size=args.size
-    )
+    written = screenshots.render(args.out, db_url=args.db, patients=args.patients, size=args.size)
     for path in written:
         print(path)
     return 0

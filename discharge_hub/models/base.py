@@ -82,6 +82,5 @@ SUMMARY_COLUMNS = frozenset(
 # Columns the audit trail does not record field by field (bookkeeping, not content),
 # and bulk import does not write.
 BOOKKEEPING_COLUMNS = (
-    frozenset({"version", "created_at", "created_by", "updated_at", "updated_by"})
-    | SUMMARY_COLUMNS
+    frozenset({"version", "created_at", "created_by", "updated_at", "updated_by"}) | SUMMARY_COLUMNS
 )

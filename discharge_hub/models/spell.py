@@ -53,6 +53,7 @@ class Spell(Versioned, Base):
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy directive
         return {"version_id_col": cls.version, "exclude_properties": sorted(SUMMARY_COLUMNS)}
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))

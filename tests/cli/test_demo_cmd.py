@@ -73,12 +73,17 @@ def reference_digests(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, st
     return out[0], out[1]
 
 
-def test_demo_end_to_end(
-    db_url: str, engine: Engine, reference_digests: tuple[str, str]
-) -> None:
+def test_demo_end_to_end(db_url: str, engine: Engine, reference_digests: tuple[str, str]) -> None:
     result = run_cli(
-        "demo", "--patients", str(PATIENTS), "--seed", str(SEED), "--today", str(TODAY),
-        "--db", db_url,
+        "demo",
+        "--patients",
+        str(PATIENTS),
+        "--seed",
+        str(SEED),
+        "--today",
+        str(TODAY),
+        "--db",
+        db_url,
     )
     assert result.returncode == 0, result.stderr
     assert f"{PATIENTS} in hospital, {PATIENTS // 2} discharged" in result.stdout
@@ -103,14 +108,25 @@ def _check_every_stage(engine: Engine) -> None:
     pathways = _column(engine, "SELECT pathway_code FROM spell WHERE discharged_at IS NULL")
     assert {"P0", "P1", "P2", "P3", "P3b"} <= pathways
     states = _column(engine, "SELECT state FROM placement")
-    assert states == {"requested", "assessing", "offered", "accepted", "start_confirmed",
-                      "started", "declined", "cancelled"}
+    assert states == {
+        "requested",
+        "assessing",
+        "offered",
+        "accepted",
+        "start_confirmed",
+        "started",
+        "declined",
+        "cancelled",
+    }
     sites_with_wards = _scalar(engine, "SELECT count(DISTINCT site_id) FROM ward")
     assert sites_with_wards == _scalar(engine, "SELECT count(*) FROM site")
     places = _column(engine, "SELECT place_code FROM provider_place")
     assert places == {"E06000016", "E10000018", "E06000017"}
-    discharged = _scalar(engine, "SELECT count(*) FROM spell WHERE discharged_at IS NOT"
-                         " NULL AND destination_code IS NOT NULL AND method_code IS NOT NULL")
+    discharged = _scalar(
+        engine,
+        "SELECT count(*) FROM spell WHERE discharged_at IS NOT"
+        " NULL AND destination_code IS NOT NULL AND method_code IS NOT NULL",
+    )
     assert discharged == PATIENTS // 2
 
 

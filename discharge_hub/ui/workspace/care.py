@@ -163,8 +163,10 @@ class CarersTab(QWidget):
                 ("With", lambda e: e.with_whom),
                 (
                     "How",
-                    lambda e: code_label("contact_method", e.method)
-                    + (" (interpreter)" if e.interpreter_used else ""),
+                    lambda e: (
+                        code_label("contact_method", e.method)
+                        + (" (interpreter)" if e.interpreter_used else "")
+                    ),
                 ),
                 ("Discussed", lambda e: e.discussed),
                 ("Agreed", lambda e: e.agreed or ""),
