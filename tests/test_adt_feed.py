@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from discharge_hub import adt, clock
@@ -405,3 +405,78 @@ def test_the_feed_announces_the_spells_it_changed_so_other_pcs_refresh(
         assert heard.since() == [changes.Change(frozenset({sid}))]  # one batch, one notice
         feed(mapped, tmp_path, journey()[:2])  # all duplicates: nothing changed
         assert heard.since() == []
+
+
+# --- the fast route (adt/fast.py) against the services ---------------------------------
+
+
+def _trail(s: Session, nhs: str, tag: str) -> dict[str, object]:
+    """What a patient's messages left: patient, spells, facts, audit trail, message
+    records (ids and what names the patient left out, so two patients' trails compare)."""
+    person = s.scalars(select(Patient).where(Patient.nhs_number == nhs)).one()
+    spell_ids = [sp.id for sp in spells_of(s, nhs)]
+    skip = {"id", "patient_id", "spell_id", "nhs_number", "created_at", "updated_at",
+            "recorded_at"}  # fmt: skip
+
+    def cols(obj: object) -> dict[str, object]:
+        keys = (a.key for a in inspect(obj).mapper.column_attrs)
+        return {k: getattr(obj, k) for k in keys if k not in skip}
+
+    audit = s.scalars(
+        select(AuditEntry).where(
+            (AuditEntry.spell_id.in_(spell_ids))
+            | ((AuditEntry.entity == "patient") & (AuditEntry.entity_id == person.id))
+        )
+    )
+    facts = s.scalars(
+        select(SpellFact).where(SpellFact.spell_id.in_(spell_ids)).order_by(SpellFact.id)
+    )
+    records = s.scalars(select(AdtMessage).where(AdtMessage.control_id.like(f"{tag}%")))
+    return {
+        "patient": cols(person),
+        "spells": [cols(sp) for sp in spells_of(s, nhs)],
+        "facts": [cols(f) for f in facts],
+        "audit": sorted(
+            (a.action, a.entity, a.field, a.old_value, a.new_value, a.version, a.actor)
+            for a in audit
+            if a.field not in ("patient_id", "nhs_number")
+        ),
+        "messages": sorted(
+            (m.control_id[1:], m.event, m.spell_id in spell_ids, m.applied_by) for m in records
+        ),
+    }
+
+
+def test_the_fast_route_leaves_what_the_services_leave(
+    mapped: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same messages for two patients: one through the services, one by the fast
+    route (no message left to the services): the same rows, facts and audit trail."""
+    slow, quick = Person(valid_nhs(11)), Person(valid_nhs(12))
+
+    def story(who: Person, tag: str) -> Path:
+        moved = Person(who.nhs, family="UPDATED", postcode="LE5 1AA")
+        update = message("A08", f"{tag}J0004", moved, at=LEAVE - timedelta(hours=2),
+                         location="RWE-GW1", bed="3")  # fmt: skip
+        admit, move, leave = journey(who, f"{tag}J")
+        path = tmp_path / f"{tag}.hl7"
+        path.write_bytes(as_file([admit, move, update, leave]))
+        return path
+
+    before = adt.import_files(mapped, [story(slow, "S")], actor="pas feed", fast=False)
+    services: list[object] = []
+    original = adt.feed._through_services
+
+    def counted(*args: object) -> None:
+        services.append(args)
+        original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(adt.feed, "_through_services", counted)
+    after = adt.import_files(mapped, [story(quick, "Q")], actor="pas feed")
+    assert services == []  # every message of the second patient took the fast route
+    assert before.summary() == after.summary()
+    assert after.applied == {"A01": 1, "A02": 1, "A08": 1, "A03": 1}
+    with mapped.read() as s:
+        slow_trail, quick_trail = _trail(s, slow.nhs, "S"), _trail(s, quick.nhs, "Q")
+    assert quick_trail["facts"] and quick_trail["audit"] and quick_trail["messages"]
+    assert quick_trail == slow_trail
