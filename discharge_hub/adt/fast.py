@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from discharge_hub import clock, facts
@@ -31,6 +31,7 @@ from discharge_hub.adt.apply import Applied, _details, dd_code
 from discharge_hub.adt.messages import AdtMessage, Location, MessageError
 from discharge_hub.adt.wards import WardMap
 from discharge_hub.errors import DomainError
+from discharge_hub.models import AdtMessage as AppliedMessage
 from discharge_hub.models import (
     Bed,
     Destination,
@@ -41,6 +42,7 @@ from discharge_hub.models import (
     Placement,
     Site,
     Spell,
+    SpellFact,
     Ward,
 )
 from discharge_hub.models.fact import LOCATION
@@ -66,6 +68,8 @@ class FastRoute:
         self.beds: dict[tuple[int, str], Bed] = {}
         self.patients: dict[str, Patient] = {}
         self.spells: dict[int, list[Spell]] = {}  # by patient id
+        self.located: dict[int, datetime | None] = {}  # spell id → its location's start
+        self.records: list[dict[str, Any]] = []  # adt_message rows, written by flush_records
         self._load_places(session)
         self.destinations = set(session.scalars(select(Destination.code)))
         self.methods = set(session.scalars(select(Method.code)))
@@ -98,7 +102,32 @@ class FastRoute:
             if ids:
                 for spell in session.scalars(select(Spell).where(Spell.patient_id.in_(ids))):
                     self.spells[spell.patient_id].append(spell)
+                    self.located.pop(spell.id, None)
+                self._load_located(session, ids)
             self.held += people
+
+    def _load_located(self, session: Session, patient_ids: list[int]) -> None:
+        """As ``facts.started(LOCATION)`` for each open spell of these patients."""
+        rows = session.execute(
+            select(SpellFact.spell_id, func.max(SpellFact.valid_from))
+            .join(Spell, Spell.id == SpellFact.spell_id)
+            .where(
+                Spell.patient_id.in_(patient_ids),
+                Spell.discharged_at.is_(None),
+                SpellFact.kind == LOCATION,
+                SpellFact.valid_to.is_(None),
+            )
+            .group_by(SpellFact.spell_id)
+        )
+        for spell_id, since in rows:
+            self.located[spell_id] = since
+
+    def flush_records(self, session: Session) -> None:
+        """The ``adt_message`` rows of the messages applied here, in one statement (in
+        the batch's transaction, before its commit)."""
+        if self.records:
+            session.connection().execute(insert(AppliedMessage), self.records)
+            self.records = []
 
     # --- the route ---------------------------------------------------------------------
 
@@ -163,17 +192,15 @@ class FastRoute:
         return code
 
     def _record(self, session: Session, message: AdtMessage, spell_id: int | None) -> Applied:
-        from discharge_hub.models import AdtMessage as AppliedMessage
-
-        session.add(
-            AppliedMessage(
-                control_id=message.control_id,
-                event=message.event,
-                spell_id=spell_id,
-                applied_at=clock.now(),
-                applied_by=str(session.info["actor"]),
-            )
-        )  # written with the next flush, or the batch's commit
+        self.records.append(
+            {
+                "control_id": message.control_id,
+                "event": message.event,
+                "spell_id": spell_id,
+                "applied_at": clock.now(),
+                "applied_by": str(session.info["actor"]),
+            }
+        )
         return Applied(message.event, spell_id)
 
     # --- spells.admit ------------------------------------------------------------------
@@ -212,6 +239,7 @@ class FastRoute:
             self.patients[nhs] = person
             self.spells.setdefault(person.id, []).append(spell)
             self.held += [person, spell]
+            self.located[spell.id] = admitted  # the location fact holds from the admission
             return self._record(session, message, spell.id)
 
         return change
@@ -225,11 +253,15 @@ class FastRoute:
         site, ward, bed = self._place(message.location, wards)
         when = _transfer_time(spell, message.event_at)
         if when is not None:
-            latest = facts.started(session, spell.id, LOCATION)
+            if spell.id in self.located:
+                latest = self.located[spell.id]
+            else:
+                latest = facts.started(session, spell.id, LOCATION)
             if latest is not None and when < latest:
                 return None  # out of order: history only, as the services do it
 
         def change() -> Applied:
+            self.located[spell.id] = when or clock.now()  # as the fact written now
             if when is None:
                 spell.site, spell.ward, spell.bed = site, ward, bed
                 session.flush()

@@ -37,7 +37,7 @@ from discharge_hub.db_errors import first_line
 from discharge_hub.errors import ConflictError, DomainError
 from discharge_hub.models import AdtMessage as AppliedMessage
 
-BATCH = 100
+BATCH = 500
 ATTEMPTS = 3
 
 
@@ -147,6 +147,8 @@ def _batch(
                 done = FeedResult()
                 for item in items:
                     _one(session, item, wards, applied, done, route)
+                if route is not None:
+                    route.flush_records(session)
             return done
         except FastFailed:
             fast = False  # rolled back: the whole batch again, message by message
