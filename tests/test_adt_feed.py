@@ -450,17 +450,23 @@ def _trail(s: Session, nhs: str, tag: str) -> dict[str, object]:
 def test_the_fast_route_leaves_what_the_services_leave(
     mapped: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The same messages for two patients: one through the services, one by the fast
-    route (no message left to the services): the same rows, facts and audit trail."""
-    slow, quick = Person(valid_nhs(11)), Person(valid_nhs(12))
+    """The same messages for three patients through the services, and for three
+    others by the fast route (no message left to the services; the patients
+    interleaved, so their changes share flushes): the same rows, facts and audit."""
+    slow = [Person(valid_nhs(n)) for n in (11, 12, 13)]
+    quick = [Person(valid_nhs(n)) for n in (14, 15, 16)]
 
-    def story(who: Person, tag: str) -> Path:
-        moved = Person(who.nhs, family="UPDATED", postcode="LE5 1AA")
-        update = message("A08", f"{tag}J0004", moved, at=LEAVE - timedelta(hours=2),
-                         location="RWE-GW1", bed="3")  # fmt: skip
-        admit, move, leave = journey(who, f"{tag}J")
+    def story(people: list[Person], tag: str) -> Path:
+        steps: list[list[str]] = [[], [], [], []]
+        for n, who in enumerate(people):
+            moved = Person(who.nhs, family="UPDATED", postcode="LE5 1AA")
+            update = message("A08", f"{tag}{n}J0004", moved, at=LEAVE - timedelta(hours=2),
+                             location="RWE-GW1", bed="3")  # fmt: skip
+            admit, move, leave = journey(who, f"{tag}{n}J")
+            for step, msg in zip(steps, (admit, move, update, leave), strict=True):
+                step.append(msg)
         path = tmp_path / f"{tag}.hl7"
-        path.write_bytes(as_file([admit, move, update, leave]))
+        path.write_bytes(as_file([m for step in steps for m in step]))
         return path
 
     before = adt.import_files(mapped, [story(slow, "S")], actor="pas feed", fast=False)
@@ -473,10 +479,38 @@ def test_the_fast_route_leaves_what_the_services_leave(
 
     monkeypatch.setattr(adt.feed, "_through_services", counted)
     after = adt.import_files(mapped, [story(quick, "Q")], actor="pas feed")
-    assert services == []  # every message of the second patient took the fast route
+    assert services == []  # every message of the other patients took the fast route
     assert before.summary() == after.summary()
-    assert after.applied == {"A01": 1, "A02": 1, "A08": 1, "A03": 1}
+    assert after.applied == {"A01": 3, "A02": 3, "A08": 3, "A03": 3}
     with mapped.read() as s:
-        slow_trail, quick_trail = _trail(s, slow.nhs, "S"), _trail(s, quick.nhs, "Q")
-    assert quick_trail["facts"] and quick_trail["audit"] and quick_trail["messages"]
-    assert quick_trail == slow_trail
+        for n, (one, other) in enumerate(zip(slow, quick, strict=True)):
+            slow_trail, quick_trail = _trail(s, one.nhs, f"S{n}"), _trail(s, other.nhs, f"Q{n}")
+            assert quick_trail["facts"] and quick_trail["audit"] and quick_trail["messages"]
+            assert quick_trail == slow_trail
+
+
+def test_a_failed_fast_flush_rolls_the_batch_back_and_applies_it_through_the_services(
+    mapped: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flush of the fast route that fails (another user changed a row meanwhile, a
+    constraint): nothing of its batch is kept; the batch goes through the services."""
+    failures: list[int] = []
+    original = adt.fast.FastRoute.flush_records
+
+    def fail_once(self: adt.fast.FastRoute, session: Session) -> None:
+        if not failures:
+            failures.append(1)
+            raise adt.fast.FastFailed("a row changed meanwhile")
+        original(self, session)
+
+    monkeypatch.setattr(adt.fast.FastRoute, "flush_records", fail_once)
+    result = feed(mapped, tmp_path, journey())
+    assert failures == [1]
+    assert result.summary() == "3 applied (A01 1, A02 1, A03 1), 0 duplicates skipped, 0 rejected"
+    with mapped.read() as s:
+        (spell,) = spells_of(s, ALICE.nhs)
+        assert spell.discharged_at is not None and spell.version == 3  # each change once
+        places = [h[:2] for h in ward_history(s, ALICE.nhs)]
+        assert places == [(LRI, "Ward 7"), (GLENFIELD, "Ward 1")]
+        assert s.scalar(select(func.count()).select_from(AdtMessage)) == 3
+        assert s.scalar(select(func.count()).select_from(Patient)) == 1

@@ -20,6 +20,7 @@ the caller rolls the batch back and applies it through the services.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,7 @@ from discharge_hub.validators import NAME, check_admitted_at, optional_text, uk_
 
 EVENTS = ("A01", "A02", "A03", "A08")
 CHUNK = 500
+GROUP = 64  # records changed by the messages of one flush, at most
 Change = Callable[[], Applied]  # a checked message's change: one flush
 
 
@@ -67,9 +69,13 @@ class FastRoute:
         self.wards: dict[tuple[int, str], Ward] = {}
         self.beds: dict[tuple[int, str], Bed] = {}
         self.patients: dict[str, Patient] = {}
-        self.spells: dict[int, list[Spell]] = {}  # by patient id
-        self.located: dict[int, datetime | None] = {}  # spell id → its location's start
-        self.records: list[dict[str, Any]] = []  # adt_message rows, written by flush_records
+        self.spells: dict[Patient, list[Spell]] = {}
+        self.located: dict[Spell, datetime | None] = {}  # an open spell's location's start
+        # adt_message rows (the spell, or the one not flushed yet), see flush_records.
+        self.records: list[tuple[AdtMessage, Spell | int | None, datetime, str]] = []
+        # Changes not flushed yet: the objects they touch and their event times.
+        self.pending: set[int] = set()
+        self.times = ExitStack()
         self._load_places(session)
         self.destinations = set(session.scalars(select(Destination.code)))
         self.methods = set(session.scalars(select(Method.code)))
@@ -95,18 +101,22 @@ class FastRoute:
             for nhs in chunk:
                 self.patients.pop(nhs, None)
             people = list(session.scalars(select(Patient).where(Patient.nhs_number.in_(chunk))))
-            ids = [p.id for p in people]
+            by_id = {p.id: p for p in people}
             for person in people:
                 self.patients[person.nhs_number] = person
-                self.spells[person.id] = []
-            if ids:
-                for spell in session.scalars(select(Spell).where(Spell.patient_id.in_(ids))):
-                    self.spells[spell.patient_id].append(spell)
-                    self.located.pop(spell.id, None)
-                self._load_located(session, ids)
+                self.spells[person] = []
+            if by_id:
+                spells = {}
+                for spell in session.scalars(select(Spell).where(Spell.patient_id.in_(by_id))):
+                    self.spells[by_id[spell.patient_id]].append(spell)
+                    self.located.pop(spell, None)
+                    spells[spell.id] = spell
+                self._load_located(session, list(by_id), spells)
             self.held += people
 
-    def _load_located(self, session: Session, patient_ids: list[int]) -> None:
+    def _load_located(
+        self, session: Session, patient_ids: list[int], spells: dict[int, Spell]
+    ) -> None:
         """As ``facts.started(LOCATION)`` for each open spell of these patients."""
         rows = session.execute(
             select(SpellFact.spell_id, func.max(SpellFact.valid_from))
@@ -120,13 +130,47 @@ class FastRoute:
             .group_by(SpellFact.spell_id)
         )
         for spell_id, since in rows:
-            self.located[spell_id] = since
+            self.located[spells[spell_id]] = since
+
+    # --- flushes -----------------------------------------------------------------------
+
+    def _touch(self, session: Session, *objects: object) -> None:
+        """Before a change to ``objects``: flush the changes not yet flushed if one of
+        them touched these (one flush per change of a record: its own version and
+        audit rows, as a service's flush), or if there are many."""
+        if len(self.pending) >= GROUP or any(id(o) in self.pending for o in objects):
+            self.flush(session)
+        self.pending.update(id(o) for o in objects)
+
+    def flush(self, session: Session) -> None:
+        """Write the changes not yet flushed: changes to different patients and spells
+        share a flush (the audit rows, facts and notices are the same as one flush
+        each); each transfer's facts hold from its own time."""
+        try:
+            session.flush()
+        except Exception as exc:  # noqa: BLE001 - any failed flush: the services' route
+            raise FastFailed(str(exc)) from exc
+        finally:
+            self.times.close()
+            self.times = ExitStack()
+            self.pending.clear()
 
     def flush_records(self, session: Session) -> None:
-        """The ``adt_message`` rows of the messages applied here, in one statement (in
-        the batch's transaction, before its commit)."""
+        """Flush, then the ``adt_message`` rows of the messages applied here in one
+        statement (in the batch's transaction, before its commit)."""
+        self.flush(session)
         if self.records:
-            session.connection().execute(insert(AppliedMessage), self.records)
+            rows = [
+                {
+                    "control_id": m.control_id,
+                    "event": m.event,
+                    "spell_id": spell.id if isinstance(spell, Spell) else spell,
+                    "applied_at": at,
+                    "applied_by": actor,
+                }
+                for m, spell, at, actor in self.records
+            ]
+            session.connection().execute(insert(AppliedMessage), rows)
             self.records = []
 
     # --- the route ---------------------------------------------------------------------
@@ -144,6 +188,8 @@ class FastRoute:
             return None
         try:
             return change()
+        except FastFailed:
+            raise
         except Exception as exc:  # noqa: BLE001 - any failed flush: the services' route
             raise FastFailed(str(exc)) from exc
 
@@ -168,7 +214,7 @@ class FastRoute:
     def _open(self, nhs: str) -> Spell:
         person = self.patients.get(nhs)
         found = (
-            [s for s in self.spells.get(person.id, []) if s.discharged_at is None] if person else []
+            [s for s in self.spells.get(person, []) if s.discharged_at is None] if person else []
         )
         if len(found) != 1:
             raise MessageError("no open spell")
@@ -191,17 +237,10 @@ class FastRoute:
             raise MessageError("unknown place")
         return code
 
-    def _record(self, session: Session, message: AdtMessage, spell_id: int | None) -> Applied:
-        self.records.append(
-            {
-                "control_id": message.control_id,
-                "event": message.event,
-                "spell_id": spell_id,
-                "applied_at": clock.now(),
-                "applied_by": str(session.info["actor"]),
-            }
-        )
-        return Applied(message.event, spell_id)
+    def _record(self, session: Session, message: AdtMessage, spell: Spell | None) -> Applied:
+        actor = str(session.info["actor"])
+        self.records.append((message, spell, clock.now(), actor))
+        return Applied(message.event, spell.id if spell is not None else None)
 
     # --- spells.admit ------------------------------------------------------------------
 
@@ -215,9 +254,7 @@ class FastRoute:
         site, ward, bed = self._place(message.location, wards)
         known = self.patients.get(nhs)
         values = self._values(message, nhs, known)
-        if known is not None and any(
-            s.discharged_at is None for s in self.spells.get(known.id, [])
-        ):
+        if known is not None and any(s.discharged_at is None for s in self.spells.get(known, [])):
             return None  # already in hospital: the services refuse it
         if values["date_of_birth"] > clock.local_date(admitted):
             return None
@@ -228,6 +265,7 @@ class FastRoute:
                 person = Patient(**values)
                 session.add(person)
             else:
+                self._touch(session, person)
                 for key, value in values.items():
                     if getattr(person, key) != value:
                         setattr(person, key, value)
@@ -235,12 +273,12 @@ class FastRoute:
                 patient=person, site=site, ward=ward, bed=bed, admitted_at=admitted, specialty=None
             )
             session.add(spell)
-            session.flush()
+            self._touch(session, person, spell)
             self.patients[nhs] = person
-            self.spells.setdefault(person.id, []).append(spell)
+            self.spells.setdefault(person, []).append(spell)
             self.held += [person, spell]
-            self.located[spell.id] = admitted  # the location fact holds from the admission
-            return self._record(session, message, spell.id)
+            self.located[spell] = admitted  # the location fact holds from the admission
+            return self._record(session, message, spell)
 
         return change
 
@@ -253,23 +291,20 @@ class FastRoute:
         site, ward, bed = self._place(message.location, wards)
         when = _transfer_time(spell, message.event_at)
         if when is not None:
-            if spell.id in self.located:
-                latest = self.located[spell.id]
+            if spell in self.located:
+                latest = self.located[spell]
             else:
                 latest = facts.started(session, spell.id, LOCATION)
             if latest is not None and when < latest:
                 return None  # out of order: history only, as the services do it
 
         def change() -> Applied:
-            self.located[spell.id] = when or clock.now()  # as the fact written now
-            if when is None:
-                spell.site, spell.ward, spell.bed = site, ward, bed
-                session.flush()
-            else:
-                with facts.happened_at(session, spell.id, when):
-                    spell.site, spell.ward, spell.bed = site, ward, bed
-                    session.flush()
-            return self._record(session, message, spell.id)
+            self._touch(session, spell)
+            self.located[spell] = when or clock.now()  # as the fact written now
+            if when is not None:  # the new location holds from then (in the next flush)
+                self.times.enter_context(facts.happened_at(session, spell.id, when))
+            spell.site, spell.ward, spell.bed = site, ward, bed
+            return self._record(session, message, spell)
 
         return change
 
@@ -298,11 +333,11 @@ class FastRoute:
             return None  # the services mark the placement started
 
         def change() -> Applied:
+            self._touch(session, spell)
             spell.destination_code = destination
             spell.method_code = method
             spell.discharged_at = leaving
-            session.flush()
-            return self._record(session, message, spell.id)
+            return self._record(session, message, spell)
 
         return change
 
@@ -315,18 +350,15 @@ class FastRoute:
         if known is None:
             return None  # a patient the hub does not know: the services look
         values = self._values(message, nhs, known)
-        held = self.spells.get(known.id, [])
+        held = self.spells.get(known, [])
 
         def change() -> Applied:
-            changed = False
+            self._touch(session, known)
             for key, value in values.items():
                 if getattr(known, key) != value:
                     setattr(known, key, value)
-                    changed = True
-            if changed:
-                session.flush()
             latest = max(held, key=lambda s: clock.as_utc(s.admitted_at), default=None)
-            return self._record(session, message, latest.id if latest else None)
+            return self._record(session, message, latest)
 
         return change
 

@@ -187,6 +187,8 @@ def _one(
             applied_ids.add(read.control_id)
             done.applied[read.event] += 1
             return
+    if route is not None:
+        route.flush(session)  # the changes before it, with their event times
     known = dict(wards.codes)
     try:
         _through_services(session, read, wards)
