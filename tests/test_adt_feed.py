@@ -514,3 +514,23 @@ def test_a_failed_fast_flush_rolls_the_batch_back_and_applies_it_through_the_ser
         assert places == [(LRI, "Ward 7"), (GLENFIELD, "Ward 1")]
         assert s.scalar(select(func.count()).select_from(AdtMessage)) == 3
         assert s.scalar(select(func.count()).select_from(Patient)) == 1
+
+
+def test_a_large_feed_parsed_in_a_second_process_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """parse_stream hands a large feed to a parsing process in chunks: the same
+    messages, in the same order, numbered within their files, bad ones as bad."""
+    monkeypatch.setattr(adt.feed, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(adt.feed, "PARSE_CHUNK", 2)
+    first, second = tmp_path / "one.hl7", tmp_path / "two.hl7"
+    first.write_bytes(as_file([*journey(), "MSH|^~\\&|PAS\rPID|1\r"], variant="MLLP"))
+    second.write_bytes(as_file(journey(Person(valid_nhs(5)), "K")))
+    files = adt.split_files([first, second])
+    parsed = list(adt.parse_stream(files))
+    assert parsed == adt.read_files([first, second])
+    assert [(i.source, i.read.number) for i in parsed] == [
+        *((str(first), n) for n in (1, 2, 3, 4)),
+        *((str(second), n) for n in (1, 2, 3)),
+    ]
+    assert isinstance(parsed[3].read, messages.Unreadable)

@@ -17,8 +17,11 @@ message through the services.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +41,8 @@ from discharge_hub.errors import ConflictError, DomainError
 from discharge_hub.models import AdtMessage as AppliedMessage
 
 BATCH = 500
+PARALLEL_FROM = 2000  # messages: fewer are parsed in this process
+PARSE_CHUNK = 1000  # messages handed to the parsing process at a time
 ATTEMPTS = 3
 
 
@@ -85,19 +90,64 @@ class Item:
     read: AdtMessage | Unreadable
 
 
-def read_files(paths: Sequence[Path]) -> list[Item]:
-    """Every message of every file, in order (DomainError: a file cannot be read)."""
-    items: list[Item] = []
+@dataclass(frozen=True)
+class RawFile:
+    """A file's messages, split but not parsed yet."""
+
+    source: str
+    messages: list[bytes]
+
+
+def split_files(paths: Sequence[Path]) -> list[RawFile]:
+    """Every file read and split into its messages (DomainError: a file cannot be read
+    or holds no message): what must hold before the database is touched."""
+    out: list[RawFile] = []
     for path in paths:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise DomainError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
-        found = [Item(str(path), m) for m in messages.read(data)]
+        found = messages.split(data)
         if not found:
             raise DomainError(f"{path}: holds no HL7 message (no MSH segment)")
-        items += found
-    return items
+        out.append(RawFile(str(path), found))
+    return out
+
+
+def read_files(paths: Sequence[Path]) -> list[Item]:
+    """Every message of every file, parsed, in order (DomainError: a file cannot be read)."""
+    return [
+        Item(raw.source, messages.parse(number, data))
+        for raw in split_files(paths)
+        for number, data in enumerate(raw.messages, start=1)
+    ]
+
+
+def _parse_chunk(chunk: tuple[int, list[bytes]]) -> list[messages.Read]:
+    first, raws = chunk
+    return [messages.parse(first + n, raw) for n, raw in enumerate(raws)]
+
+
+def parse_stream(files: Sequence[RawFile]) -> Iterator[Item]:
+    """The messages of split files parsed, in order. A large feed is parsed in a
+    second process while this one applies what is parsed (parsing is CPU-bound: on
+    two cores, it then costs the import almost nothing)."""
+    total = sum(len(f.messages) for f in files)
+    parallel = total >= PARALLEL_FROM and (os.cpu_count() or 1) > 1
+    if not parallel or "fork" not in multiprocessing.get_all_start_methods():
+        for raw in files:
+            for number, data in enumerate(raw.messages, start=1):
+                yield Item(raw.source, messages.parse(number, data))
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        for raw in files:
+            chunks = [
+                (start + 1, raw.messages[start : start + PARSE_CHUNK])
+                for start in range(0, len(raw.messages), PARSE_CHUNK)
+            ]
+            for parsed in pool.map(_parse_chunk, chunks):
+                yield from (Item(raw.source, m) for m in parsed)
 
 
 def import_files(
@@ -110,15 +160,20 @@ def import_files(
     fast: bool = True,
 ) -> FeedResult:
     """Read every file, then apply its messages; see the module's docstring."""
-    items = read_files(paths)  # every file read before the database is touched
+    files = split_files(paths)  # every file read before the database is touched
     return apply_items(
-        database, items, actor=actor, create_wards=create_wards, batch=batch, fast=fast
+        database,
+        parse_stream(files),
+        actor=actor,
+        create_wards=create_wards,
+        batch=batch,
+        fast=fast,
     )
 
 
 def apply_items(
     database: Database,
-    items: Sequence[Item],
+    items: Iterable[Item],
     *,
     actor: str,
     create_wards: bool = False,
@@ -129,8 +184,13 @@ def apply_items(
     messages by :class:`~discharge_hub.adt.fast.FastRoute` (False: every message
     through the services, as the fast route is compared with in the tests)."""
     result = FeedResult()
-    for start in range(0, len(items), batch):
-        chunk = items[start : start + batch]
+    chunk: list[Item] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == batch:
+            result.merge(_batch(database, chunk, actor, create_wards, fast=fast))
+            chunk = []
+    if chunk:
         result.merge(_batch(database, chunk, actor, create_wards, fast=fast))
     return result
 
