@@ -324,11 +324,12 @@ class FastRoute:
         method = dd_code("method", message.disposition)
         if destination not in self.destinations or method not in self.methods:
             return None
-        starting = session.scalar(
-            select(Placement.id).where(
-                Placement.spell_id == spell.id, Placement.state == "start_confirmed"
+        with session.no_autoflush:  # the changes not flushed yet touch no placement
+            starting = session.scalar(
+                select(Placement.id).where(
+                    Placement.spell_id == spell.id, Placement.state == "start_confirmed"
+                )
             )
-        )
         if starting is not None:
             return None  # the services mark the placement started
 

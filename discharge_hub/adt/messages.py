@@ -135,18 +135,46 @@ def parse(number: int, raw: bytes) -> Read:
 
 
 USED_SEGMENTS = ("MSH", "EVN", "PID", "PV1")
+# The fields the feed reads, by segment, in the order they are handed to the parser.
+USED_FIELDS = {
+    "MSH": (7, 9, 10),  # MSH-1 and MSH-2 (the separators) always; MSH-18 is read raw
+    "EVN": (1, 2, 6),
+    "PID": (3, 5, 7, 8, 11),
+    "PV1": (3, 36, 37, 44, 45),
+}
+# Where a used field is in the segment the parser is given (MSH: after MSH-1, MSH-2).
+POSITIONS = {
+    name: {f: n + (3 if name == "MSH" else 1) for n, f in enumerate(used)}
+    for name, used in USED_FIELDS.items()
+}
 
 
 def _used_segments(text: str) -> str:
-    """The first of each segment the feed reads, trailing empty fields dropped: a PAS
-    message carries many more (PD1, NK1, PV2, AL1, Z-segments), and the parser builds
-    objects for every field of every segment it is given (half the import's time)."""
+    """The first of each segment the feed reads, holding only the fields it reads (in
+    the order of :data:`USED_FIELDS`; :class:`_Fields` reads them by their HL7 number):
+    a PAS message carries many more segments (PD1, NK1, PV2, AL1, Z-segments) and
+    fields, and the parser builds objects for every component of every field it is
+    given (most of the read phase's time). The parser still reads each field kept:
+    repetitions, components, subcomponents, escapes."""
+    sep = text[3] if text.startswith("MSH") and len(text) > 3 else "|"
     kept: dict[str, str] = {}
     for segment in text.split("\r"):
         name = segment[:3]
         if name in USED_SEGMENTS and name not in kept:
-            kept[name] = segment if name == "MSH" else segment.rstrip("|")
+            kept[name] = _used_fields(segment, name, sep)
     return "\r".join(kept[name] for name in USED_SEGMENTS if name in kept)
+
+
+def _used_fields(segment: str, name: str, sep: str) -> str:
+    parts = segment.split(sep)
+    if name == "MSH":  # parts[1] is MSH-2: MSH-n is parts[n - 1]
+        head, values = (
+            parts[:2],
+            [parts[f - 1] if f - 1 < len(parts) else "" for f in USED_FIELDS[name]],
+        )
+    else:
+        head, values = parts[:1], [parts[f] if f < len(parts) else "" for f in USED_FIELDS[name]]
+    return sep.join(head + values)
 
 
 def _raw_fields(raw: bytes) -> list[bytes]:
@@ -198,16 +226,17 @@ class _Fields:
         if segment is None:
             return ""
         try:
-            value = segment.extract_field(1, f, r, c, s)
+            value = segment.extract_field(1, POSITIONS[name][f], r, c, s)
         except (KeyError, IndexError, ValueError):
             return ""
         return str(value).strip() if value is not None else ""
 
     def repetitions(self, name: str, f: int) -> int:
         segment = self.segments.get(name)
-        if segment is None or f >= len(segment):
+        position = POSITIONS[name][f]
+        if segment is None or position >= len(segment):
             return 0
-        return len(segment(f))
+        return len(segment(position))
 
 
 def _fields(number: int, message: hl7.Message) -> AdtMessage:
