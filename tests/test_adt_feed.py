@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session
 from discharge_hub import adt, clock
 from discharge_hub.adt import messages
 from discharge_hub.db import Database
-from discharge_hub.models import AdtMessage, AuditEntry, Patient, Site, Spell, SpellFact, Ward
+from discharge_hub.models import (
+    AdtMessage,
+    AuditEntry,
+    Patient,
+    Placement,
+    Site,
+    Spell,
+    SpellFact,
+    Ward,
+)
 from discharge_hub.models.fact import LOCATION
 from discharge_hub.reports import sitrep
 from discharge_hub.services import care, hub, placements, spells
@@ -534,3 +543,26 @@ def test_a_large_feed_parsed_in_a_second_process_reads_the_same(
         *((str(second), n) for n in (1, 2, 3)),
     ]
     assert isinstance(parsed[3].read, messages.Unreadable)
+
+
+def test_a03_starts_a_placement_whose_start_was_confirmed(
+    mapped: Database, tmp_path: Path
+) -> None:
+    """The discharge of a spell with a confirmed placement start marks it started (the
+    fast route leaves such a discharge to the services, which do it)."""
+    feed(mapped, tmp_path, journey()[:2])
+    with mapped.read() as s:
+        sid = spells_of(s, ALICE.nhs)[0].id
+    with mapped.unit_of_work("coordinator") as s:
+        spells.set_pathway(s, spell_id=sid, expected_version=None, pathway="P1")
+        hub.request_placement(s, spell_id=sid, expected_version=None, service_type="reablement")
+        (placement,) = placements.placements_for(s, sid)
+        # Set up directly: the steps to a confirmed start are the hub services' tests.
+        s.get(Placement, placement.id).state = "start_confirmed"  # type: ignore[union-attr]
+    result = feed(mapped, tmp_path, journey()[2:], name="leave.hl7")
+    assert (dict(result.applied), result.rejected) == ({"A03": 1}, [])
+    with mapped.read() as s:
+        (spell,) = spells_of(s, ALICE.nhs)
+        (after,) = placements.placements_for(s, sid)
+        assert spell.discharged_at is not None
+        assert after.state == "started"

@@ -71,6 +71,7 @@ class FastRoute:
         self.patients: dict[str, Patient] = {}
         self.spells: dict[Patient, list[Spell]] = {}
         self.located: dict[Spell, datetime | None] = {}  # an open spell's location's start
+        self.starting: set[Spell] = set()  # open spells with a placement start confirmed
         # adt_message rows (the spell, or the one not flushed yet), see flush_records.
         self.records: list[tuple[AdtMessage, Spell | int | None, datetime, str]] = []
         # Changes not flushed yet: the objects they touch and their event times.
@@ -110,8 +111,13 @@ class FastRoute:
                 for spell in session.scalars(select(Spell).where(Spell.patient_id.in_(by_id))):
                     self.spells[by_id[spell.patient_id]].append(spell)
                     self.located.pop(spell, None)
+                    self.starting.discard(spell)
                     spells[spell.id] = spell
                 self._load_located(session, list(by_id), spells)
+                starting = select(Placement.spell_id).where(
+                    Placement.spell_id.in_(list(spells)), Placement.state == "start_confirmed"
+                )
+                self.starting.update(spells[i] for i in session.scalars(starting))
             self.held += people
 
     def _load_located(
@@ -324,13 +330,7 @@ class FastRoute:
         method = dd_code("method", message.disposition)
         if destination not in self.destinations or method not in self.methods:
             return None
-        with session.no_autoflush:  # the changes not flushed yet touch no placement
-            starting = session.scalar(
-                select(Placement.id).where(
-                    Placement.spell_id == spell.id, Placement.state == "start_confirmed"
-                )
-            )
-        if starting is not None:
+        if spell in self.starting:
             return None  # the services mark the placement started
 
         def change() -> Applied:
