@@ -45,7 +45,7 @@ section names the machine, its load, the date and the command to reproduce it.
 | 9 (core) | live refresh, 25 clients on PostgreSQL, 3,000 open spells: save to fresh row on every client; one-row re-fetch | < 500 ms median, < 1 s p95; < 5 ms | [Live refresh](#live-refresh-benchmark) |
 | 13 (security) | soak: 20 processes × 200 edits to 50 shared spells, each its own login; writes/s, conflicts, save latency | p95 save < 50 ms; every promise kept | [Soak](#soak-benchmark-concurrent-saves-on-the-shared-database) |
 | 11 (history) | sitrep for a past day; EDD reliability over 90 days; 3,000 open + 100,000 discharged stays with ~10 facts each | < 500 ms; < 1 s | [History](#history-benchmark) |
-| 14 (PAS feed) | import of 50,000 HL7 v2 ADT messages (A01/A02/A08/A03), each its own transaction | < 60 s on SQLite and PostgreSQL | [ADT feed](#adt-feed-benchmark-50000-hl7-v2-messages) |
+| 14 (PAS feed) | import of 50,000 HL7 v2 ADT messages (A01/A02/A08/A03), each applied on its own, at most once | < 60 s on SQLite and PostgreSQL | [ADT feed](#adt-feed-benchmark-50000-hl7-v2-messages) |
 
 """
 

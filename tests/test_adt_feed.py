@@ -7,13 +7,22 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from discharge_hub import adt, clock
 from discharge_hub.adt import messages
 from discharge_hub.db import Database
-from discharge_hub.models import AdtMessage, AuditEntry, Patient, Site, Spell, SpellFact, Ward
+from discharge_hub.models import (
+    AdtMessage,
+    AuditEntry,
+    Patient,
+    Placement,
+    Site,
+    Spell,
+    SpellFact,
+    Ward,
+)
 from discharge_hub.models.fact import LOCATION
 from discharge_hub.reports import sitrep
 from discharge_hub.services import care, hub, placements, spells
@@ -405,3 +414,155 @@ def test_the_feed_announces_the_spells_it_changed_so_other_pcs_refresh(
         assert heard.since() == [changes.Change(frozenset({sid}))]  # one batch, one notice
         feed(mapped, tmp_path, journey()[:2])  # all duplicates: nothing changed
         assert heard.since() == []
+
+
+# --- the fast route (adt/fast.py) against the services ---------------------------------
+
+
+def _trail(s: Session, nhs: str, tag: str) -> dict[str, object]:
+    """What a patient's messages left: patient, spells, facts, audit trail, message
+    records (ids and what names the patient left out, so two patients' trails compare)."""
+    person = s.scalars(select(Patient).where(Patient.nhs_number == nhs)).one()
+    spell_ids = [sp.id for sp in spells_of(s, nhs)]
+    skip = {"id", "patient_id", "spell_id", "nhs_number", "created_at", "updated_at",
+            "recorded_at"}  # fmt: skip
+
+    def cols(obj: object) -> dict[str, object]:
+        keys = (a.key for a in inspect(obj).mapper.column_attrs)
+        return {k: getattr(obj, k) for k in keys if k not in skip}
+
+    audit = s.scalars(
+        select(AuditEntry).where(
+            (AuditEntry.spell_id.in_(spell_ids))
+            | ((AuditEntry.entity == "patient") & (AuditEntry.entity_id == person.id))
+        )
+    )
+    facts = s.scalars(
+        select(SpellFact).where(SpellFact.spell_id.in_(spell_ids)).order_by(SpellFact.id)
+    )
+    records = s.scalars(select(AdtMessage).where(AdtMessage.control_id.like(f"{tag}%")))
+    return {
+        "patient": cols(person),
+        "spells": [cols(sp) for sp in spells_of(s, nhs)],
+        "facts": [cols(f) for f in facts],
+        "audit": sorted(
+            (a.action, a.entity, a.field, a.old_value, a.new_value, a.version, a.actor)
+            for a in audit
+            if a.field not in ("patient_id", "nhs_number")
+        ),
+        "messages": sorted(
+            (m.control_id[1:], m.event, m.spell_id in spell_ids, m.applied_by) for m in records
+        ),
+    }
+
+
+def test_the_fast_route_leaves_what_the_services_leave(
+    mapped: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same messages for three patients through the services, and for three
+    others by the fast route (no message left to the services; the patients
+    interleaved, so their changes share flushes): the same rows, facts and audit."""
+    slow = [Person(valid_nhs(n)) for n in (11, 12, 13)]
+    quick = [Person(valid_nhs(n)) for n in (14, 15, 16)]
+
+    def story(people: list[Person], tag: str) -> Path:
+        steps: list[list[str]] = [[], [], [], []]
+        for n, who in enumerate(people):
+            moved = Person(who.nhs, family="UPDATED", postcode="LE5 1AA")
+            update = message("A08", f"{tag}{n}J0004", moved, at=LEAVE - timedelta(hours=2),
+                             location="RWE-GW1", bed="3")  # fmt: skip
+            admit, move, leave = journey(who, f"{tag}{n}J")
+            for step, msg in zip(steps, (admit, move, update, leave), strict=True):
+                step.append(msg)
+        path = tmp_path / f"{tag}.hl7"
+        path.write_bytes(as_file([m for step in steps for m in step]))
+        return path
+
+    before = adt.import_files(mapped, [story(slow, "S")], actor="pas feed", fast=False)
+    services: list[object] = []
+    original = adt.feed._through_services
+
+    def counted(*args: object) -> None:
+        services.append(args)
+        original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(adt.feed, "_through_services", counted)
+    after = adt.import_files(mapped, [story(quick, "Q")], actor="pas feed")
+    assert services == []  # every message of the other patients took the fast route
+    assert before.summary() == after.summary()
+    assert after.applied == {"A01": 3, "A02": 3, "A08": 3, "A03": 3}
+    with mapped.read() as s:
+        for n, (one, other) in enumerate(zip(slow, quick, strict=True)):
+            slow_trail, quick_trail = _trail(s, one.nhs, f"S{n}"), _trail(s, other.nhs, f"Q{n}")
+            assert quick_trail["facts"] and quick_trail["audit"] and quick_trail["messages"]
+            assert quick_trail == slow_trail
+
+
+def test_a_failed_fast_flush_rolls_the_batch_back_and_applies_it_through_the_services(
+    mapped: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flush of the fast route that fails (another user changed a row meanwhile, a
+    constraint): nothing of its batch is kept; the batch goes through the services."""
+    failures: list[int] = []
+    original = adt.fast.FastRoute.flush_records
+
+    def fail_once(self: adt.fast.FastRoute, session: Session) -> None:
+        if not failures:
+            failures.append(1)
+            raise adt.fast.FastFailed("a row changed meanwhile")
+        original(self, session)
+
+    monkeypatch.setattr(adt.fast.FastRoute, "flush_records", fail_once)
+    result = feed(mapped, tmp_path, journey())
+    assert failures == [1]
+    assert result.summary() == "3 applied (A01 1, A02 1, A03 1), 0 duplicates skipped, 0 rejected"
+    with mapped.read() as s:
+        (spell,) = spells_of(s, ALICE.nhs)
+        assert spell.discharged_at is not None and spell.version == 3  # each change once
+        places = [h[:2] for h in ward_history(s, ALICE.nhs)]
+        assert places == [(LRI, "Ward 7"), (GLENFIELD, "Ward 1")]
+        assert s.scalar(select(func.count()).select_from(AdtMessage)) == 3
+        assert s.scalar(select(func.count()).select_from(Patient)) == 1
+
+
+def test_a_large_feed_parsed_in_a_second_process_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """parse_stream hands a large feed to a parsing process in chunks: the same
+    messages, in the same order, numbered within their files, bad ones as bad."""
+    monkeypatch.setattr(adt.feed, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(adt.feed, "PARSE_CHUNK", 2)
+    first, second = tmp_path / "one.hl7", tmp_path / "two.hl7"
+    first.write_bytes(as_file([*journey(), "MSH|^~\\&|PAS\rPID|1\r"], variant="MLLP"))
+    second.write_bytes(as_file(journey(Person(valid_nhs(5)), "K")))
+    files = adt.split_files([first, second])
+    parsed = list(adt.parse_stream(files))
+    assert parsed == adt.read_files([first, second])
+    assert [(i.source, i.read.number) for i in parsed] == [
+        *((str(first), n) for n in (1, 2, 3, 4)),
+        *((str(second), n) for n in (1, 2, 3)),
+    ]
+    assert isinstance(parsed[3].read, messages.Unreadable)
+
+
+def test_a03_starts_a_placement_whose_start_was_confirmed(
+    mapped: Database, tmp_path: Path
+) -> None:
+    """The discharge of a spell with a confirmed placement start marks it started (the
+    fast route leaves such a discharge to the services, which do it)."""
+    feed(mapped, tmp_path, journey()[:2])
+    with mapped.read() as s:
+        sid = spells_of(s, ALICE.nhs)[0].id
+    with mapped.unit_of_work("coordinator") as s:
+        spells.set_pathway(s, spell_id=sid, expected_version=None, pathway="P1")
+        hub.request_placement(s, spell_id=sid, expected_version=None, service_type="reablement")
+        (placement,) = placements.placements_for(s, sid)
+        # Set up directly: the steps to a confirmed start are the hub services' tests.
+        s.get(Placement, placement.id).state = "start_confirmed"  # type: ignore[union-attr]
+    result = feed(mapped, tmp_path, journey()[2:], name="leave.hl7")
+    assert (dict(result.applied), result.rejected) == ({"A03": 1}, [])
+    with mapped.read() as s:
+        (spell,) = spells_of(s, ALICE.nhs)
+        (after,) = placements.placements_for(s, sid)
+        assert spell.discharged_at is not None
+        assert after.state == "started"

@@ -8,10 +8,16 @@ imports files message by message.
 from discharge_hub.adt.feed import (
     FeedResult,
     Item,
+    RawFile,
     Rejected,
     apply_items,
     import_files,
+    parse_stream,
     read_files,
+    split_files,
 )
 
-__all__ = ["FeedResult", "Item", "Rejected", "apply_items", "import_files", "read_files"]
+__all__ = [
+    "FeedResult", "Item", "RawFile", "Rejected", "apply_items", "import_files", "parse_stream",
+    "read_files", "split_files",
+]  # fmt: skip

@@ -135,18 +135,46 @@ def parse(number: int, raw: bytes) -> Read:
 
 
 USED_SEGMENTS = ("MSH", "EVN", "PID", "PV1")
+# The fields the feed reads, by segment, in the order they are handed to the parser.
+USED_FIELDS = {
+    "MSH": (7, 9, 10),  # MSH-1 and MSH-2 (the separators) always; MSH-18 is read raw
+    "EVN": (1, 2, 6),
+    "PID": (3, 5, 7, 8, 11),
+    "PV1": (3, 36, 37, 44, 45),
+}
+# Where a used field is in the segment the parser is given (MSH: after MSH-1, MSH-2).
+POSITIONS = {
+    name: {f: n + (3 if name == "MSH" else 1) for n, f in enumerate(used)}
+    for name, used in USED_FIELDS.items()
+}
 
 
 def _used_segments(text: str) -> str:
-    """The first of each segment the feed reads, trailing empty fields dropped: a PAS
-    message carries many more (PD1, NK1, PV2, AL1, Z-segments), and the parser builds
-    objects for every field of every segment it is given (half the import's time)."""
+    """The first of each segment the feed reads, holding only the fields it reads (in
+    the order of :data:`USED_FIELDS`; :class:`_Fields` reads them by their HL7 number):
+    a PAS message carries many more segments (PD1, NK1, PV2, AL1, Z-segments) and
+    fields, and the parser builds objects for every component of every field it is
+    given (most of the read phase's time). The parser still reads each field kept:
+    repetitions, components, subcomponents, escapes."""
+    sep = text[3] if text.startswith("MSH") and len(text) > 3 else "|"
     kept: dict[str, str] = {}
     for segment in text.split("\r"):
         name = segment[:3]
         if name in USED_SEGMENTS and name not in kept:
-            kept[name] = segment if name == "MSH" else segment.rstrip("|")
+            kept[name] = _used_fields(segment, name, sep)
     return "\r".join(kept[name] for name in USED_SEGMENTS if name in kept)
+
+
+def _used_fields(segment: str, name: str, sep: str) -> str:
+    parts = segment.split(sep)
+    if name == "MSH":  # parts[1] is MSH-2: MSH-n is parts[n - 1]
+        head, values = (
+            parts[:2],
+            [parts[f - 1] if f - 1 < len(parts) else "" for f in USED_FIELDS[name]],
+        )
+    else:
+        head, values = parts[:1], [parts[f] if f < len(parts) else "" for f in USED_FIELDS[name]]
+    return sep.join(head + values)
 
 
 def _raw_fields(raw: bytes) -> list[bytes]:
@@ -180,93 +208,105 @@ def decode(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def _get(message: hl7.Message, path: str) -> str:
-    try:
-        value = message[path]
-    except (KeyError, IndexError, ValueError):
-        return ""
-    return str(value).strip() if value is not None else ""
+class _Fields:
+    """The first MSH, EVN, PID and PV1 segment of a parsed message, read by position
+    (``get("PID", 3, 1, 4, 1)`` is PID-3.4.1): the segments are found once, and no
+    accessor string is parsed for every field read."""
 
+    def __init__(self, message: hl7.Message) -> None:
+        self.segments: dict[str, hl7.Segment] = {}
+        for segment in message:
+            self.segments.setdefault(str(segment[0][0]), segment)
 
-def _segment(message: hl7.Message, name: str) -> bool:
-    try:
-        message.segment(name)
-    except KeyError:
-        return False
-    return True
+    def has(self, name: str) -> bool:
+        return name in self.segments
+
+    def get(self, name: str, f: int, r: int = 1, c: int = 1, s: int = 1) -> str:
+        segment = self.segments.get(name)
+        if segment is None:
+            return ""
+        try:
+            value = segment.extract_field(1, POSITIONS[name][f], r, c, s)
+        except (KeyError, IndexError, ValueError):
+            return ""
+        return str(value).strip() if value is not None else ""
+
+    def repetitions(self, name: str, f: int) -> int:
+        segment = self.segments.get(name)
+        position = POSITIONS[name][f]
+        if segment is None or position >= len(segment):
+            return 0
+        return len(segment(position))
 
 
 def _fields(number: int, message: hl7.Message) -> AdtMessage:
-    control_id = _get(message, "MSH.F10.R1.C1")
+    m = _Fields(message)
+    control_id = m.get("MSH", 10)
     if not control_id:
         raise MessageError("no message control ID (MSH-10)")
     if len(control_id) > 64:
         raise MessageError("message control ID (MSH-10) longer than 64 characters")
-    event = _get(message, "MSH.F9.R1.C2") or _get(message, "EVN.F1.R1.C1")
+    event = m.get("MSH", 9, 1, 2) or m.get("EVN", 1)
     if not event:
         raise MessageError("no trigger event (MSH-9.2)")
-    has_pv1 = _segment(message, "PV1")
+    has_pv1 = m.has("PV1")
     return AdtMessage(
         number=number,
         control_id=control_id,
         event=event.upper(),
-        event_at=_time(message, "EVN.F6") or _time(message, "EVN.F2") or _time(message, "MSH.F7"),
-        nhs_number=_nhs_number(message) if _segment(message, "PID") else None,
-        family_name=_get(message, "PID.F5.R1.C1"),
-        given_name=_get(message, "PID.F5.R1.C2"),
-        date_of_birth=_date(message, "PID.F7"),
-        sex=_get(message, "PID.F8.R1.C1").upper(),
-        postcode=_get(message, "PID.F11.R1.C5") or None,
-        location=_location(message) if has_pv1 else None,
-        admitted_at=_time(message, "PV1.F44") if has_pv1 else None,
-        discharged_at=_time(message, "PV1.F45") if has_pv1 else None,
-        disposition=_get(message, "PV1.F36.R1.C1") if has_pv1 else "",
-        destination=_get(message, "PV1.F37.R1.C1") if has_pv1 else "",
+        event_at=_time(m, "EVN", 6) or _time(m, "EVN", 2) or _time(m, "MSH", 7),
+        nhs_number=_nhs_number(m) if m.has("PID") else None,
+        family_name=m.get("PID", 5, 1, 1),
+        given_name=m.get("PID", 5, 1, 2),
+        date_of_birth=_date(m, "PID", 7),
+        sex=m.get("PID", 8).upper(),
+        postcode=m.get("PID", 11, 1, 5) or None,
+        location=_location(m) if has_pv1 else None,
+        admitted_at=_time(m, "PV1", 44) if has_pv1 else None,
+        discharged_at=_time(m, "PV1", 45) if has_pv1 else None,
+        disposition=m.get("PV1", 36) if has_pv1 else "",
+        destination=m.get("PV1", 37) if has_pv1 else "",
     )
 
 
-def _nhs_number(message: hl7.Message) -> str | None:
+def _nhs_number(m: _Fields) -> str | None:
     """The PID-3 repetition assigned by NHS (CX.4), or typed NH (CX.5)."""
-    try:
-        repetitions = len(message.segment("PID")(3))
-    except (KeyError, IndexError):
-        return None
-    for n in range(1, repetitions + 1):
-        authority = _get(message, f"PID.F3.R{n}.C4.S1").upper()
-        kind = _get(message, f"PID.F3.R{n}.C5").upper()
+    for n in range(1, m.repetitions("PID", 3) + 1):
+        authority = m.get("PID", 3, n, 4, 1).upper()
+        kind = m.get("PID", 3, n, 5).upper()
         if authority == NHS_AUTHORITY or kind == "NH":
-            return _get(message, f"PID.F3.R{n}.C1") or None
+            return m.get("PID", 3, n, 1) or None
     return None
 
 
-def _location(message: hl7.Message) -> Location | None:
-    code = _get(message, "PV1.F3.R1.C1")
+def _location(m: _Fields) -> Location | None:
+    code = m.get("PV1", 3, 1, 1)
     if not code:
         return None
     return Location(
         code=code,
-        room=_get(message, "PV1.F3.R1.C2"),
-        bed=_get(message, "PV1.F3.R1.C3"),
-        facility=_get(message, "PV1.F3.R1.C4.S1"),
+        room=m.get("PV1", 3, 1, 2),
+        bed=m.get("PV1", 3, 1, 3),
+        facility=m.get("PV1", 3, 1, 4, 1),
     )
 
 
-def _date(message: hl7.Message, path: str) -> date | None:
-    value = _get(message, f"{path}.R1.C1")
+def _date(m: _Fields, name: str, f: int) -> date | None:
+    value = m.get(name, f)
     if not value:
         return None
     try:
         return datetime.strptime(value[:8], "%Y%m%d").date()
     except ValueError as exc:
-        raise MessageError(f"{path.replace('.F', '-')} {value!r} is not a date") from exc
+        raise MessageError(f"{name}-{f} {value!r} is not a date") from exc
 
 
-def _time(message: hl7.Message, path: str) -> datetime | None:
+def _time(m: _Fields, name: str, f: int) -> datetime | None:
     """An HL7 date/time: to the minute at least; without an offset it is UK time."""
-    value = _get(message, f"{path}.R1.C1")
+    value = m.get(name, f)
     if not value:
         return None
-    shown = path.replace(".F", "-")
+    shown = f"{name}-{f}"
     match = _DTM.fullmatch(value)
     if match is None or match.group(3) is None:
         raise MessageError(f"{shown} {value!r} is not a date and time (YYYYMMDDHHMM[SS])")

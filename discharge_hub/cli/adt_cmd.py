@@ -62,11 +62,14 @@ def _actor(kind: str) -> str:
 
 
 def _import_adt(args: argparse.Namespace) -> int:
-    items = adt.read_files(args.files)  # a file that cannot be read: before the database
+    files = adt.split_files(args.files)  # a file that cannot be read: before the database
     database = Database.open(args.db, create=False, program="discharge-hub import adt")
     try:
         result = adt.apply_items(
-            database, items, actor=_actor("ADT feed"), create_wards=args.create_wards
+            database,
+            adt.parse_stream(files),
+            actor=_actor("ADT feed"),
+            create_wards=args.create_wards,
         )
     finally:
         database.dispose()

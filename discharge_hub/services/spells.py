@@ -493,10 +493,14 @@ def discharge(
         )
     if leaving > clock.now():
         raise ValidationError("discharged_at", dates.uk_datetime(discharged_at), "is in the future")
-    spell.destination_code = check_code(session, Destination, "destination", destination)
-    spell.method_code = check_code(session, Method, "method", method)
-    if pathway:
-        spell.pathway_code = check_code(session, Pathway, "pathway", pathway)
+    # Every code checked before any is set: a look-up's autoflush would otherwise
+    # write the discharge in two versions.
+    destination_code = check_code(session, Destination, "destination", destination)
+    method_code = check_code(session, Method, "method", method)
+    pathway_code = check_code(session, Pathway, "pathway", pathway) if pathway else None
+    spell.destination_code, spell.method_code = destination_code, method_code
+    if pathway_code:
+        spell.pathway_code = pathway_code
     spell.discharged_at = leaving  # the view shows it as stored
     for placement in session.scalars(
         select(Placement).where(
