@@ -545,9 +545,7 @@ def test_a_large_feed_parsed_in_a_second_process_reads_the_same(
     assert isinstance(parsed[3].read, messages.Unreadable)
 
 
-def test_a03_starts_a_placement_whose_start_was_confirmed(
-    mapped: Database, tmp_path: Path
-) -> None:
+def test_a03_starts_a_placement_whose_start_was_confirmed(mapped: Database, tmp_path: Path) -> None:
     """The discharge of a spell with a confirmed placement start marks it started (the
     fast route leaves such a discharge to the services, which do it)."""
     feed(mapped, tmp_path, journey()[:2])
