@@ -44,6 +44,24 @@ from discharge_hub.services.reference_lists import site_names
 from discharge_hub.ui.tasks import TaskRunner
 
 ALL_SITES = "All sites"
+
+
+def chosen_site(combo: QComboBox) -> str | None:
+    """The site a dashboard's site list names (None for all sites)."""
+    text = combo.currentText()
+    return None if text == ALL_SITES else text
+
+
+def fill_sites(combo: QComboBox, names: Sequence[str]) -> None:
+    """The site list: all sites, then ``names``; the chosen site kept if still there."""
+    current = combo.currentText()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems([ALL_SITES, *names])
+    combo.setCurrentText(current if current in names else ALL_SITES)
+    combo.blockSignals(False)
+
+
 NHS_BLUE = QColor("#005EB8")
 # (figure attribute, caption) for the headline tiles, in the printed report's order.
 TILES: tuple[tuple[str, str], ...] = (
@@ -192,8 +210,7 @@ class HuddleDashboard(QWidget):
 
     @property
     def site(self) -> str | None:
-        text = self.site_combo.currentText()
-        return None if text == ALL_SITES else text
+        return chosen_site(self.site_combo)
 
     def load_sites(self) -> None:
         if self.runner is None or self.runner.database is None:
@@ -205,12 +222,7 @@ class HuddleDashboard(QWidget):
         )
 
     def set_sites(self, names: Sequence[str]) -> None:
-        current = self.site_combo.currentText()
-        self.site_combo.blockSignals(True)
-        self.site_combo.clear()
-        self.site_combo.addItems([ALL_SITES, *names])
-        self.site_combo.setCurrentText(current if current in names else ALL_SITES)
-        self.site_combo.blockSignals(False)
+        fill_sites(self.site_combo, names)
 
     def refresh(self) -> None:
         """Fetch the figures for the chosen day and site on a worker."""

@@ -42,7 +42,14 @@ from discharge_hub.reports.counts import Count
 from discharge_hub.reports.edd_data import EddGroup, EddReliability, edd_reliability
 from discharge_hub.reports.edd_pdf import GROUP_COLOURS, one_decimal, percent
 from discharge_hub.services.reference_lists import site_names
-from discharge_hub.ui.reports.dashboard import ALL_SITES, NHS_BLUE, _bar_chart, _Tile
+from discharge_hub.ui.reports.dashboard import (
+    ALL_SITES,
+    NHS_BLUE,
+    _bar_chart,
+    _Tile,
+    chosen_site,
+    fill_sites,
+)
 from discharge_hub.ui.rows_model import RowsModel
 from discharge_hub.ui.tasks import TaskRunner
 
@@ -170,8 +177,7 @@ class EddDashboard(QWidget):
 
     @property
     def site(self) -> str | None:
-        text = self.site_combo.currentText()
-        return None if text == ALL_SITES else text
+        return chosen_site(self.site_combo)
 
     def load_sites(self) -> None:
         if self.runner is None or self.runner.database is None:
@@ -183,10 +189,7 @@ class EddDashboard(QWidget):
         )
 
     def set_sites(self, names: Sequence[str]) -> None:
-        self.site_combo.blockSignals(True)
-        self.site_combo.clear()
-        self.site_combo.addItems([ALL_SITES, *names])
-        self.site_combo.blockSignals(False)
+        fill_sites(self.site_combo, names)
 
     def refresh(self) -> None:
         """Fetch the figures for the chosen range and site on a worker."""
