@@ -25,8 +25,6 @@ from discharge_hub.models import (
     Bed,
     Carer,
     CarerContact,
-    DelayReason,
-    Pathway,
     Patient,
     Site,
     Spell,
@@ -135,7 +133,7 @@ def child_columns(at: datetime) -> list[Any]:
 
 
 def board_at(on: date) -> Any:
-    """The board's 30 columns (what ``services.board.to_row`` reads), in its order, for
+    """The board's columns (what ``services.board.row_builder`` reads), in its order, for
     the spells open at the end of ``on``, each as it stood then, with the day's
     Red2Green colour."""
     end = day_end_utc(on)
@@ -146,21 +144,19 @@ def board_at(on: date) -> Any:
     action, action_on = fact_at(NEXT_ACTION, end)
     carers, last_contact, barriers, next_barrier = child_columns(end)
     stmt = select(
-        Spell.id, Spell.version, Site.name, Ward.id, Ward.name, Bed.label, Bed.sort_key,
-        Patient.id, Patient.nhs_number, Patient.family_name, Patient.given_name,
-        Patient.date_of_birth, Patient.sex, Patient.place_code, Patient.ethnic_category_code,
+        Spell.id, Spell.version, Ward.id, Bed.label, Bed.sort_key, Patient.id,
+        Patient.nhs_number, Patient.family_name, Patient.given_name, Patient.date_of_birth,
+        Patient.sex, Patient.place_code, Patient.ethnic_category_code,
         Patient.interpreter_needed, Spell.admitted_at, edd.day, drd.day, path.pathway_code,
-        Pathway.through_hub, DelayReason.code, DelayReason.label, placement_state_at(end),
-        carers, last_contact, barriers, action.note, next_barrier, red2green_of(on),
+        why.delay_reason_id, placement_state_at(end), carers, last_contact, barriers,
+        action.note, next_barrier, red2green_of(on),
     ).join(Patient, Patient.id == Spell.patient_id)  # fmt: skip
     stmt, _site, _ward, _bed = with_location(stmt, end)
     return (
         stmt.outerjoin(edd, edd_on)
         .outerjoin(drd, drd_on)
         .outerjoin(path, path_on)
-        .outerjoin(Pathway, Pathway.code == path.pathway_code)
         .outerjoin(why, why_on)
-        .outerjoin(DelayReason, DelayReason.id == why.delay_reason_id)
         .outerjoin(action, action_on)
         .where(open_at(end))
     )

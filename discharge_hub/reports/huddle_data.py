@@ -45,7 +45,13 @@ from discharge_hub.reports.common import (
 )
 from discharge_hub.reports.counts import Count as Count  # re-exported: callers import it here
 from discharge_hub.reports.red2green import WardRed2Green, red2green_of_day
-from discharge_hub.services.board import BoardRow, in_board_order, row_builder
+from discharge_hub.services.board import (
+    BOARD_COLUMNS,
+    BoardRow,
+    board_codes,
+    in_board_order,
+    row_builder,
+)
 from discharge_hub.services.hub import WAITING_STATES
 
 NOT_RECORDED = "Not recorded"
@@ -120,7 +126,7 @@ class HuddleFigures:
 
 
 def _rows_statement(on: date, site: str | None) -> Any:
-    """The board's columns (``services.board.to_row`` reads them) for the spells open at
+    """The board's columns (``services.board.row_builder`` reads them) for the spells open at
     the end of ``on`` as they stood then, then the patient's ethnic group and place and
     the reason given for the day if it was red."""
     red_reason = (
@@ -222,8 +228,9 @@ def huddle_figures(session: Session, *, on: date, site: str | None = None) -> Hu
     site = check_site(session, site)
     places = list(session.scalars(select(Place.name).order_by(Place.name)))
     raw = session.execute(_rows_statement(on, site)).all()
-    build = row_builder(on)
-    pairs = [(build(r[:30]), r[30], r[31]) for r in raw]
+    build = row_builder(on, board_codes(session))
+    cols = BOARD_COLUMNS  # then the ethnic group, the place and the red day's reason
+    pairs = [(build(r[:cols]), r[cols], r[cols + 1]) for r in raw]
     rows = in_board_order([row for row, _, _ in pairs])
     nctr = [r for r in rows if r.ready_for_discharge]
     by_reason, days_by_reason = _reason_counts(nctr)
@@ -234,7 +241,7 @@ def huddle_figures(session: Session, *, on: date, site: str | None = None) -> Hu
     for service, place, n in waiting:
         by_service[service] += n
         by_place[place] += n
-    red2green, red_reasons = red2green_of_day(rows, (r[32] for r in raw))
+    red2green, red_reasons = red2green_of_day(rows, (r[cols + 2] for r in raw))
     label: Callable[[str | None], str] = lambda v: v or NOT_RECORDED  # noqa: E731
     return HuddleFigures(
         on=on,

@@ -11,13 +11,15 @@ by a unique key: about what a plain fetch of the open spells costs
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import make_dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, bindparam, select
+from sqlalchemy import Boolean, Date, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -98,6 +100,47 @@ _FIELDS = BoardRow._fields
 # The spell's summary columns (not ORM attributes: models/spell.py).
 _SUMMARY: Any = Spell.__table__.c
 
+# The board statement's columns, in order (``row_builder`` reads them; reports that build
+# board rows for a past day select the same, ``reports/as_of.py``). Names of sites, wards,
+# pathways and delay reasons are not in them: ids and codes are, and ``BoardCodes``
+# (three small lists, read once per call) gives their names, which saves three joins and
+# thousands of strings per board.
+BOARD_COLUMNS = 26
+RED2GREEN_FIELD = BoardRow._fields.index("red2green")
+
+
+class BoardCodes(NamedTuple):
+    """What the board's rows name by id or code: read once per call (a few hundred rows)."""
+
+    wards: dict[int, tuple[str, str]]  # ward id -> (site name, ward name)
+    through_hub: dict[str | None, bool]  # pathway code -> whether it goes through the hub
+    reasons: dict[int | None, tuple[str | None, str | None]]  # delay reason id -> code, label
+
+
+_NO_REASON: tuple[None, None] = (None, None)
+
+
+def board_codes(session: Session) -> BoardCodes:
+    """The wards with their sites, the pathways and the delay reasons, as look-ups, in
+    one statement (one round trip)."""
+    flag = cast(null(), Boolean)
+    stmt: Any = union_all(
+        select(literal("w"), Ward.id, Site.name, Ward.name, flag).join(
+            Site, Site.id == Ward.site_id
+        ),
+        select(literal("p"), null(), Pathway.code, null(), Pathway.through_hub),
+        select(literal("r"), DelayReason.id, DelayReason.code, DelayReason.label, flag),
+    )
+    codes = BoardCodes({}, {}, {})
+    for kind, key, code, name, through in session.execute(stmt):
+        if kind == "w":
+            codes.wards[key] = (code, name)
+        elif kind == "p":
+            codes.through_hub[code] = bool(through)
+        else:
+            codes.reasons[key] = (code, name)
+    return codes
+
 
 def board_statement(
     *, site: str | None = None, ward_id: int | None = None, today: date | None = None
@@ -105,10 +148,15 @@ def board_statement(
     """The board's single SELECT (also used by the benchmark's raw fetch)."""
     stmt = board_select(day=today or clock.today())
     if site:
-        stmt = stmt.where(Site.name == site)
+        stmt = stmt.where(Spell.site_id == site_id_of(site))
     if ward_id is not None:
         stmt = stmt.where(Spell.ward_id == ward_id)
     return stmt
+
+
+def site_id_of(site: Any) -> Any:
+    """The id of the site named ``site`` (a name or a bound parameter), as SQL."""
+    return select(Site.id).where(Site.name == site).scalar_subquery()
 
 
 def red2green_of(day: Any) -> Any:
@@ -121,17 +169,17 @@ def red2green_of(day: Any) -> Any:
     )
 
 
-def board_select(spells: Any = None, *, day: date | None = None) -> Any:
-    """The board's columns (what ``to_row`` reads), joins and order, for the spells that
-    match ``spells`` (a WHERE clause; default: open now), with the Red2Green colour of
-    ``day`` (bound as ``board_today``: given here, or when the statement runs)."""
+def board_select(spells: Any = None, *, day: date | None = None, colour: bool = True) -> Any:
+    """The board's columns (what ``row_builder`` reads), joins and order, for the spells
+    that match ``spells`` (a WHERE clause; default: open now), with the Red2Green colour
+    of ``day`` (bound as ``board_today``: given here, or when the statement runs); with
+    ``colour=False`` that column is NULL and the colours are read apart
+    (``day_colours``)."""
     stmt: Any = (
         select(
             Spell.id,
             Spell.version,
-            Site.name,
-            Ward.id,
-            Ward.name,
+            Spell.ward_id,
             Bed.label,
             Bed.sort_key,
             Patient.id,
@@ -147,27 +195,25 @@ def board_select(spells: Any = None, *, day: date | None = None) -> Any:
             Spell.edd,
             Spell.discharge_ready_date,
             Spell.pathway_code,
-            Pathway.through_hub,
-            DelayReason.code,
-            DelayReason.label,
+            Spell.delay_reason_id,
             _SUMMARY.placement_state,
             _SUMMARY.carer_count,
             _SUMMARY.last_carer_contact_at,
             _SUMMARY.open_barrier_count,
             Spell.next_action,
             _SUMMARY.next_open_barrier,
-            Red2GreenDay.colour,
+            Red2GreenDay.colour if colour else null(),
         )
         .join(Patient, Patient.id == Spell.patient_id)
-        .join(Site, Site.id == Spell.site_id)
-        .join(Ward, Ward.id == Spell.ward_id)
         .outerjoin(Bed, Bed.id == Spell.bed_id)
-        .outerjoin(Pathway, Pathway.code == Spell.pathway_code)
-        .outerjoin(DelayReason, DelayReason.id == Spell.delay_reason_id)
-        # The day's colour: one row at most per spell and day (a unique key). The day is
-        # required when not given here: a caller that forgets it fails loudly instead
-        # of showing no colour.
-        .outerjoin(
+        .where(Spell.discharged_at.is_(None) if spells is None else spells)
+        .order_by(Spell.ward_id, Bed.sort_key, Spell.id)
+    )
+    if colour:
+        # The day's colour: one row at most per spell and day (a unique key). The day
+        # is required when not given here: a caller that forgets it fails loudly
+        # instead of showing no colour.
+        stmt = stmt.outerjoin(
             Red2GreenDay,
             (Red2GreenDay.spell_id == Spell.id)
             & (
@@ -175,10 +221,14 @@ def board_select(spells: Any = None, *, day: date | None = None) -> Any:
                 == bindparam("board_today", value=day, type_=Date, required=day is None)
             ),
         )
-        .where(Spell.discharged_at.is_(None) if spells is None else spells)
-        .order_by(Site.name, Ward.name, Bed.sort_key, Spell.id)
-    )
     return stmt
+
+
+def day_colours(session: Session, day: date) -> dict[int, str]:
+    """Every spell's Red2Green colour of ``day`` (an index on the day: a few thousand rows
+    at most, where joining them to the board cost more)."""
+    stmt = select(Red2GreenDay.spell_id, Red2GreenDay.colour).where(Red2GreenDay.day == day)
+    return {spell_id: colour for spell_id, colour in session.execute(stmt)}
 
 
 @lru_cache(maxsize=32)
@@ -187,11 +237,17 @@ def _compiled(dialect: Dialect, by_site: bool, by_ward: bool) -> SQLCompiler:
 
     ``Compiled`` objects are immutable; the values are bound at each call.
     """
-    # No ORDER BY: in_board_order sorts the rows anyway (natural ward order), in Python
-    # in ~1 ms, where the database sorted them first for nothing.
-    stmt = board_select().order_by(None)
+    # Ordered by ward, then bed (no bed last), then spell: ``in_board_order`` then only
+    # puts the wards' runs in their natural order. Bed sort keys compare by code point,
+    # as Python does ("C" collation on PostgreSQL; SQLite's default is binary).
+    bed_key = Bed.sort_key.collate("C") if dialect.name == "postgresql" else Bed.sort_key
+    stmt = (
+        board_select(colour=False)
+        .order_by(None)
+        .order_by(Spell.ward_id, Bed.sort_key.is_(None), bed_key, Spell.id)
+    )
     if by_site:
-        stmt = stmt.where(Site.name == bindparam("board_site"))
+        stmt = stmt.where(Spell.site_id == site_id_of(bindparam("board_site")))
     if by_ward:
         stmt = stmt.where(Spell.ward_id == bindparam("board_ward_id"))
     compiled = stmt.compile(dialect=dialect)
@@ -214,35 +270,39 @@ def carer_status(carers: int, last_contact: datetime | None, through_hub: bool) 
     return ("Not contacted" if carers else "No carer recorded"), False
 
 
-def to_row(r: Any, today: date) -> BoardRow:
+def to_row(r: Any, today: date, codes: BoardCodes) -> BoardRow:
     """One board row from the board statement's values (typed or raw driver values)."""
-    return row_builder(today)(r)
+    return row_builder(today, codes)(r)
 
 
-def row_builder(today: date) -> Callable[[Any], BoardRow]:
+def row_builder(
+    today: date, codes: BoardCodes, colours: dict[int, str] | None = None
+) -> Callable[[Any], BoardRow]:
     """A function turning the board statement's values into a :class:`BoardRow`.
 
     What does not depend on the row is done once here, and what many rows share is
     worked out once per call and looked up after: a date's days from today, a birth
-    date's age, a UTC hour's UK date, a contact's label. What is left per row is
-    unpacking, a few lookups, parsing the admission instant and making the tuple
-    (bench/bench_board.py).
+    date's age, a UTC hour's UK date, a contact's label, a ward's and a code's names.
+    What is left per row is unpacking, a few lookups, parsing the instants and making
+    the tuple (bench/bench_board.py). ``colours``: the day's Red2Green colours by spell,
+    for a statement read without them (``board_select(colour=False)``).
     """
     dates: dict[Any, tuple[date, int]] = {}  # raw date -> (date, days after today)
     births: dict[Any, tuple[date, int]] = {}  # raw date of birth -> (date, age today)
     uk_days: dict[Any, tuple[date, int]] = {}  # UTC hour -> (UK date, days before today)
     labels: dict[Any, str] = {}  # UTC hour of the last contact -> carer status
     dates_get, births_get, uk_get, labels_get = dates.get, births.get, uk_days.get, labels.get
-    make = tuple.__new__
-    utc = UTC
+    wards, hub_of, reasons_get = codes.wards, codes.through_hub.get, codes.reasons.get
+    colour_of = colours.get if colours is not None else None
+    make, fromiso = tuple.__new__, datetime.fromisoformat
 
     def day(value: Any) -> tuple[date, int]:
         on = _as_date(value)
         got = dates[value] = (on, (on - today).days)
         return got
 
-    def uk_day(key: Any, naive: datetime) -> tuple[date, int]:
-        on = clock.local_date(naive)
+    def uk_day(key: Any, instant: datetime) -> tuple[date, int]:
+        on = clock.local_date(instant)
         got = uk_days[key] = (on, (today - on).days)
         return got
 
@@ -251,26 +311,27 @@ def row_builder(today: date) -> Callable[[Any], BoardRow]:
         got = births[value] = (born, age_on(born, today))
         return got
 
-    def label(key: Any, carers: int, naive: datetime, hub: bool) -> str:
-        got = labels[key] = carer_status(carers, naive, hub)[0]
+    def label(key: Any, contact: datetime, hub: bool) -> str:
+        got = labels[key] = carer_status(1, contact, hub)[0]
         return got
 
     def build(r: Any) -> BoardRow:
         (
-            spell_id, version, site, ward_id, ward, bed, bed_key, patient_id, nhs, family,
-            given, dob, sex, place, ethnic, interpreter, admitted_at, edd, drd, pathway,
-            through_hub, reason, reason_label, placement_state, carers, last_contact,
-            barriers, next_action, next_barrier, red2green,
+            spell_id, version, ward_id, bed, bed_key, patient_id, nhs, family, given, dob,
+            sex, place, ethnic, interpreter, admitted_at, edd, drd, pathway, reason_id,
+            placement_state, carers, last_contact, barriers, next_action, next_barrier,
+            red2green,
         ) = r  # fmt: skip
+        site, ward = wards[ward_id]
         born, age = births_get(dob) or birth(dob)
-        if admitted_at.__class__ is str:  # raw SQLite: ISO text of naive UTC
-            admitted_naive = datetime.fromisoformat(admitted_at)
-            hour: Any = admitted_at[:13]
+        # Aware UTC instants, made without datetime.replace (four times slower); raw
+        # SQLite text (naive UTC) parsed with its offset added.
+        if admitted_at.__class__ is str:
+            admitted, hour = fromiso(admitted_at + "+00:00"), admitted_at[:13]
         else:
-            admitted_naive = _naive_utc(admitted_at)
-            hour = admitted_naive.replace(minute=0, second=0, microsecond=0)
+            admitted, hour = _instant(admitted_at)
         # The UK date depends only on the UTC hour (the UK's offsets are whole hours).
-        on, los = uk_get(hour) or uk_day(hour, admitted_naive)
+        on, los = uk_get(hour) or uk_day(hour, admitted)
         if edd is None:
             edd_on = to_edd = None
         else:
@@ -280,7 +341,8 @@ def row_builder(today: date) -> Callable[[Any], BoardRow]:
         else:
             drd_on, after = dates_get(drd) or day(drd)
             delay = -after if after <= 0 else None
-        hub = through_hub == 1  # True/False from PostgreSQL, 1/0 from SQLite
+        hub = hub_of(pathway, False)
+        reason, reason_label = reasons_get(reason_id, _NO_REASON)
         if last_contact is None:
             contact = None
             status = (
@@ -288,37 +350,40 @@ def row_builder(today: date) -> Callable[[Any], BoardRow]:
             )
         else:
             if last_contact.__class__ is str:
-                contact_naive = datetime.fromisoformat(last_contact)
-                key: Any = last_contact[:13]
+                contact, key = fromiso(last_contact + "+00:00"), last_contact[:13]
             else:
-                contact_naive = _naive_utc(last_contact)
-                key = contact_naive.replace(minute=0, second=0, microsecond=0)
-            contact = contact_naive.replace(tzinfo=utc)
-            status = labels_get(key) or label(key, carers, contact_naive, hub)
+                contact, key = _instant(last_contact)
+            status = labels_get(key) or label(key, contact, hub)
+        if colour_of is not None:
+            red2green = colour_of(spell_id)
         return make(BoardRow, (
             spell_id, version, site, ward_id, ward, bed, bed_key, patient_id, nhs, family,
-            given, born, sex, age, place, ethnic, interpreter == 1,
-            admitted_naive.replace(tzinfo=utc), on, los, edd_on, to_edd, drd_on, delay,
-            pathway, hub, reason, reason_label, placement_state, carers, contact, status,
-            hub and contact is None, barriers, next_action or next_barrier, red2green,
+            given, born, sex, age, place, ethnic, interpreter == 1, admitted, on, los,
+            edd_on, to_edd, drd_on, delay, pathway, hub, reason, reason_label,
+            placement_state, carers, contact, status, hub and contact is None, barriers,
+            next_action or next_barrier, red2green,
         ))  # fmt: skip
 
     return build
 
 
+_fromiso = datetime.fromisoformat
+_combine = datetime.combine
+
+
+def _instant(value: Any) -> tuple[datetime, Any]:
+    """An aware UTC datetime from raw SQLite text (naive UTC), a raw driver value (naive
+    UTC) or a typed result (aware), and a key for its UTC hour."""
+    if value.__class__ is str:
+        return _fromiso(value + "+00:00"), value[:13]
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return _combine(value.date(), value.time(), UTC), (value.date(), value.hour)
+
+
 def _as_date(value: Any) -> Any:
     """A date from a typed result (already a date) or a raw SQLite one (ISO text)."""
     return value if value is None or isinstance(value, date) else date.fromisoformat(value[:10])
-
-
-def _naive_utc(value: Any) -> Any:
-    """A naive UTC datetime from a typed result (aware UTC), a raw driver value (naive
-    UTC) or SQLite ISO text."""
-    if value is None or value.__class__ is datetime and value.tzinfo is None:
-        return value
-    if isinstance(value, str):
-        return datetime.fromisoformat(value)
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def board(
@@ -330,15 +395,15 @@ def board(
 ) -> list[BoardRow]:
     """Every open spell (optionally one site or ward), in ward and bed order."""
     on = today or clock.today()
+    codes = board_codes(session)
+    colours = day_colours(session, on)
     # The compiled SQL straight through the driver, in the session's transaction: the
     # result layer's per-value type processing (regex date parsing on SQLite) cost more
-    # than the query itself for 3,000 rows (bench/bench_board.py); ``to_row`` converts
-    # the few date columns with the C-implemented ``fromisoformat`` instead.
+    # than the query itself for 3,000 rows (bench/bench_board.py); ``row_builder``
+    # converts the few date columns with the C-implemented ``fromisoformat`` instead.
     conn = session.connection()
     compiled = _compiled(conn.dialect, bool(site), ward_id is not None)
-    # Raw driver values (no type processing here): SQLite stores dates as ISO text.
-    day = on.isoformat() if conn.dialect.name == "sqlite" else on
-    values = {"board_site": site, "board_ward_id": ward_id, "board_today": day}
+    values = {"board_site": site, "board_ward_id": ward_id}
     params = compiled.construct_params(values) or {}
     args = tuple(params[k] for k in compiled.positiontup or ()) if compiled.positional else params
     # The driver's own fetchall (plain tuples, not SQLAlchemy Row objects), through
@@ -348,20 +413,67 @@ def board(
         raw = result.cursor.fetchall()
     finally:
         result.close()
-    return in_board_order(list(map(row_builder(on), raw)))
+    return in_board_order(_rows_of(raw, on, codes, colours), ordered=True)
 
 
-def in_board_order(rows: list[BoardRow]) -> list[BoardRow]:
-    """Site, then wards in natural order ("Ward 7" before "Ward 21"), then beds.
+class _Memo(NamedTuple):
+    """The rows of the last board, by the raw values they were built from."""
 
-    SQL orders ward names as text; a few thousand rows sort here in ~2 ms. Each ward's
-    place (site, then natural name) is worked out once, so a row's key is that rank,
-    its bed's sort key and the spell id.
+    today: date
+    codes: BoardCodes
+    rows: dict[Any, BoardRow]
+
+
+_memo: _Memo | None = None
+
+
+def _rows_of(
+    raw: Sequence[Any], today: date, codes: BoardCodes, colours: dict[int, str]
+) -> list[BoardRow]:
+    """The board rows of ``raw``, re-using the last board's row for each unchanged one.
+
+    A row is a function of its raw values, the day, the code lists and its Red2Green
+    colour alone, so a row built from equal values on the same day with equal code
+    lists and colour is the same row: refreshing a board where a few rows changed
+    builds those few (a dictionary look-up for the rest), whatever the database.
+    The memo holds the last board only, and is replaced whole (threads see the old one
+    or the new one).
     """
-    wards = {r.ward_id: (r.site, r.ward) for r in rows}
-    keys = {ward_id: (site, natural_key(name), name) for ward_id, (site, name) in wards.items()}
-    rank = {ward_id: n for n, ward_id in enumerate(sorted(keys, key=keys.__getitem__))}
-    return sorted(rows, key=lambda r: (rank[r.ward_id], r.bed_sort_key or "\uffff", r.spell_id))
+    global _memo
+    memo = _memo
+    build = row_builder(today, codes, colours)
+    if memo is None or memo.today != today or memo.codes != codes:
+        rows = list(map(build, raw))
+    else:
+        colour_of = colours.get
+        rows = [
+            row if row is not None and row[RED2GREEN_FIELD] == colour_of(row[0]) else build(r)
+            for r, row in zip(raw, map(memo.rows.get, raw), strict=True)
+        ]
+    _memo = _Memo(today, codes, dict(zip(raw, rows, strict=True)))
+    return rows
+
+
+def in_board_order(rows: list[BoardRow], *, ordered: bool = False) -> list[BoardRow]:
+    """Site, then wards in natural order ("Ward 7" before "Ward 21"), then beds (no bed
+    last), then spells.
+
+    SQL orders ward names as text. Each ward's place (site, then natural name) is worked
+    out once. ``ordered``: the rows already come ward by ward, each ward's in bed and
+    spell order (the board's own SQL), so only the wards' runs are put in order.
+    """
+    if not ordered:
+        rows = sorted(
+            rows,
+            key=lambda r: (r.ward_id, r.bed_sort_key is None, r.bed_sort_key or "", r.spell_id),
+        )
+    runs = {ward_id: list(run) for ward_id, run in groupby(rows, itemgetter(3))}
+    first = {ward_id: run[0] for ward_id, run in runs.items()}
+    keys = {w: (r.site, natural_key(r.ward), r.ward) for w, r in first.items()}
+    ordered_rows: list[BoardRow] = []
+    for ward_id in sorted(runs, key=keys.__getitem__):
+        ordered_rows += runs[ward_id]
+    return ordered_rows
 
 
 def natural_key(text: str) -> str:

@@ -21,13 +21,15 @@ from sqlalchemy.orm import Session
 
 from discharge_hub import clock
 from discharge_hub.errors import NotFoundError, ValidationError
-from discharge_hub.models import Site, Spell
+from discharge_hub.models import Spell
 from discharge_hub.services import care, history, hub, spells
 from discharge_hub.services.board import (
     BoardRow,
+    board_codes,
     board_select,
     board_statement,
     row_builder,
+    site_id_of,
     to_row,
 )
 from discharge_hub.services.placements import OpenPlacementsError, PlacementCancel
@@ -189,7 +191,7 @@ def board_row(session: Session, spell_id: int, today: date | None = None) -> Boa
     """The board row of one open spell (None if discharged)."""
     on = today or clock.today()
     r = session.execute(board_statement(today=on).where(Spell.id == spell_id)).first()
-    return to_row(r, on) if r is not None else None
+    return to_row(r, on, board_codes(session)) if r is not None else None
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ def board_rows(
     if ward_id is not None:
         params["board_ward_id"] = ward_id
     rows: list[BoardRow] = []
-    build = row_builder(on)
+    build = row_builder(on, board_codes(session))
     for start in range(0, len(wanted), 500):
         params["spell_ids"] = wanted[start : start + 500]
         rows += [build(r) for r in session.execute(stmt, params)]
@@ -232,7 +234,7 @@ def _rows_statement(by_site: bool, by_ward: bool) -> Any:
     was a third of re-fetching one row (bench/bench_live.py)."""
     stmt = board_select().where(Spell.id.in_(bindparam("spell_ids", expanding=True)))
     if by_site:
-        stmt = stmt.where(Site.name == bindparam("board_site"))
+        stmt = stmt.where(Spell.site_id == site_id_of(bindparam("board_site")))
     if by_ward:
         stmt = stmt.where(Spell.ward_id == bindparam("board_ward_id"))
     return stmt

@@ -104,14 +104,16 @@ def test_one_site_and_a_constant_number_of_statements(fixture: Fixture) -> None:
     assert f.discharged_previous_day == 1
     assert f.placements_waiting == 2
     selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 5  # site, places, rows, yesterday's discharges, placements
+    # site, places, code lists (wards, pathways, delay reasons), rows, yesterday's
+    # discharges, placements
+    assert len(selects) == 6
 
     with fixture.db.unit_of_work("test") as s:
         for n in range(20, 30):
             spells.admit(s, patient=patient(n), site=LRI, ward="Ward 9", admitted_at=at(-3))
     with count_statements(fixture.db) as seen:
         assert figures(fixture, site=LRI).inpatients == 15
-    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 5
+    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 6
 
 
 def pdf_pages(data: bytes) -> list[list[str]]:
