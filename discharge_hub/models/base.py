@@ -42,7 +42,9 @@ class UtcDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):  # raw SQLite text, e.g. from a textual query
             value = datetime.fromisoformat(value)
         assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC)
+        # Not value.replace(tzinfo=UTC): four times slower, and this runs for every
+        # instant read through the ORM.
+        return datetime.combine(value.date(), value.time(), UTC)
 
 
 class Base(DeclarativeBase):

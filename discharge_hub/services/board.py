@@ -417,11 +417,12 @@ def board(
 
 
 class _Memo(NamedTuple):
-    """The rows of the last board, by the raw values they were built from."""
+    """The last board: the raw values fetched and the rows built from them."""
 
     today: date
     codes: BoardCodes
-    rows: dict[Any, BoardRow]
+    raw: Sequence[Any]
+    rows: list[BoardRow]
 
 
 _memo: _Memo | None = None
@@ -437,7 +438,8 @@ def _rows_of(
     lists and colour is the same row: refreshing a board where a few rows changed
     builds those few (a dictionary look-up for the rest), whatever the database.
     The memo holds the last board only, and is replaced whole (threads see the old one
-    or the new one).
+    or the new one). The look-up table is made when it is used, by the next board, so
+    the first board pays nothing for it.
     """
     global _memo
     memo = _memo
@@ -445,12 +447,13 @@ def _rows_of(
     if memo is None or memo.today != today or memo.codes != codes:
         rows = list(map(build, raw))
     else:
+        before = dict(zip(memo.raw, memo.rows, strict=True)).get
         colour_of = colours.get
         rows = [
             row if row is not None and row[RED2GREEN_FIELD] == colour_of(row[0]) else build(r)
-            for r, row in zip(raw, map(memo.rows.get, raw), strict=True)
+            for r, row in zip(raw, map(before, raw), strict=True)
         ]
-    _memo = _Memo(today, codes, dict(zip(raw, rows, strict=True)))
+    _memo = _Memo(today, codes, raw, rows)
     return rows
 
 
