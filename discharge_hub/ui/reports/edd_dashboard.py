@@ -22,11 +22,10 @@ from PySide6.QtCharts import (
     QStackedBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -52,6 +51,7 @@ from discharge_hub.ui.reports.dashboard import (
 )
 from discharge_hub.ui.rows_model import RowsModel
 from discharge_hub.ui.tasks import TaskRunner
+from discharge_hub.ui.widgets import DayEdit
 
 DEFAULT_DAYS = 90
 TILES: tuple[tuple[str, str], ...] = (
@@ -125,11 +125,8 @@ class EddDashboard(QWidget):
         self.reasons.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self._layout()
 
-    def _date_edit(self, day: date) -> QDateEdit:
-        edit = QDateEdit(QDate(day))  # type: ignore[call-overload]  # PySide6 takes a date; the stubs miss it
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("ddd dd/MM/yyyy")
-        edit.setMaximumDate(QDate(clock.today()))  # type: ignore[call-overload]
+    def _date_edit(self, day: date) -> DayEdit:
+        edit = DayEdit(day, latest=clock.today())
         edit.dateChanged.connect(lambda _d: self.refresh())
         return edit
 
@@ -169,11 +166,11 @@ class EddDashboard(QWidget):
     # -- loading --------------------------------------------------------------------------
     @property
     def start(self) -> date:
-        return cast(date, self.from_edit.date().toPython())
+        return self.from_edit.day()
 
     @property
     def end(self) -> date:
-        return cast(date, self.to_edit.date().toPython())
+        return self.to_edit.day()
 
     @property
     def site(self) -> str | None:
