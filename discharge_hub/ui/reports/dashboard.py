@@ -194,10 +194,12 @@ class HuddleDashboard(QWidget):
         self.date_edit.dateChanged.connect(lambda _d: self.refresh())
         self.site_combo.currentIndexChanged.connect(lambda _i: self.refresh())
 
-    def _lower(self) -> QHBoxLayout:
-        lower = QHBoxLayout()
-        lower.addWidget(self.equity, 3)
-        lower.addWidget(self.red2green, 2)
+    def _lower(self) -> QVBoxLayout:
+        # One under the other: side by side they were wider than a laptop's window, so
+        # the whole page scrolled sideways and cut the tiles, charts and tables.
+        lower = QVBoxLayout()
+        lower.addWidget(self.equity)
+        lower.addWidget(self.red2green)
         return lower
 
     # -- loading --------------------------------------------------------------------------
