@@ -103,7 +103,7 @@ def test_no_two_visible_targets_share_a_mnemonic_in_any_window(qtbot, main_windo
 
 
 def test_items_of_each_menu_have_unique_mnemonics(main_window):
-    main_window.fill_reports_menu()
+    main_window.reports.fill()
     menus = [a.menu() for a in main_window.menuBar().actions()]
     assert len(menus) == 5 and all(m.actions() for m in menus)
     for menu in menus:
@@ -164,7 +164,7 @@ def test_ctrl_p_prints_the_handover_of_the_patient_in_front(qtbot, main_window, 
     assert printed == [row.spell_id]
     _press(qtbot, workspace.plan.next_action, Qt.Key.Key_P, CTRL)  # and after
     assert printed == [row.spell_id, row.spell_id]
-    handover = next(a for a in main_window.reports_menu.actions() if "hand" in a.text())
+    handover = next(a for a in main_window.reports.menu.actions() if "hand" in a.text())
     assert handover.shortcut().toString() == "Ctrl+P"  # the menu shows its key
 
 

@@ -158,7 +158,7 @@ class WorkspaceWidget(QWidget):
             tab.set_reference_lists(refs)
         actions = PlacementActions(self.runner, self.changes_hub, lambda: self.refs, self)
         actions.failed.connect(self._on_action_failed)
-        self.hub.set_actions(actions)
+        self.hub.set_placement_actions(actions)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Workspace sections")
         # Mnemonics clash neither with the menu bar (F, P, V, H, R) nor with a field
