@@ -3,8 +3,11 @@ from a patient, report keys and the shortcut sheet."""
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
+from pytestqt.exceptions import TimeoutError as WaitTimedOut
 
 from discharge_hub.services import queues
 from discharge_hub.services.providers import list_providers
@@ -93,7 +96,10 @@ def test_no_two_visible_targets_share_a_mnemonic_in_any_window(qtbot, main_windo
             qtbot.addWidget(window)
             window.show()
         _assert_unique(window, where)
-        qtbot.wait(30)  # the layouts settle (a text set on load asks for a new height)
+        # The layouts settle: a text set on load asks for a new height, and a wrapped
+        # text's height for its width takes a second pass (slow on a loaded machine).
+        with suppress(WaitTimedOut):
+            qtbot.waitUntil(lambda w=window: clipped_labels(w) == [], timeout=2000)
         clipped.extend(f"{where}: {t}" for t in clipped_labels(window))
         seen.append(where)
         if window is not main_window:
