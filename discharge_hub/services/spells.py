@@ -259,6 +259,19 @@ def _transfer_time(spell: Spell, effective_at: datetime | None) -> datetime | No
     return when
 
 
+def check_edd(edd: date, *, reason: str, admitted_on: date, today: date) -> str:
+    """The rules a new EDD must pass, with no database: :func:`set_edd` applies them,
+    and a form asks them before it asks "this EDD is in the past: save anyway?", so a
+    date refused anyway is refused at once. Returns the reason as it is stored."""
+    why = require_text(reason, "reason", kind=TEXT, max_length=REASON_MAX)
+    check_planned(edd, "edd", today=today)
+    if edd < admitted_on:
+        raise ValidationError(
+            "edd", dates.uk_date(edd), f"is before the admission on {dates.uk_date(admitted_on)}"
+        )
+    return why
+
+
 def set_edd(
     session: Session,
     *,
@@ -270,14 +283,9 @@ def set_edd(
 ) -> SpellView:
     """Set or change the estimated discharge date; every change keeps why."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
-    why = require_text(reason, "reason", kind=TEXT, max_length=REASON_MAX)
-    check_planned(edd, "edd", today=today or clock.today())
-    if edd < admission_date(spell):
-        raise ValidationError(
-            "edd",
-            dates.uk_date(edd),
-            f"is before the admission on {dates.uk_date(admission_date(spell))}",
-        )
+    why = check_edd(
+        edd, reason=reason, admitted_on=admission_date(spell), today=today or clock.today()
+    )
     if edd == spell.edd:
         return _view(session, spell)
     session.add(

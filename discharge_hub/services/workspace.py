@@ -144,7 +144,7 @@ class WorkspaceChanges:
 
 @dataclass(frozen=True)
 class SaveChecks:
-    """What the form asks before a save (issue 10): nothing here refuses a save."""
+    """What the form asks before a save (issue 10)."""
 
     past_edd: date | None = None  # the new EDD is before today: save anyway?
     needs_delay_reason: bool = False  # the save makes the patient NCTR with no reason
@@ -155,21 +155,35 @@ class SaveChecks:
 
 
 def save_checks(spell: SpellView, c: WorkspaceChanges, *, today: date | None = None) -> SaveChecks:
-    """The questions a save should ask first. Text that does not parse is left to the
-    save, which refuses it with the message next to its field."""
+    """The questions a save should ask first.
+
+    Raises the save's own :class:`ValidationError` (``edd.<field>``) for an EDD before
+    today that the save would refuse (before the admission, no reason), so the form
+    shows that at once instead of asking "save anyway?" first. Other text that does not
+    parse is left to the save, which refuses it with the message next to its field."""
     on = today or clock.today()
     return SaveChecks(
-        past_edd=_past(c.edd, on),
+        past_edd=_past_edd(spell, c, on),
         needs_delay_reason=_becomes_nctr(c, on) and not _has_delay_reason(spell, c),
     )
 
 
-def _past(typed: str | None, today: date) -> date | None:
+def _past_edd(spell: SpellView, c: WorkspaceChanges, today: date) -> date | None:
+    """The new EDD if it is before today and the save would take it."""
     try:
-        day = parse_date(typed, "edd")
+        day = parse_date(c.edd, "edd")
     except ValidationError:
         return None
-    return day if day is not None and day < today else None
+    if day is None or day >= today:
+        return None
+    with _section("edd"):
+        spells.check_edd(
+            day,
+            reason=c.edd_reason or "",
+            admitted_on=clock.local_date(spell.admitted_at),
+            today=today,
+        )
+    return day
 
 
 def _becomes_nctr(c: WorkspaceChanges, today: date) -> bool:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from discharge_hub.display.care import carer_line
+from discharge_hub.errors import ValidationError
 from discharge_hub.services import workspace as ws
 from discharge_hub.services.board import BoardRow
 from discharge_hub.services.reference_lists import ReferenceLists
@@ -123,7 +124,11 @@ class BoardRoundWidget(QWidget):
             if target is not None:
                 self._show(target)
             return
-        changes = confirmed(self, self.detail.spell, ws.WorkspaceChanges(**pending), self.refs)
+        try:
+            changes = confirmed(self, self.detail.spell, ws.WorkspaceChanges(**pending), self.refs)
+        except ValidationError as exc:  # refused anyway: say so now, ask nothing
+            self._on_save_failed(exc)
+            return
         if changes is None:  # back to the form, edits kept
             return
         spell_id, version = self.detail.spell.id, self.detail.spell.version

@@ -1,4 +1,5 @@
-"""The main window: assembles menus, toolbar, the board, workspaces and the status bar.
+"""The main window: assembles the menus (ui/menus.py), the board, workspaces and the
+status bar.
 
 What is not needed to show the board is imported when first used (workspace and board
 round screens, the Reports menu with ReportLab: together ~0.5 s of a cold start);
@@ -11,16 +12,13 @@ import importlib
 import importlib.util
 import threading
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QMenu,
-    QMenuBar,
     QMessageBox,
     QProgressBar,
     QTabWidget,
@@ -37,6 +35,7 @@ from discharge_hub.ui.board_sync import BoardSync
 from discharge_hub.ui.board_view import BoardPanel
 from discharge_hub.ui.errors import show_crash_report
 from discharge_hub.ui.live import ChangeHub, LiveStatusLabel
+from discharge_hub.ui.menus import REPORTS_UI, ReportsMenu, build_menus
 from discharge_hub.ui.permissions import apply_to_workspace
 from discharge_hub.ui.tasks import TaskRunner
 
@@ -46,20 +45,12 @@ if TYPE_CHECKING:
     from discharge_hub.ui.workspace import WorkspaceWidget
 
 SETTINGS = ("NHS-LLR", "Discharge Hub")
-REPORTS_UI = "discharge_hub.ui.reports.actions"
 # The hub's screens (issue 9): menu key, module, class.
 HUB_SCREENS = {
     "referrals": ("discharge_hub.ui.hub.referrals", "ReferralQueueScreen"),
     "placements": ("discharge_hub.ui.hub.placements", "PlacementQueueScreen"),
     "providers": ("discharge_hub.ui.hub.providers", "ProvidersScreen"),
 }
-# Keys of Reports items (the words of the item's text, lower case).
-REPORT_KEYS = (
-    ("handover", "Ctrl+P"),
-    ("huddle report", "Ctrl+Shift+P"),
-    ("huddle dashboard", "Ctrl+5"),
-    ("edd reliability", "Ctrl+6"),
-)
 DEFERRED_MODULES = (
     "discharge_hub.ui.workspace",
     "discharge_hub.ui.board_round",
@@ -113,7 +104,10 @@ class MainWindow(QMainWindow):
         self.tabs.tabCloseRequested.connect(self._on_tab_close_requested)
         self.setCentralWidget(self.tabs)
         self._build_status_bar()
-        self._build_actions()
+        main = build_menus(self)
+        self.refresh_action, self.open_action = main.refresh, main.open_patient
+        self.round_action = main.board_round
+        self.reports = ReportsMenu.add_to(self)
         self.board.spell_activated.connect(self.open_spell)
         # Counts follow a filter change once per turn of the event loop, after the
         # keystroke's repaint, not once per keystroke inside it (summary() walks every row).
@@ -143,106 +137,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.live_label)
         self.statusBar().addPermanentWidget(self.db_label)
 
-    def _action(
-        self,
-        menu: QMenu,
-        text: str,
-        slot: Callable[..., object],
-        shortcut: str | QKeySequence.StandardKey | Qt.Key | None = None,
-        tip: str = "",
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        # Menu letters F, P, V, H, R: no field, tab or button of a screen uses them
-        # (tests/ui/test_keys.py walks every window).
-        bar = self.menuBar()
-        file_menu, patient_menu = bar.addMenu("&File"), bar.addMenu("&Patient")
-        view_menu, help_menu = bar.addMenu("&View"), bar.addMenu("&Help")
-        tools = self.addToolBar("Main")
-        tools.setObjectName("main_toolbar")
-        self.refresh_action = self._action(
-            file_menu, "&Refresh", self.refresh, Qt.Key.Key_F5, "Reload the board or patient (F5)"
-        )
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.open_action = self._action(
-            patient_menu, "&Open patient", self._open_current, "Ctrl+O", "Open the selected patient"
-        )
-        self.round_action = self._action(
-            patient_menu, "&Board round for this ward…", self.open_board_round, "Ctrl+B"
-        )
-        self._action(view_menu, "&Find patient", self.find_patient, QKeySequence.StandardKey.Find)
-        self._action(view_menu, "&Ward board", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
-        view_menu.addSeparator()
-        for key, text, shortcut in (
-            ("referrals", "Hub &referral queue", "Ctrl+2"),
-            ("placements", "&Placements queue", "Ctrl+3"),
-            ("providers", "Providers and &vacancies", "Ctrl+4"),
-        ):
-            self._action(view_menu, text, lambda _=False, k=key: self.open_screen(k), shortcut)
-        view_menu.addSeparator()
-        self._action(view_menu, "&Next screen", lambda: self.step_tab(1), "Ctrl+Tab")
-        self._action(view_menu, "Previou&s screen", lambda: self.step_tab(-1), "Ctrl+Shift+Tab")
-        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, Qt.Key.Key_F1)
-        self._action(help_menu, "&About Discharge Hub", self._about)
-        for action in (self.refresh_action, self.open_action, self.round_action):
-            tools.addAction(action)
-        self._add_report_actions(bar)
-
-    def _add_report_actions(self, bar: QMenuBar) -> None:
-        # The reports UI is another engineer's module; wire it only if it is there. It
-        # imports ReportLab (~0.4 s), so the menu is filled when first opened; its keys
-        # work before that (they fill it, then trigger the item).
-        if importlib.util.find_spec("discharge_hub.ui.reports") is None:
-            return
-        self.reports_menu = bar.addMenu("&Reports")
-        self.reports_menu.aboutToShow.connect(self.fill_reports_menu)
-        self.report_keys: dict[str, QAction] = {}
-        for words, shortcut in REPORT_KEYS:
-            key = QAction(self)
-            key.setShortcut(QKeySequence(shortcut))
-            key.triggered.connect(lambda _=False, w=words: self.run_report(w))
-            self.addAction(key)
-            self.report_keys[words] = key
-
-    def fill_reports_menu(self) -> None:
-        if self.reports_menu.actions():
-            return
-        add_report_actions = importlib.import_module(REPORTS_UI).add_report_actions
-        add_report_actions(
-            self.reports_menu,
-            self,
-            self.runner,
-            self.current_spell_id,
-            show_dashboard=self._show_dashboard,
-        )
-        # The items show their keys; the stand-ins give them up (no ambiguous shortcut).
-        for words, key in self.report_keys.items():
-            item = self._report_item(words)
-            if item is not None:
-                item.setShortcut(key.shortcut())
-                self.addAction(item)
-                key.setShortcut(QKeySequence())
-
-    def _report_item(self, words: str) -> QAction | None:
-        for item in self.reports_menu.actions():
-            if words in item.text().replace("&", "").lower():
-                return item
-        return None
-
     def run_report(self, words: str) -> None:
         """A Reports item by its words ("handover", "huddle dashboard"…), as its key does."""
-        self.fill_reports_menu()
-        item = self._report_item(words)
-        if item is not None:
-            item.trigger()
+        if self.reports is not None:
+            self.reports.run(words)
 
     def find_patient(self) -> None:
         """Ctrl+F: the board's search, from any tab (never a hidden board's)."""
@@ -275,7 +173,7 @@ class MainWindow(QMainWindow):
         row = self.board.current_row()
         return row.spell_id if row is not None else None
 
-    def _show_dashboard(self, widget: QWidget) -> None:
+    def show_dashboard(self, widget: QWidget) -> None:
         title = widget.windowTitle() or "Dashboard"
         self.tabs.setCurrentIndex(self.tabs.addTab(widget, title))
 
@@ -321,7 +219,7 @@ class MainWindow(QMainWindow):
         self.progress.setVisible(busy > 0)
 
     # -- workspaces ----------------------------------------------------------------------
-    def _open_current(self) -> None:
+    def open_current(self) -> None:
         row = self.board.current_row()
         if row is not None:
             self.open_spell(row.spell_id)
@@ -438,7 +336,7 @@ class MainWindow(QMainWindow):
         self.changes.stop_listening()
         event.accept()
 
-    def _about(self) -> None:
+    def about(self) -> None:
         QMessageBox.about(
             self,
             "About Discharge Hub",

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from datetime import date
+from typing import TypeVar, cast
 
-from PySide6.QtCore import QAbstractItemModel, Qt, Signal, SignalInstance
+from PySide6.QtCore import QAbstractItemModel, QDate, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QAbstractSpinBox,
     QComboBox,
+    QDateEdit,
     QFormLayout,
     QGroupBox,
     QHeaderView,
@@ -39,6 +41,25 @@ def date_edit(name: str, text: str = "") -> QLineEdit:
     edit.setAccessibleName(name)
     edit.setMaximumWidth(160)
     return edit
+
+
+class DayEdit(QDateEdit):
+    """A day picked from a calendar or typed part by part (day, month, year): the arrow
+    keys and typing move between the parts, and Tab leaves the field, as in every
+    other field (QDateEdit's Tab stepped through the parts first)."""
+
+    def __init__(self, day: date, *, latest: date | None = None) -> None:
+        super().__init__(QDate(day))  # type: ignore[call-overload]  # PySide6 takes a date; the stubs miss it
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("ddd dd/MM/yyyy")
+        if latest is not None:
+            self.setMaximumDate(QDate(latest))  # type: ignore[call-overload]
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+    def day(self) -> date:
+        return cast(date, self.date().toPython())
 
 
 def line_edit(name: str, text: str = "", placeholder: str = "") -> QLineEdit:

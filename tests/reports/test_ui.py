@@ -72,6 +72,6 @@ def test_the_huddle_preview_is_made_off_the_gui_thread(
     qtbot.waitUntil(lambda: bool(shown), timeout=20_000)
     dialog = shown[0]
     assert dialog.page_count == 2
-    assert dialog.printer.pageLayout().orientation().name == "Landscape"
+    assert dialog.pdf_printer.pageLayout().orientation().name == "Landscape"
     dialog.close()
     runner.wait_idle()

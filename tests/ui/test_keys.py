@@ -3,8 +3,11 @@ from a patient, report keys and the shortcut sheet."""
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
+from pytestqt.exceptions import TimeoutError as WaitTimedOut
 
 from discharge_hub.services import queues
 from discharge_hub.services.providers import list_providers
@@ -93,7 +96,10 @@ def test_no_two_visible_targets_share_a_mnemonic_in_any_window(qtbot, main_windo
             qtbot.addWidget(window)
             window.show()
         _assert_unique(window, where)
-        qtbot.wait(30)  # the layouts settle (a text set on load asks for a new height)
+        # The layouts settle: a text set on load asks for a new height, and a wrapped
+        # text's height for its width takes a second pass (slow on a loaded machine).
+        with suppress(WaitTimedOut):
+            qtbot.waitUntil(lambda w=window: clipped_labels(w) == [], timeout=2000)
         clipped.extend(f"{where}: {t}" for t in clipped_labels(window))
         seen.append(where)
         if window is not main_window:
@@ -103,7 +109,7 @@ def test_no_two_visible_targets_share_a_mnemonic_in_any_window(qtbot, main_windo
 
 
 def test_items_of_each_menu_have_unique_mnemonics(main_window):
-    main_window.fill_reports_menu()
+    main_window.reports.fill()
     menus = [a.menu() for a in main_window.menuBar().actions()]
     assert len(menus) == 5 and all(m.actions() for m in menus)
     for menu in menus:
@@ -164,7 +170,7 @@ def test_ctrl_p_prints_the_handover_of_the_patient_in_front(qtbot, main_window, 
     assert printed == [row.spell_id]
     _press(qtbot, workspace.plan.next_action, Qt.Key.Key_P, CTRL)  # and after
     assert printed == [row.spell_id, row.spell_id]
-    handover = next(a for a in main_window.reports_menu.actions() if "hand" in a.text())
+    handover = next(a for a in main_window.reports.menu.actions() if "hand" in a.text())
     assert handover.shortcut().toString() == "Ctrl+P"  # the menu shows its key
 
 

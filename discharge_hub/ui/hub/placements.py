@@ -71,8 +71,6 @@ def council_key(actor: str) -> str:
 
 class PlacementQueueScreen(ListScreen):
     title = "Placements queue"
-    # Hides QWidget.actions(), which this screen never calls.
-    actions: PlacementActions  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -100,9 +98,9 @@ class PlacementQueueScreen(ListScreen):
         self.add_filter("&Council", self.council)
         self.add_filter("&State", self.state)
         self.council.currentIndexChanged.connect(self._remember_council)
-        self.actions = PlacementActions(runner, changes, lambda: self.refs, self)
-        self.actions.failed.connect(self.show_error)
-        self.actions.finished.connect(lambda _id: self.show_message(""))
+        self.placement_actions = PlacementActions(runner, changes, lambda: self.refs, self)
+        self.placement_actions.failed.connect(self.show_error)
+        self.placement_actions.finished.connect(lambda _id: self.show_message(""))
         self._build_buttons()
         self.lay_out()
         self.reload()
@@ -120,10 +118,10 @@ class PlacementQueueScreen(ListScreen):
         self.provider_button = button(
             "Choose pr&ovider…",
             "Choose the provider",
-            lambda: self._act(self.actions.choose_provider),
+            lambda: self._act(self.placement_actions.choose_provider),
         )
         self.worker_button = button(
-            "Assign &worker…", "Assign a worker", lambda: self._act(self.actions.assign)
+            "Assign &worker…", "Assign a worker", lambda: self._act(self.placement_actions.assign)
         )
         self.request_button = button(
             "Re&quest another…", "Request another placement", self._request
@@ -178,12 +176,12 @@ class PlacementQueueScreen(ListScreen):
     def _move(self, state: str) -> None:
         ref = self.current_ref()
         if ref is not None:
-            self.actions.advance(ref, state)
+            self.placement_actions.advance(ref, state)
 
     def _end(self, outcome: str) -> None:
         ref = self.current_ref()
         if ref is not None and outcome in ref.endings():
-            self.actions.end(ref, outcome)
+            self.placement_actions.end(ref, outcome)
 
     def _act(self, action: Callable[[PlacementRef], None]) -> None:
         ref = self.current_ref()
@@ -193,4 +191,4 @@ class PlacementQueueScreen(ListScreen):
     def _request(self) -> None:
         row = self.table.current()
         if row is not None:
-            self.actions.request(row.spell_id, patient(row))
+            self.placement_actions.request(row.spell_id, patient(row))

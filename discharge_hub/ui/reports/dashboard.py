@@ -21,11 +21,10 @@ from PySide6.QtCharts import (
     QHorizontalBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -42,6 +41,7 @@ from discharge_hub import clock
 from discharge_hub.reports.huddle_data import Count, EquityRow, HuddleFigures, huddle_figures
 from discharge_hub.services.reference_lists import site_names
 from discharge_hub.ui.tasks import TaskRunner
+from discharge_hub.ui.widgets import DayEdit
 
 ALL_SITES = "All sites"
 
@@ -153,10 +153,7 @@ class HuddleDashboard(QWidget):
         self.setWindowTitle("Huddle dashboard")
         self.runner = runner
         self.figures: HuddleFigures | None = None
-        self.date_edit = QDateEdit(QDate(clock.today()))  # type: ignore[call-overload]  # PySide6 takes a date; the stubs miss it
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("ddd dd/MM/yyyy")
-        self.date_edit.setMaximumDate(QDate(clock.today()))  # type: ignore[call-overload]
+        self.date_edit = DayEdit(clock.today(), latest=clock.today())
         self.site_combo = QComboBox()
         self.site_combo.addItem(ALL_SITES)
         refresh = QPushButton("R&efresh")
@@ -197,16 +194,18 @@ class HuddleDashboard(QWidget):
         self.date_edit.dateChanged.connect(lambda _d: self.refresh())
         self.site_combo.currentIndexChanged.connect(lambda _i: self.refresh())
 
-    def _lower(self) -> QHBoxLayout:
-        lower = QHBoxLayout()
-        lower.addWidget(self.equity, 3)
-        lower.addWidget(self.red2green, 2)
+    def _lower(self) -> QVBoxLayout:
+        # One under the other: side by side they were wider than a laptop's window, so
+        # the whole page scrolled sideways and cut the tiles, charts and tables.
+        lower = QVBoxLayout()
+        lower.addWidget(self.equity)
+        lower.addWidget(self.red2green)
         return lower
 
     # -- loading --------------------------------------------------------------------------
     @property
     def day(self) -> date:
-        return cast(date, self.date_edit.date().toPython())
+        return self.date_edit.day()
 
     @property
     def site(self) -> str | None:

@@ -22,15 +22,16 @@ from PySide6.QtCharts import (
     QStackedBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
+    QStyle,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -49,9 +50,11 @@ from discharge_hub.ui.reports.dashboard import (
     _Tile,
     chosen_site,
     fill_sites,
+    scrolling,
 )
 from discharge_hub.ui.rows_model import RowsModel
 from discharge_hub.ui.tasks import TaskRunner
+from discharge_hub.ui.widgets import DayEdit
 
 DEFAULT_DAYS = 90
 TILES: tuple[tuple[str, str], ...] = (
@@ -84,14 +87,47 @@ def tile_texts(g: EddGroup) -> dict[str, str]:
 
 
 def _table(title: str) -> tuple[QTableView, RowsModel]:
+    """A ward/site/specialty table: the name takes the room the figures leave, each
+    figure is as wide as its values or its header on at most two lines (the columns
+    were squeezed to a fixed width and their headers cut)."""
     model = RowsModel([(title, lambda g: g.label), *GROUP_COLUMNS])
     view = QTableView()
     view.setModel(model)
     view.setAccessibleName(f"EDD reliability by {title.lower()}")
     view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setStretchLastSection(True)
+    view.setWordWrap(False)  # a row a line; a long name ends in "…" and is its tooltip
     view.setSortingEnabled(False)
+    header = view.horizontalHeader()
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
+    header.setTextElideMode(Qt.TextElideMode.ElideNone)  # wrapped, never cut to "…"
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setFixedHeight(header.sizeHint().height() + header.fontMetrics().lineSpacing())
+    view.setMinimumHeight(header.height() + 6 * view.verticalHeader().defaultSectionSize())
+    fit_figures(view)
+    model.modelReset.connect(lambda: fit_figures(view))
     return view, model
+
+
+def fit_figures(view: QTableView) -> None:
+    """Each figure's column as wide as its widest value, and as its header wrapped onto
+    at most two lines."""
+    header, model = view.horizontalHeader(), view.model()
+    metrics = header.fontMetrics()
+    pad = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + 4
+    for column in range(1, model.columnCount()):
+        title = str(model.headerData(column, Qt.Orientation.Horizontal))
+        width = max(metrics.horizontalAdvance(word) for word in title.split())
+        while header_lines(metrics, title, width) > 2:
+            width += 4
+        header.resizeSection(column, max(width + pad, view.sizeHintForColumn(column)))
+
+
+def header_lines(metrics: QFontMetrics, title: str, width: int) -> int:
+    """How many lines ``title`` takes wrapped to ``width`` pixels."""
+    flags = int(Qt.TextFlag.TextWordWrap.value)
+    tall = metrics.boundingRect(QRect(0, 0, width, 10_000), flags, title).height()
+    return max(1, round(tall / metrics.lineSpacing()))
 
 
 class EddDashboard(QWidget):
@@ -125,11 +161,8 @@ class EddDashboard(QWidget):
         self.reasons.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self._layout()
 
-    def _date_edit(self, day: date) -> QDateEdit:
-        edit = QDateEdit(QDate(day))  # type: ignore[call-overload]  # PySide6 takes a date; the stubs miss it
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("ddd dd/MM/yyyy")
-        edit.setMaximumDate(QDate(clock.today()))  # type: ignore[call-overload]
+    def _date_edit(self, day: date) -> DayEdit:
+        edit = DayEdit(day, latest=clock.today())
         edit.dateChanged.connect(lambda _d: self.refresh())
         return edit
 
@@ -155,25 +188,27 @@ class EddDashboard(QWidget):
         for view, name in ((self.ward_view, "By ward"), (self.site_view, "By site"),
                            (self.specialty_view, "By specialty")):  # fmt: skip
             tables.addTab(view, name)
+        middle = QVBoxLayout()
+        middle.addLayout(charts, 1)
+        middle.addWidget(self.trend_view, 1)
         lower = QHBoxLayout()
         lower.addWidget(tables, 2)
         lower.addWidget(self.reasons, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addLayout(tiles)
-        layout.addLayout(charts, 1)
-        layout.addWidget(self.trend_view, 1)
-        layout.addLayout(lower, 1)
+        # In a laptop's window the page scrolls: squeezed, it made the window taller
+        # than the screen and its tables a few rows high.
+        layout.addWidget(scrolling(tiles, middle, lower), 1)
         self.site_combo.currentIndexChanged.connect(lambda _i: self.refresh())
 
     # -- loading --------------------------------------------------------------------------
     @property
     def start(self) -> date:
-        return cast(date, self.from_edit.date().toPython())
+        return self.from_edit.day()
 
     @property
     def end(self) -> date:
-        return cast(date, self.to_edit.date().toPython())
+        return self.to_edit.day()
 
     @property
     def site(self) -> str | None:

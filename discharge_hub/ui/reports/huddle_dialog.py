@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import cast
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -23,6 +21,7 @@ from PySide6.QtWidgets import (
 from discharge_hub import clock
 from discharge_hub.services.reference_lists import match_site
 from discharge_hub.ui.reports.dashboard import ALL_SITES
+from discharge_hub.ui.widgets import DayEdit
 
 
 class HuddleReportDialog(QDialog):
@@ -32,11 +31,8 @@ class HuddleReportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Print huddle report")
         self.sites = list(sites)
-        today = QDate(clock.today())  # type: ignore[call-overload]  # PySide6 takes a date; the stubs miss it
-        self.date_edit = QDateEdit(today)
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("ddd dd/MM/yyyy")
-        self.date_edit.setMaximumDate(today)  # no report of a day to come
+        today = clock.today()
+        self.date_edit = DayEdit(today, latest=today)  # no report of a day to come
         self.site_combo = QComboBox()
         self.site_combo.setEditable(True)
         self.site_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -71,7 +67,7 @@ class HuddleReportDialog(QDialog):
 
     @property
     def day(self) -> date:
-        return cast(date, self.date_edit.date().toPython())
+        return self.date_edit.day()
 
     def chosen_site(self) -> str | None:
         """The site picked or typed (None: all sites); ValueError saying what is wrong."""

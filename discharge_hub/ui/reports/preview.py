@@ -40,9 +40,6 @@ class PdfPrintPreview(QPrintPreviewDialog):
     ``file_name`` is the proposed name without folder, e.g.
     ``Daily huddle 2026-11-23.pdf``; made safe for every file system."""
 
-    # Hides QPrintPreviewDialog.printer(), which returns this same printer.
-    printer: QPrinter  # type: ignore[assignment]
-
     def __init__(
         self,
         pdf: bytes,
@@ -51,14 +48,14 @@ class PdfPrintPreview(QPrintPreviewDialog):
         *,
         file_name: str | None = None,
     ) -> None:
-        self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        super().__init__(self.printer, parent)
+        self.pdf_printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        super().__init__(self.pdf_printer, parent)
         self.setWindowTitle(f"Print preview — {title}")
         self.pdf = pdf
         self.file_name = safe_file_name(file_name or f"{title}.pdf")
         if not self.file_name.lower().endswith(".pdf"):
             self.file_name += ".pdf"
-        self.printer.setDocName(Path(self.file_name).stem)
+        self.pdf_printer.setDocName(Path(self.file_name).stem)
         self._bytes = QByteArray(pdf)
         self._buffer = QBuffer(self._bytes, self)  # must outlive the document
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -128,13 +125,13 @@ class PdfPrintPreview(QPrintPreviewDialog):
         """The print dialog; a paper printer gets the pages rendered from the PDF, a
         "print to file" gets the PDF itself."""
         if QPrinterInfo.availablePrinters():
-            self.printer.setOutputFormat(QPrinter.OutputFormat.NativeFormat)
+            self.pdf_printer.setOutputFormat(QPrinter.OutputFormat.NativeFormat)
         else:
-            self.printer.setOutputFileName(str(self.proposed_path))
-        dialog = QPrintDialog(self.printer, self)
+            self.pdf_printer.setOutputFileName(str(self.proposed_path))
+        dialog = QPrintDialog(self.pdf_printer, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        self.print_to(self.printer)
+        self.print_to(self.pdf_printer)
 
     def print_to(self, printer: QPrinter) -> None:
         if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName():
@@ -148,9 +145,9 @@ class PdfPrintPreview(QPrintPreviewDialog):
         orientation = (
             QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait
         )
-        self.printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-        self.printer.setPageOrientation(orientation)
-        self.printer.setFullPage(True)  # the PDF carries its own margins
+        self.pdf_printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        self.pdf_printer.setPageOrientation(orientation)
+        self.pdf_printer.setFullPage(True)  # the PDF carries its own margins
 
     @Slot(QPrinter)
     def _on_paint_requested(self, printer: QPrinter) -> None:

@@ -25,7 +25,10 @@ def confirmed(
     refs: ReferenceLists,
 ) -> ws.WorkspaceChanges | None:
     """``changes`` as they are to be saved (with a delay reason chosen here), or None
-    when the user goes back to the form (nothing is saved; the form keeps its edits)."""
+    when the user goes back to the form (nothing is saved; the form keeps its edits).
+
+    Raises the save's :class:`ValidationError` for a past EDD the save would refuse
+    anyway (show it as a refused save): no question is asked about that date."""
     checks = ws.save_checks(spell, changes, today=clock.today())
     if checks.past_edd is not None:
         question = (

@@ -39,14 +39,11 @@ REFERRAL_COLUMNS = (
 
 
 class HubTab(QWidget):
-    # Hides QWidget.actions(), which this tab never calls.
-    actions: PlacementActions | None  # type: ignore[assignment]
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._refs: ReferenceLists | None = None
         self._detail: SpellDetail | None = None
-        self.actions: PlacementActions | None = None
+        self.placement_actions: PlacementActions | None = None
         self._select_next: int | None = None
         self.referrals = RowsModel(REFERRAL_COLUMNS, self)
         self.placements = RowsModel(self._placement_columns(), self)
@@ -117,8 +114,8 @@ class HubTab(QWidget):
     def set_reference_lists(self, refs: ReferenceLists) -> None:
         self._refs = refs
 
-    def set_actions(self, actions: PlacementActions) -> None:
-        self.actions = actions
+    def set_placement_actions(self, actions: PlacementActions) -> None:
+        self.placement_actions = actions
         actions.requested.connect(self._on_requested)
         self._enable()
 
@@ -156,8 +153,8 @@ class HubTab(QWidget):
 
     def _enable(self, *_: object) -> None:
         open_spell = self._detail is not None and self._detail.spell.discharged_at is None
-        ref = self.current_ref() if open_spell and self.actions else None
-        self.request_button.setEnabled(open_spell and self.actions is not None)
+        ref = self.current_ref() if open_spell and self.placement_actions else None
+        self.request_button.setEnabled(open_spell and self.placement_actions is not None)
         self.move_button.setEnabled(bool(ref and ref.moves()))
         self.decline_button.setEnabled(bool(ref and "declined" in ref.endings()))
         self.cancel_button.setEnabled(bool(ref and "cancelled" in ref.endings()))
@@ -169,20 +166,20 @@ class HubTab(QWidget):
             action.triggered.connect(lambda _=False, s=state: self._move(s))
 
     def _request(self) -> None:
-        if self.actions is not None and self._detail is not None:
-            self.actions.request(self._detail.spell.id, self._patient())
+        if self.placement_actions is not None and self._detail is not None:
+            self.placement_actions.request(self._detail.spell.id, self._patient())
 
     def _move(self, state: str) -> None:
         ref = self.current_ref()
-        if self.actions is not None and ref is not None:
-            self.actions.advance(ref, state)
+        if self.placement_actions is not None and ref is not None:
+            self.placement_actions.advance(ref, state)
 
     def _end(self, outcome: str) -> None:
         ref = self.current_ref()
-        if self.actions is not None and ref is not None and outcome in ref.endings():
-            self.actions.end(ref, outcome)
+        if self.placement_actions is not None and ref is not None and outcome in ref.endings():
+            self.placement_actions.end(ref, outcome)
 
     def _act(self, name: str) -> None:
         ref = self.current_ref()
-        if self.actions is not None and ref is not None:
-            getattr(self.actions, name)(ref)
+        if self.placement_actions is not None and ref is not None:
+            getattr(self.placement_actions, name)(ref)

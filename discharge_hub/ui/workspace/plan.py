@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QRadioButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -49,6 +51,30 @@ EDD_COLUMNS = (
 )
 
 
+class CriterionLabel(QLabel):
+    """A criterion's whole wording beside its check-box, wrapped to the room there is
+    (a QCheckBox cannot wrap its text: long criteria were cut short with "…"). A click
+    on the wording ticks the box, as a click on a check-box's own text does."""
+
+    def __init__(self, text: str, box: QCheckBox) -> None:
+        super().__init__(text)
+        self.box = box
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # as setWordWrap set it: layouts ask the height
+        self.setSizePolicy(policy)
+        # the first line level with the box's own text (the box is the taller)
+        top = max(0, (box.sizeHint().height() - self.fontMetrics().height()) // 2)
+        self.setContentsMargins(0, top, 0, 0)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.box.isEnabled():
+            self.box.setFocus(Qt.FocusReason.MouseFocusReason)
+            self.box.click()
+        event.accept()
+
+
 class CriteriaPicker(QWidget):
     """The reviewer's answer: still meets (tick the criteria that apply) or no longer
     meets. Shows the last review's answer; with no review, neither is chosen."""
@@ -63,7 +89,10 @@ class CriteriaPicker(QWidget):
         self._group.addButton(self.meets)
         self._group.addButton(self.no_longer)
         self.boxes: dict[str, QCheckBox] = {}
+        self.labels: dict[str, CriterionLabel] = {}
         self._grid = QGridLayout()
+        # the whole field's width: the criteria's wording wraps in it
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.meets)
@@ -75,17 +104,19 @@ class CriteriaPicker(QWidget):
 
     def set_criteria(self, refs: ReferenceLists) -> None:
         for n, c in enumerate(refs.criteria):
-            short = c.label if len(c.label) <= 48 else c.label[:46] + "…"
-            box = QCheckBox(f"{c.code} {short}")
-            box.setToolTip(c.label)
+            box = QCheckBox(c.code)
             box.setAccessibleName(f"Criterion {c.code}: {c.label}")
             box.clicked.connect(self._on_box_clicked)
             self.boxes[c.code] = box
-            self._grid.addWidget(box, n, 0)
+            self.labels[c.code] = CriterionLabel(c.label, box)
+            self._grid.addWidget(box, n, 0, Qt.AlignmentFlag.AlignTop)
+            self._grid.addWidget(self.labels[c.code], n, 1)
+        self._grid.setColumnStretch(1, 1)
 
     def _on_no_longer_toggled(self, on: bool) -> None:
-        for box in self.boxes.values():
+        for code, box in self.boxes.items():
             box.setEnabled(not on)
+            self.labels[code].setEnabled(not on)
             if on:
                 box.setChecked(False)
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from discharge_hub.display import dates
 from discharge_hub.display.people import is_me, person_name
+from discharge_hub.errors import ValidationError
 from discharge_hub.services import conflicts
 from discharge_hub.services import workspace as ws
 from discharge_hub.services.placements import PlacementCancel
@@ -157,7 +158,7 @@ class WorkspaceWidget(QWidget):
             tab.set_reference_lists(refs)
         actions = PlacementActions(self.runner, self.changes_hub, lambda: self.refs, self)
         actions.failed.connect(self._on_action_failed)
-        self.hub.set_actions(actions)
+        self.hub.set_placement_actions(actions)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Workspace sections")
         # Mnemonics clash neither with the menu bar (F, P, V, H, R) nor with a field
@@ -333,7 +334,11 @@ class WorkspaceWidget(QWidget):
             self.banner.setText("Nothing to save.")
             self.banner.setVisible(True)
             return
-        asked = confirmed(self, self.detail.spell, changes, self.refs)
+        try:
+            asked = confirmed(self, self.detail.spell, changes, self.refs)
+        except ValidationError as exc:  # refused anyway: say so now, ask nothing
+            self.flow.show_refusal(exc)
+            return
         if asked is None:  # back to the form, edits kept
             return
         changes = asked
