@@ -196,8 +196,7 @@ def admit(
             patients.shown(person.nhs_number),
             f"already has an open spell (admitted {dates.uk_date(admission_date(current))})",
         )
-    if person.date_of_birth > clock.local_date(admitted):
-        raise ValidationError("date_of_birth", person.date_of_birth, "is after the admission")
+    check_born_by(person.date_of_birth, admitted)
     spell = Spell(
         patient=person,
         site=site_row,
@@ -209,6 +208,12 @@ def admit(
     session.add(spell)
     session.flush()
     return _view(session, spell)
+
+
+def check_born_by(born: date, admitted: datetime) -> None:
+    """A patient is admitted on or after the day they were born."""
+    if born > clock.local_date(admitted):
+        raise ValidationError("date_of_birth", born, "is after the admission")
 
 
 def transfer(
@@ -271,13 +276,7 @@ def set_edd(
     """Set or change the estimated discharge date; every change keeps why."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
     why = require_text(reason, "reason", kind=TEXT, max_length=REASON_MAX)
-    check_planned(edd, "edd", today=today or clock.today())
-    if edd < admission_date(spell):
-        raise ValidationError(
-            "edd",
-            dates.uk_date(edd),
-            f"is before the admission on {dates.uk_date(admission_date(spell))}",
-        )
+    check_edd(edd, admission_date(spell), today=today or clock.today())
     if edd == spell.edd:
         return _view(session, spell)
     session.add(
@@ -293,6 +292,27 @@ def set_edd(
     spell.edd = edd
     session.flush()
     return _view(session, spell)
+
+
+def check_edd(edd: date, admitted_on: date, *, today: date) -> None:
+    """An EDD plans ahead (at most about a year) and is not before the admission."""
+    check_planned(edd, "edd", today=today)
+    if edd < admitted_on:
+        raise ValidationError(
+            "edd", dates.uk_date(edd), f"is before the admission on {dates.uk_date(admitted_on)}"
+        )
+
+
+def check_review_date(review_date: date, admitted_on: date, *, today: date) -> None:
+    """A criteria-to-reside review is dated from the admission to today."""
+    if review_date < admitted_on:
+        raise ValidationError(
+            "review_date",
+            dates.uk_date(review_date),
+            f"is before the admission on {dates.uk_date(admitted_on)}",
+        )
+    if review_date > today:
+        raise ValidationError("review_date", dates.uk_date(review_date), "is in the future")
 
 
 def record_ctr_review(
@@ -314,18 +334,10 @@ def record_ctr_review(
     meets" with nothing ticked is refused, not saved as its opposite. ``meets=None``
     keeps the older callers' meaning (no criteria: no longer meets); forms pass it."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
-    today = today or clock.today()
-    if review_date < admission_date(spell):
-        raise ValidationError(
-            "review_date",
-            dates.uk_date(review_date),
-            f"is before the admission on {dates.uk_date(admission_date(spell))}",
-        )
-    if review_date > today:
-        raise ValidationError("review_date", dates.uk_date(review_date), "is in the future")
+    check_review_date(review_date, admission_date(spell), today=today or clock.today())
     codes = sorted({check_code(session, Criterion, "criteria", c) for c in criteria})
     meets = bool(codes) if meets is None else meets
-    _check_answer(meets, codes)
+    check_answer(meets, codes)
     earlier = _reviews_of(session, spell.id)  # before the new one is added: one flush
     review = CtrReview(
         spell_id=spell.id,
@@ -357,7 +369,7 @@ def _clear_delay_reason_if_meets(session: Session, spell: Spell, review: CtrRevi
     review.note = f"{review.note} {cleared}" if review.note else cleared
 
 
-def _check_answer(meets: bool, codes: list[str]) -> None:
+def check_answer(meets: bool, codes: list[str]) -> None:
     if meets and not codes:
         raise ValidationError(
             "criteria",
@@ -484,15 +496,7 @@ def discharge(
 ) -> SpellView:
     """Close the spell. Placements with a confirmed start are marked started."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
-    leaving = uk_instant(discharged_at, "discharged_at")
-    if leaving < spell.admitted_at:
-        raise ValidationError(
-            "discharged_at",
-            dates.uk_datetime(discharged_at),
-            f"is before the admission at {dates.uk_datetime(spell.admitted_at)}",
-        )
-    if leaving > clock.now():
-        raise ValidationError("discharged_at", dates.uk_datetime(discharged_at), "is in the future")
+    leaving = check_discharged_at(discharged_at, spell.admitted_at)
     # Every code checked before any is set: a look-up's autoflush would otherwise
     # write the discharge in two versions.
     destination_code = check_code(session, Destination, "destination", destination)
@@ -512,3 +516,17 @@ def discharge(
         placement.state_changed_at = clock.now()
     session.flush()
     return _view(session, spell)
+
+
+def check_discharged_at(discharged_at: datetime, admitted_at: datetime) -> datetime:
+    """A discharge instant between the admission and now, as aware UTC."""
+    leaving = uk_instant(discharged_at, "discharged_at")
+    if leaving < clock.as_utc(admitted_at):
+        raise ValidationError(
+            "discharged_at",
+            dates.uk_datetime(discharged_at),
+            f"is before the admission at {dates.uk_datetime(admitted_at)}",
+        )
+    if leaving > clock.now():
+        raise ValidationError("discharged_at", dates.uk_datetime(discharged_at), "is in the future")
+    return leaving
