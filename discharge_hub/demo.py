@@ -24,7 +24,7 @@ from discharge_hub import changes, clock
 from discharge_hub import demo_data as data
 from discharge_hub.db import Database
 from discharge_hub.demo_plan import Plan, first_ids, write
-from discharge_hub.demo_steps import load_codes
+from discharge_hub.demo_steps import add_ward, load_codes
 from discharge_hub.demo_story import World, discharged_story, open_story
 from discharge_hub.display import dates
 from discharge_hub.errors import DomainError, ValidationError
@@ -108,13 +108,14 @@ def generate(
     people = _people(world, patients + discharged)
     with database.unit_of_work(actor) as session:
         _refuse_if_not_empty(session)
-        _estate(session, world, patients)
+        new_wards = _estate(session, world, patients)
         _providers(session, world)
-    stages = _stages(world, patients)
-    with database.unit_of_work(actor) as session:
+        stages = _stages(world, patients)
         conn = session.connection()
         world.codes = load_codes(session)
         world.plan = Plan(str(session.info["actor"]), first_ids(conn))
+        for site, name, specialty, labels in new_wards:
+            add_ward(world, site, name, specialty, labels, world.latest + timedelta(minutes=1))
         for person, stage in zip(people[:patients], stages, strict=True):
             open_story(world, person, stage)
         for person in people[patients:]:
@@ -235,7 +236,12 @@ def _bed_labels(count: int) -> list[str]:
     return bays + [f"SR{n}" for n in range(1, count - len(bays) + 1)]
 
 
-def _estate(session: Session, world: World, patients: int) -> None:
+def _estate(
+    session: Session, world: World, patients: int
+) -> list[tuple[str, str, str | None, list[str]]]:
+    """The wards and their beds, sized by the site's share of admissions. A ward the
+    database already has gets what it lacks through the services; the new ones are
+    returned (site, ward, specialty, bed labels) for the plan."""
     sites = session.scalars(select(Site).order_by(Site.id)).all()
     wards: list[tuple[Site, str, str | None, float]] = []
     for site in sites:
@@ -243,17 +249,23 @@ def _estate(session: Session, world: World, patients: int) -> None:
         weight = data.SITE_KIND_WEIGHT.get(site.kind, 1.0) / len(names)
         wards += [(site, name, specialty, weight) for name, specialty in names]
     total = sum(w for *_, w in wards)
+    have = set(session.execute(select(Ward.site_id, Ward.name)).tuples())
+    new: list[tuple[str, str, str | None, list[str]]] = []
     for site, name, specialty, weight in wards:
-        ward = spells.ensure_ward(session, site, name)
-        ward.specialty = specialty
         size = max(8, -(-int(patients * 1.25 * weight / total) // 2) * 2)
         labels = _bed_labels(size)
-        spells.ensure_beds(session, ward, labels)
+        if (site.id, name) in have:
+            ward = spells.ensure_ward(session, site, name)
+            ward.specialty = specialty
+            spells.ensure_beds(session, ward, labels)
+        else:
+            new.append((site.name, name, specialty, labels))
         key = (site.name, name)
         world.free_beds[key] = list(labels)
         world.ward_weights.append((key, weight))
         world.all_beds += [(site.name, name, label) for label in labels]
     session.flush()
+    return new
 
 
 def _providers(session: Session, world: World) -> None:

@@ -32,6 +32,7 @@ from discharge_hub.facts import write as write_facts
 from discharge_hub.models import (
     AuditEntry,
     Barrier,
+    Bed,
     Carer,
     CarerContact,
     CtrReview,
@@ -43,12 +44,15 @@ from discharge_hub.models import (
     Red2GreenDay,
     Spell,
     Versioned,
+    Ward,
 )
 from discharge_hub.models.base import BOOKKEEPING_COLUMNS, SUMMARY_COLUMNS, UtcDateTime
 from discharge_hub.models.fact import LOCATION, PLACEMENT
 
 # Parents before children: the order the rows are inserted in.
 MODELS: tuple[Any, ...] = (
+    Ward,
+    Bed,
     Patient,
     Spell,
     EddChange,

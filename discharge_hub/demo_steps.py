@@ -221,6 +221,24 @@ class Case:
 # --- spells.* ------------------------------------------------------------------------------
 
 
+def add_ward(
+    w: World, site: str, name: str, specialty: str | None, labels: list[str], at: datetime
+) -> None:
+    """``spells.ensure_ward`` of a new ward, its specialty set, then ``ensure_beds``."""
+    c = w.c
+    ward_name = require_text(name, "ward", kind=NAME, max_length=80)
+    ward = w.p.insert(Ward, at, site_id=c.sites[site], name=ward_name)
+    w.p.update(ward, at, specialty=specialty)
+    c.wards[(site, ward_name)] = ward.id
+    for label in labels:
+        text = optional_text(label, "bed", kind=NAME, max_length=20)
+        if text is not None and (ward.id, text) not in c.beds:
+            bed = w.p.insert(
+                Bed, at, ward_id=ward.id, label=text, sort_key=spells.bed_sort_key(text)
+            )
+            c.beds[(ward.id, text)] = bed.id
+
+
 def admit(
     w: World, person: PatientDetails, site: str, ward: str, bed: str | None, at: datetime
 ) -> Case:
