@@ -24,8 +24,9 @@ from discharge_hub import changes, clock
 from discharge_hub import demo_data as data
 from discharge_hub.db import Database
 from discharge_hub.demo_plan import Plan, first_ids, write
-from discharge_hub.demo_steps import add_ward, load_codes
+from discharge_hub.demo_steps import add_ward
 from discharge_hub.demo_story import World, discharged_story, open_story
+from discharge_hub.demo_world import load_codes
 from discharge_hub.display import dates
 from discharge_hub.errors import DomainError, ValidationError
 from discharge_hub.models import (

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from discharge_hub import demo_data as data
 from discharge_hub import demo_steps as step
 from discharge_hub.demo_plan import Rec
-from discharge_hub.demo_steps import CarerDetails, Case, World
+from discharge_hub.demo_steps import CarerDetails, Case
+from discharge_hub.demo_world import World
 from discharge_hub.services import care
 from discharge_hub.services.patients import PatientDetails
 
