@@ -51,8 +51,8 @@ def get_for_update(
     """
     name = label or model.__tablename__.replace("_", " ")
     # By primary key: a record this session already holds costs no query (a unit of
-    # work writing many changes,), one it does not is loaded. A lock is
-    # always a query (PostgreSQL: the row is read again under the lock).
+    # work writing many changes), one it does not is loaded. A lock is always a query
+    # (PostgreSQL: the row is read again under the lock).
     locking = lock and session.get_bind().dialect.name == "postgresql"
     obj = session.get(model, entity_id, with_for_update=True if locking else None)
     if obj is None:
