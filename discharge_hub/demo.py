@@ -250,7 +250,7 @@ def _estate(
         weight = data.SITE_KIND_WEIGHT.get(site.kind, 1.0) / len(names)
         wards += [(site, name, specialty, weight) for name, specialty in names]
     total = sum(w for *_, w in wards)
-    have = set(session.execute(select(Ward.site_id, Ward.name)).tuples())
+    have = set(session.execute(select(Ward.site_id, Ward.name)).all())
     new: list[tuple[str, str, str | None, list[str]]] = []
     for site, name, specialty, weight in wards:
         size = max(8, -(-int(patients * 1.25 * weight / total) // 2) * 2)
