@@ -5,16 +5,21 @@ time, and a history that gives past days' sitrep figures the story says."""
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, select
 
 from discharge_hub import clock, demo, summaries
+from discharge_hub import demo_steps as step
 from discharge_hub.db import Database
-from discharge_hub.demo_plan import MODELS
+from discharge_hub.demo_plan import MODELS, Plan
+from discharge_hub.demo_steps import Case
+from discharge_hub.demo_world import World
+from discharge_hub.errors import ValidationError
 from discharge_hub.models import (
     AuditEntry,
     Barrier,
@@ -204,3 +209,28 @@ def test_the_story_times_are_not_the_time_the_demo_ran(demo_db: Database) -> Non
     assert sorted(at) == sorted(changed)
     assert min(at) < clock.now() - timedelta(days=5)
     assert isinstance(min(at), datetime)
+
+
+def test_a_step_the_services_refuse_is_refused_by_the_plan_with_their_message() -> None:
+    """The plan's steps call the services' own rule functions: a step off the placement
+    lifecycle, an offer without a provider, "still meets" with nothing ticked."""
+    at = datetime.combine(conftest.TODAY - timedelta(days=2), time(10, 0))
+    world = World(random.Random(1), conftest.TODAY, at + timedelta(days=1))
+    world.plan = Plan("demo", dict.fromkeys(MODELS, 1))
+    spell = world.plan.insert(Spell, at, patient_id=1, site_id=1, ward_id=1,
+                              admitted_at=clock.as_utc(at))  # fmt: skip
+    case = Case(spell, at)
+    placement = world.plan.insert(Placement, at, spell_id=spell.id, state="requested")
+    written = len(world.plan.audit)
+    with pytest.raises(ValidationError, match="is not a next step from requested"):
+        step.advance_placement(world, placement, "started", at)
+    with pytest.raises(ValidationError, match="is required for a placement offered"):
+        step.advance_placement(world, placement, "offered", at)
+    with pytest.raises(ValidationError, match="tick the criterion"):
+        step.record_ctr_review(world, case, at.date(), [], meets=True, at=at)
+    with pytest.raises(ValidationError, match="is before the admission"):
+        step.record_ctr_review(world, case, at.date() - timedelta(days=1), [], meets=False, at=at)
+    assert placement["state"] == "requested" and case.reviews == []
+    assert len(world.plan.audit) == written  # nothing planned for a refused step
+    step.advance_placement(world, placement, "assessing", at)
+    assert placement["state"] == "assessing" and placement.version == 2
