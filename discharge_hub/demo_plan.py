@@ -272,18 +272,28 @@ def _processor(conn: Connection, column: Any) -> Callable[[Any], Any] | None:
 
 
 def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """One executemany of driver-ready tuples: every value through its column type's
-    bind processor, as the ORM stores it, without SQLAlchemy's per-row work."""
+    """Driver-ready tuples, every value through its column type's bind processor (as
+    the ORM stores it), without SQLAlchemy's per-row work: one executemany on SQLite,
+    ``COPY`` on PostgreSQL (as the PAS import writes)."""
     names = list(rows[0])
     procs = [(n, _processor(conn, table.c[n])) for n in names]
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
-           f"VALUES ({', '.join(mark for _ in names)})")  # fmt: skip
     columns = [[row[n] for row in rows] for n in names]
     ready = [
         c if p is None else [p(v) for v in c] for c, (_n, p) in zip(columns, procs, strict=True)
     ]
-    conn.exec_driver_sql(sql, list(zip(*ready, strict=True)))
+    tuples = list(zip(*ready, strict=True))
+    if conn.dialect.name == "postgresql":
+        raw: Any = conn.connection.dbapi_connection
+        quoted = ", ".join(f'"{n}"' for n in names)
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy,
+        ):
+            for row in tuples:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in names)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", tuples)
 
 
 def write(conn: Connection, plan: Plan, *, moment: datetime) -> None:
