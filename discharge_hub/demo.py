@@ -46,6 +46,7 @@ from discharge_hub.services.patients import PatientDetails
 from discharge_hub.validators import nhs_check_digit
 
 MAX_PATIENTS = 50_000
+CHUNK = 2_000  # stories planned, then written, at a time (one transaction for all)
 
 # Open-spell stages (weight). Each appears at least once when there are enough patients.
 STAGES: tuple[tuple[str, int], ...] = (
@@ -117,11 +118,18 @@ def generate(
         world.plan = Plan(str(session.info["actor"]), first_ids(conn))
         for site, name, specialty, labels in new_wards:
             add_ward(world, site, name, specialty, labels, world.latest + timedelta(minutes=1))
-        for person, stage in zip(people[:patients], stages, strict=True):
-            open_story(world, person, stage)
-        for person in people[patients:]:
-            discharged_story(world, person)
-        write(conn, world.plan, moment=clock.now())
+        stories: list[tuple[PatientDetails, str | None]] = [
+            *zip(people[:patients], stages, strict=True)
+        ]
+        stories += [(person, None) for person in people[patients:]]
+        for n, (person, stage) in enumerate(stories, start=1):
+            if stage is None:
+                discharged_story(world, person)
+            else:
+                open_story(world, person, stage)
+            if n % CHUNK == 0 or n == len(stories):  # written as it goes: memory stays small
+                write(conn, world.plan, moment=clock.now())
+                world.plan = Plan(world.plan.actor, world.plan.next_ids)
         changes.announce(conn, changes.Change(all=True))
     with database.read() as session:
         return _summary(session)
