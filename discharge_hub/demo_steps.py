@@ -186,8 +186,7 @@ def set_next_action(w: World, case: Case, text: str, at: datetime) -> None:
 
 
 def update_handover_notes(w: World, case: Case, notes: dict[str, str], at: datetime) -> None:
-    unknown = set(notes) - set(spells.HANDOVER_FIELDS)
-    assert not unknown, unknown
+    spells.check_handover_fields(notes)
     values = {k: optional_text(v, k, kind=TEXT, max_length=4000) for k, v in notes.items()}
     w.p.update(case.spell, at, **values)
 

@@ -3,6 +3,7 @@ pathway, delay reason, next action, discharge."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import nullcontext
 from datetime import date, datetime
 
@@ -474,14 +475,18 @@ def update_handover_notes(
     **notes: str | None,
 ) -> SpellView:
     """Free-text content for the handover summary (PRSB headings)."""
-    unknown = set(notes) - set(HANDOVER_FIELDS)
-    if unknown:
-        raise ValidationError(sorted(unknown)[0], None, "is not a handover field")
+    check_handover_fields(notes)
     spell = get_for_update(session, Spell, spell_id, expected_version=expected_version)
     for key, value in notes.items():
         setattr(spell, key, optional_text(value, key, kind=TEXT, max_length=4000))
     session.flush()
     return _view(session, spell)
+
+
+def check_handover_fields(names: Iterable[str]) -> None:
+    unknown = set(names) - set(HANDOVER_FIELDS)
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], None, "is not a handover field")
 
 
 def discharge(
