@@ -41,7 +41,7 @@ def batch_writes(session: Session) -> None:
     """Hold this session's audit rows and insert them together: before the commit (in
     the same transaction, so the trail is complete or nothing is saved) and before any
     ORM query of the audit trail in this session. The rows are the same as unbatched
-    (each stamped when its flush ran); for a unit of work of many flushes (the demo)."""
+    (each stamped when its flush ran); for a unit of work of many flushes."""
     session.info.setdefault(PENDING, [])
 
 

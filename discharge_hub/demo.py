@@ -1,34 +1,32 @@
 """Synthetic LLR demo data, deterministic for a seed.
 
-Everything is written through the services, in units of work of a few dozen patients,
-so the data obeys every rule and carries its audit trail. Each unit of work writes
-its audit rows together before its commit (``audit.batch_writes``) and keeps the open
-history facts of its spells (``facts.keep_open_facts``): the same rows, without a
-statement per flush for them. Dates are relative to ``today``. NHS numbers come only
-from the test range 999 000 0000–999 999 9999.
-
-The services stamp some events with the real clock (when a referral was made, a
-placement requested, an EDD changed); the demo then moves those story timestamps back
-to the simulated day so the board and the huddle read like a real week, and records
-each change's history as of that day (``facts.effective_at``), so the reports of past
-days read like it too. The audit trail still says when the demo wrote each row.
+The estate and the providers are written through the services. The patients' stories
+are then planned in memory, every step checked by the rules of the service that
+takes it (:mod:`discharge_hub.demo_steps`), with the time it happens in the story;
+and written in bulk in one unit of work (:mod:`discharge_hub.demo_plan`): the rows,
+the audit trail (stamped with the story's times, as the rows are) and the history
+facts (so the reports of past days read like the story too). The board summaries
+follow from the database's triggers. Dates are relative to ``today``. NHS numbers come
+only from the test range 999 000 0000–999 999 9999.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from discharge_hub import audit, clock, facts
+from discharge_hub import changes, clock
 from discharge_hub import demo_data as data
 from discharge_hub.db import Database
+from discharge_hub.demo_plan import Plan, first_ids, write
+from discharge_hub.demo_steps import add_ward
 from discharge_hub.demo_story import World, discharged_story, open_story
+from discharge_hub.demo_world import load_codes
 from discharge_hub.display import dates
 from discharge_hub.errors import DomainError, ValidationError
 from discharge_hub.models import (
@@ -47,9 +45,8 @@ from discharge_hub.services import hub, spells
 from discharge_hub.services.patients import PatientDetails
 from discharge_hub.validators import nhs_check_digit
 
-T = TypeVar("T")
 MAX_PATIENTS = 50_000
-BATCH = 50  # patients per unit of work: big enough to be quick, small enough to lock briefly
+CHUNK = 2_000  # stories planned, then written, at a time (one transaction for all)
 
 # Open-spell stages (weight). Each appears at least once when there are enough patients.
 STAGES: tuple[tuple[str, int], ...] = (
@@ -113,31 +110,29 @@ def generate(
     people = _people(world, patients + discharged)
     with database.unit_of_work(actor) as session:
         _refuse_if_not_empty(session)
-        _estate(session, world, patients)
+        new_wards = _estate(session, world, patients)
         _providers(session, world)
-    stages = _stages(world, patients)
-    for chunk in _chunks(list(zip(people[:patients], stages, strict=True)), BATCH):
-        with database.unit_of_work(actor) as session:
-            audit.batch_writes(session)
-            facts.keep_open_facts(session)
-            world.pin_session(session)
-            for person, stage in chunk:
-                open_story(session, world, person, stage)
-    for group in _chunks(people[patients:], BATCH):
-        with database.unit_of_work(actor) as session:
-            audit.batch_writes(session)
-            facts.keep_open_facts(session)
-            world.pin_session(session)
-            for person in group:
-                discharged_story(session, world, person)
-    world.pinned = []
+        stages = _stages(world, patients)
+        conn = session.connection()
+        world.codes = load_codes(session)
+        world.plan = Plan(str(session.info["actor"]), first_ids(conn))
+        for site, name, specialty, labels in new_wards:
+            add_ward(world, site, name, specialty, labels, world.latest + timedelta(minutes=1))
+        stories: list[tuple[PatientDetails, str | None]] = [
+            *zip(people[:patients], stages, strict=True)
+        ]
+        stories += [(person, None) for person in people[patients:]]
+        for n, (person, stage) in enumerate(stories, start=1):
+            if stage is None:
+                discharged_story(world, person)
+            else:
+                open_story(world, person, stage)
+            if n % CHUNK == 0 or n == len(stories):  # written as it goes: memory stays small
+                write(conn, world.plan, moment=clock.now())
+                world.plan = Plan(world.plan.actor, world.plan.next_ids)
+        changes.announce(conn, changes.Change(all=True))
     with database.read() as session:
         return _summary(session)
-
-
-def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _refuse_if_not_empty(session: Session) -> None:
@@ -250,7 +245,12 @@ def _bed_labels(count: int) -> list[str]:
     return bays + [f"SR{n}" for n in range(1, count - len(bays) + 1)]
 
 
-def _estate(session: Session, world: World, patients: int) -> None:
+def _estate(
+    session: Session, world: World, patients: int
+) -> list[tuple[str, str, str | None, list[str]]]:
+    """The wards and their beds, sized by the site's share of admissions. A ward the
+    database already has gets what it lacks through the services; the new ones are
+    returned (site, ward, specialty, bed labels) for the plan."""
     sites = session.scalars(select(Site).order_by(Site.id)).all()
     wards: list[tuple[Site, str, str | None, float]] = []
     for site in sites:
@@ -258,17 +258,23 @@ def _estate(session: Session, world: World, patients: int) -> None:
         weight = data.SITE_KIND_WEIGHT.get(site.kind, 1.0) / len(names)
         wards += [(site, name, specialty, weight) for name, specialty in names]
     total = sum(w for *_, w in wards)
+    have = set(session.execute(select(Ward.site_id, Ward.name)).all())
+    new: list[tuple[str, str, str | None, list[str]]] = []
     for site, name, specialty, weight in wards:
-        ward = spells.ensure_ward(session, site, name)
-        ward.specialty = specialty
         size = max(8, -(-int(patients * 1.25 * weight / total) // 2) * 2)
         labels = _bed_labels(size)
-        spells.ensure_beds(session, ward, labels)
+        if (site.id, name) in have:
+            ward = spells.ensure_ward(session, site, name)
+            ward.specialty = specialty
+            spells.ensure_beds(session, ward, labels)
+        else:
+            new.append((site.name, name, specialty, labels))
         key = (site.name, name)
         world.free_beds[key] = list(labels)
         world.ward_weights.append((key, weight))
         world.all_beds += [(site.name, name, label) for label in labels]
     session.flush()
+    return new
 
 
 def _providers(session: Session, world: World) -> None:

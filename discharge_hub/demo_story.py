@@ -1,45 +1,21 @@
 """One patient's story for the demo data: admission to today (open spells) or to a
-discharge in the last 30 days. Every step goes through the services."""
+discharge in the last 30 days. Every step is one service call's worth of rows, checked
+by that service's rules (:mod:`discharge_hub.demo_steps`) and planned in memory with
+the story's own time; :mod:`discharge_hub.demo_plan` writes them in bulk."""
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from datetime import date, timedelta
 
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
-
-from discharge_hub import clock, facts
 from discharge_hub import demo_data as data
-from discharge_hub.models import (
-    Barrier,
-    BarrierKind,
-    Bed,
-    ContactMethod,
-    Criterion,
-    DelayReason,
-    Destination,
-    EddChange,
-    EthnicCategory,
-    HubReferral,
-    Method,
-    Pathway,
-    Place,
-    Placement,
-    Provider,
-    ServiceType,
-    Site,
-    Spell,
-    SpellFact,
-    Ward,
-)
-from discharge_hub.services import care, hub, spells
+from discharge_hub import demo_steps as step
+from discharge_hub.demo_plan import Rec
+from discharge_hub.demo_steps import CarerDetails, Case
+from discharge_hub.demo_world import World
+from discharge_hub.services import care
 from discharge_hub.services.patients import PatientDetails
 
-T = TypeVar("T")
+__all__ = ["World", "discharged_story", "open_story"]
 
 # Target placement states for hub spells, in rotation so that every state appears.
 PLACEMENT_PLAN = (
@@ -71,22 +47,6 @@ FUNDING = {
 }
 MEETS = ("02", "03", "04", "06", "08", "12")  # criteria to reside the demo draws from
 GIVEN_NAMES = tuple(sorted({n for b in data.BACKGROUNDS for n in b.female + b.male}))
-PINNED_MODELS = (
-    Site,
-    Ward,
-    Bed,
-    Provider,
-    Pathway,
-    Criterion,
-    DelayReason,
-    Destination,
-    Method,
-    ServiceType,
-    BarrierKind,
-    ContactMethod,
-    Place,
-    EthnicCategory,
-)
 HANDOVER = {
     "patient_wishes": "Wants to go home and be near the family.",
     "home_environment": "Ground-floor flat, key safe fitted; daughter visits daily.",
@@ -95,89 +55,6 @@ HANDOVER = {
     "lasting_power_of_attorney": "Health and welfare LPA held by the daughter.",
     "information_given": "Reablement leaflet given and explained.",
 }
-
-
-@dataclass
-class World:
-    """What the stories share: the dice, the day, the estate and the providers."""
-
-    rng: random.Random
-    today: date
-    latest: datetime  # naive UK wall clock: no event may be later than now
-    free_beds: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    ward_weights: list[tuple[tuple[str, str], float]] = field(default_factory=list)
-    all_beds: list[tuple[str, str, str]] = field(default_factory=list)
-    providers: list[tuple[int, frozenset[str], frozenset[str]]] = field(default_factory=list)
-    plan_index: int = 0
-    # Strong references for one unit of work: the session's identity map is weak, so
-    # without these every service call would reload the spell's site, ward, bed,
-    # patient and the code lists it checks (the demo's main cost).
-    pinned: list[object] = field(default_factory=list)
-
-    def pin_session(self, session: Session) -> None:
-        self.pinned = []
-        for model in PINNED_MODELS:
-            self.pinned += session.scalars(select(model)).all()
-        # And every record the unit of work writes or loads (a placement advanced, a
-        # carer contacted, a barrier resolved after it was added: no reload).
-        event.listen(session, "pending_to_persistent", self._keep)
-        event.listen(session, "loaded_as_persistent", self._keep)
-
-    def _keep(self, _session: Session, instance: object) -> None:
-        self.pinned.append(instance)
-
-    def pin_spell(self, session: Session, spell_id: int) -> None:
-        spell = session.get(Spell, spell_id)
-        self.pinned += [spell, spell.patient] if spell else []
-
-    def at(self, day: date, hour: int, minute: int = 0) -> datetime:
-        return min(datetime.combine(day, time(hour % 24, minute)), self.latest)
-
-    def weighted(self, options: Sequence[tuple[T, float]]) -> T:
-        return self.rng.choices([v for v, _ in options], weights=[w for _, w in options])[0]
-
-    def day_between(self, first: date, last: date) -> date:
-        return first + timedelta(days=self.rng.randint(0, max(0, (last - first).days)))
-
-    def provider(self, service: str, place: str | None) -> int:
-        offering = [p for p in self.providers if service in p[1]]
-        local = [p for p in offering if place in p[2]] or offering
-        return self.rng.choice(local)[0]
-
-    def free_bed(self) -> tuple[str, str, str | None]:
-        """A free bed on a ward drawn by size (every open spell has its own bed)."""
-        options = [(key, w) for key, w in self.ward_weights if self.free_beds[key]]
-        if not options:  # more patients than beds: on the ward, no bed yet
-            site, ward, _ = self.rng.choice(self.all_beds)
-            return site, ward, None
-        key = self.weighted(options)
-        beds = self.free_beds[key]
-        return key[0], key[1], beds.pop(self.rng.randrange(len(beds)))
-
-
-def _backdate(session: Session, model: Any, row_id: int, **values: Any) -> None:
-    session.execute(
-        update(model).where(model.id == row_id).values(**values),
-        execution_options={"synchronize_session": False},
-    )
-
-
-def _backdate_facts(
-    session: Session, placement_id: int, requested: datetime, changed: datetime
-) -> None:
-    """The placement's history moved like its timestamps: requested then, each later
-    step at the time of the last change (the steps in between hold for no time)."""
-    changed = max(changed, requested)  # a request made later in the day than a step
-    rows = session.scalars(
-        select(SpellFact.id).where(SpellFact.placement_id == placement_id).order_by(SpellFact.id)
-    ).all()
-    placement = session.get(Placement, placement_id)
-    if placement is not None:
-        facts.forget_open(session, placement.spell_id)  # valid_from moved here
-    for n, fact_id in enumerate(rows):
-        since = requested if n == 0 else changed
-        until = None if n == len(rows) - 1 else changed
-        _backdate(session, SpellFact, fact_id, valid_from=since, valid_to=until)
 
 
 # --- open spells ---------------------------------------------------------------------
@@ -209,49 +86,42 @@ def _open_los(world: World, stage: str) -> tuple[int, int | None]:
     return r.randint(low, high), (0 if stage == "ready_today" else None)
 
 
-def open_story(session: Session, world: World, person: PatientDetails, stage: str) -> None:
+def open_story(world: World, person: PatientDetails, stage: str) -> None:
     r = world.rng
     los, delay = _open_los(world, stage)
     site, ward, bed = world.free_bed()
     admitted = world.at(world.today - timedelta(days=los), r.randint(0, 23), r.randint(0, 59))
-    view = spells.admit(
-        session, patient=person, site=site, ward=ward, bed=bed, admitted_at=admitted
-    )
-    sid, adm = view.id, clock.local_date(view.admitted_at)
-    world.pin_spell(session, sid)
+    case = step.admit(world, person, site, ward, bed, admitted)
+    adm = case.admitted_on
     if stage in ("new", "no_edd"):
         if r.random() < 0.6:
-            _review(session, world, sid, adm, meets=True)
-        _carers(session, world, sid, adm, world.today, None, person)
+            _review(world, case, adm, meets=True)
+        _carers(world, case, world.today, None, person)
         return
     _edds(
-        session,
         world,
-        sid,
-        adm,
+        case,
         slips=r.randint(2, 4) if stage == "edd_slipped" else r.choice((0, 0, 1)),
         current=not stage.startswith("nctr_") and r.random() < 0.8,
     )
-    drd = _reviews(session, world, sid, adm, stage, delay)
+    drd = _reviews(world, case, stage, delay)
     pathway = stage[5:] if stage.startswith("nctr_") else None
     if stage in ("ready_today", "remet") or (stage == "treating" and r.random() < 0.4):
         pathway = world.weighted(PATHWAYS)
     if pathway:
-        with facts.effective_at(session, world.at(max(adm, drd or adm), 10)):
-            spells.set_pathway(session, spell_id=sid, expected_version=None, pathway=pathway)
+        step.set_pathway(world, case, pathway, case.after(world.at(max(adm, drd or adm), 10)))
         if pathway != "P0":
-            _hub(session, world, sid, max(adm, drd or adm), pathway, person.place)
+            _hub(world, case, max(adm, drd or adm), pathway, person.place)
         if drd is not None:
-            _delay_and_barriers(session, world, sid, adm, drd, pathway)
-    _carers(session, world, sid, adm, world.today, pathway, person)
-    _extras(session, world, sid, adm, site, drd, pathway)
+            _delay_and_barriers(world, case, drd, pathway)
+    _carers(world, case, world.today, pathway, person)
+    _extras(world, case, drd, pathway)
 
 
-def _edds(
-    session: Session, world: World, sid: int, adm: date, *, slips: int, current: bool = False
-) -> None:
+def _edds(world: World, case: Case, *, slips: int, current: bool = False) -> None:
     """The first EDD and its slips; ``current``: reviewed so it is not in the past."""
     r = world.rng
+    adm = case.admitted_on
     edd = adm + timedelta(days=r.randint(2, 7))
     changes = [(adm, edd, "Initial EDD at board round")]
     day = adm
@@ -262,88 +132,66 @@ def _edds(
     if current and edd < world.today:
         edd = world.today + timedelta(days=r.randint(0, 5))
         changes.append((world.today, edd, r.choice(data.EDD_SLIP_REASONS)))
-    for day, new, why in changes:
-        with facts.effective_at(session, world.at(day, 9)):  # the history: set that day
-            spells.set_edd(session, spell_id=sid, expected_version=None, edd=new, reason=why)
-    ids = session.scalars(
-        select(EddChange.id).where(EddChange.spell_id == sid).order_by(EddChange.id)
-    ).all()
-    for row_id, (day, _, _) in zip(ids, changes, strict=False):
-        _backdate(session, EddChange, row_id, changed_at=world.at(day, 9 + r.randint(0, 8)))
+    # Each change at that day's board round or later, in the order they were made.
+    made = [c for n, c in enumerate(changes) if n == 0 or c[1] != changes[n - 1][1]]
+    hours = [9 + r.randint(0, 8) for _ in made]
+    last = case.admitted
+    for (day, new, why), hour in zip(made, hours, strict=True):
+        last = max(last, world.at(day, hour))
+        step.set_edd(world, case, new, why, last)
 
 
-def _review(session: Session, world: World, sid: int, day: date, *, meets: bool) -> None:
+def _review(world: World, case: Case, day: date, *, meets: bool) -> None:
     criteria = world.rng.sample(MEETS, world.rng.randint(1, 2)) if meets else []
-    with facts.effective_at(session, world.at(day, 11)):
-        spells.record_ctr_review(
-            session,
-            spell_id=sid,
-            expected_version=None,
-            review_date=day,
-            criteria=criteria,
-            meets=meets,
-            today=world.today,
-        )
+    at = case.after(world.at(day, 11))
+    step.record_ctr_review(world, case, day, criteria, meets=meets, at=at)
 
 
-def _reviews(
-    session: Session, world: World, sid: int, adm: date, stage: str, delay: int | None
-) -> date | None:
+def _reviews(world: World, case: Case, stage: str, delay: int | None) -> date | None:
     """The criteria-to-reside history; returns the DRD it gives."""
-    today = world.today
-    _review(session, world, sid, adm, meets=True)
+    today, adm = world.today, case.admitted_on
+    _review(world, case, adm, meets=True)
     if delay is not None:  # no longer meets the criteria since today - delay
         drd = max(adm, today - timedelta(days=delay))
-        _review(session, world, sid, drd, meets=False)
+        _review(world, case, drd, meets=False)
         if drd < today - timedelta(days=1):
-            _review(session, world, sid, today - timedelta(days=1), meets=False)
+            _review(world, case, today - timedelta(days=1), meets=False)
         return drd
     if stage == "remet":
         first = world.day_between(adm + timedelta(days=1), today - timedelta(days=3))
         again = first + timedelta(days=world.rng.randint(1, 2))
-        _review(session, world, sid, first, meets=False)
-        _review(session, world, sid, again, meets=True)
+        _review(world, case, first, meets=False)
+        _review(world, case, again, meets=True)
         if world.rng.random() < 0.5:
             last = world.day_between(again + timedelta(days=1), today)
-            _review(session, world, sid, last, meets=False)
+            _review(world, case, last, meets=False)
             return last
         return None
     if today > adm:
-        _review(session, world, sid, today - timedelta(days=1), meets=True)
+        _review(world, case, today - timedelta(days=1), meets=True)
     return None
 
 
-def _hub(
-    session: Session, world: World, sid: int, day: date, pathway: str, place: str | None
-) -> None:
+def _hub(world: World, case: Case, day: date, pathway: str, place: str | None) -> None:
     """Refer to the hub and move a placement to the state next in the rotation."""
     r = world.rng
-    referral = hub.refer_to_hub(session, spell_id=sid, expected_version=None)
-    accepted = r.random() < 0.85
-    if accepted:
-        hub.accept_referral(session, referral_id=referral.id, expected_version=None)
-    _backdate(
-        session,
-        HubReferral,
-        referral.id,
-        referred_at=world.at(day, 11),
-        accepted_at=world.at(day, 14) if accepted else None,
-    )
+    step.refer_to_hub(world, case, case.after(world.at(day, 11)))
+    if r.random() < 0.85:
+        step.accept_referral(world, case, case.after(world.at(day, 14)))
     target = PLACEMENT_PLAN[world.plan_index % len(PLACEMENT_PLAN)]
     world.plan_index += 1
     service = world.weighted(data.SERVICES_BY_PATHWAY[pathway])
     if target in ("declined", "cancelled"):  # ended early that day; then a new request
-        _placement(session, world, sid, day, pathway, service, place, target, ended=True)
+        _placement(world, case, day, pathway, service, place, target, ended=True)
         target = r.choice(("requested", "assessing"))
-    _placement(session, world, sid, day, pathway, service, place, target)
+    _placement(world, case, day, pathway, service, place, target)
     if pathway == "P1" and r.random() < 0.15:
-        _placement(session, world, sid, day, pathway, "equipment", place, "accepted")
+        _placement(world, case, day, pathway, "equipment", place, "accepted")
 
 
 def _placement(
-    session: Session,
     world: World,
-    sid: int,
+    case: Case,
     day: date,
     pathway: str,
     service: str,
@@ -352,120 +200,84 @@ def _placement(
     *,
     ended: bool = False,
 ) -> None:
+    """Requested that day; every later step at the time of the last change (the steps
+    in between hold for no time)."""
     r = world.rng
     provider = world.provider(service, place) if target != "requested" or r.random() < 0.3 else None
-    view = hub.request_placement(
-        session,
-        spell_id=sid,
-        expected_version=None,
-        service_type=service,
-        provider_id=provider,
-        funding=r.choice(FUNDING.get(pathway, ("council",))),
-    )
-    steps = ROUTE[: ROUTE.index(target) + 1] if target in ROUTE else ()
+    funding = r.choice(FUNDING.get(pathway, ("council",)))
+    route = ROUTE[: ROUTE.index(target) + 1] if target in ROUTE else ()
     if target == "declined":
-        steps = ("assessing", "declined")
+        route = ("assessing", "declined")
     elif target == "cancelled":
-        steps = ("cancelled",)
-    for step in steps:
-        hub.advance_placement(
-            session,
-            placement_id=view.id,
-            expected_version=None,
-            to_state=step,
-            start_date=world.today + timedelta(days=r.randint(0, 3))
-            if step == "start_confirmed"
-            else None,
-            reason=r.choice(data.DECLINE_REASONS if step == "declined" else data.CANCEL_REASONS)
-            if step in ("declined", "cancelled")
-            else None,
+        route = ("cancelled",)
+    steps = []
+    for to_state in route:
+        start = (
+            world.today + timedelta(days=r.randint(0, 3)) if to_state == "start_confirmed" else None
         )
+        why = None
+        if to_state in ("declined", "cancelled"):
+            why = r.choice(data.DECLINE_REASONS if to_state == "declined" else data.CANCEL_REASONS)
+        steps.append((to_state, start, why))
     moved = day if ended else world.day_between(day, world.today)
     hour = 7 if ended else 15 if moved < world.today else 8
-    _backdate(
-        session,
-        Placement,
-        view.id,
-        requested_at=world.at(day, 6 if ended else 12),
-        state_changed_at=world.at(moved, hour),
-    )
-    _backdate_facts(session, view.id, world.at(day, 6 if ended else 12), world.at(moved, hour))
+    requested = case.after(world.at(day, 6 if ended else 12))
+    changed = max(requested, world.at(moved, hour))
+    placement = step.request_placement(world, case, service, provider, funding, requested)
+    for to_state, start, why in steps:
+        step.advance_placement(world, placement, to_state, changed, start_date=start, reason=why)
 
 
-def _delay_and_barriers(
-    session: Session, world: World, sid: int, adm: date, drd: date, pathway: str
-) -> None:
+def _delay_and_barriers(world: World, case: Case, drd: date, pathway: str) -> None:
     r = world.rng
+    adm = case.admitted_on
     if drd < world.today and r.random() < 0.92:  # a few are left uncoded: a huddle gap
-        with facts.effective_at(session, world.at(drd, 16)):
-            spells.set_delay_reason(
-                session,
-                spell_id=sid,
-                expected_version=None,
-                delay_reason=r.choice(data.DELAY_REASONS_BY_PATHWAY[pathway]),
-            )
+        reason = r.choice(data.DELAY_REASONS_BY_PATHWAY[pathway])
+        step.set_delay_reason(world, case, reason, case.after(world.at(drd, 16)))
     options = data.BARRIERS[pathway]
     for kind, text, owner in r.sample(options, r.randint(1, min(3, len(options)))):
         due = max(adm, world.today + timedelta(days=r.randint(-2, 3)))
-        barrier = care.add_barrier(
-            session, spell_id=sid, kind=kind, description=text, owner=owner, due_date=due
-        )
+        added = case.after(world.at(drd, 15))
+        barrier = step.add_barrier(world, case, kind, text, owner, due, added)
         if r.random() < 0.35:
-            care.resolve_barrier(
-                session, barrier_id=barrier.id, expected_version=None, resolution="Done"
-            )
             done = world.day_between(drd, world.today)
-            _backdate(session, Barrier, barrier.id, resolved_at=world.at(done, 16))
+            step.resolve_barrier(world, barrier, "Done", max(added, world.at(done, 16)))
 
 
 def _carers(
-    session: Session,
-    world: World,
-    sid: int,
-    adm: date,
-    until: date,
-    pathway: str | None,
-    person: PatientDetails,
+    world: World, case: Case, until: date, pathway: str | None, person: PatientDetails
 ) -> None:
     r = world.rng
+    adm = case.admitted_on
     chance = {None: 0.4, "P0": 0.5}.get(pathway, 0.8)
     if r.random() >= chance:
         return
-    carer_ids = []
+    carers = []
     for n in range(2 if r.random() < 0.25 else 1):
         needs = person.interpreter_needed and r.random() < 0.4
         family = person.family_name if r.random() < 0.7 else r.choice(data.BACKGROUNDS[0].family)
-        carer = care.add_carer(
-            session,
-            spell_id=sid,
+        details = CarerDetails(
             name=f"{r.choice(GIVEN_NAMES)} {family}",
             relationship=r.choice(data.RELATIONSHIPS),
             contact=f"07700 900{r.randint(0, 999):03d}",
             is_main_carer=n == 0,
             consent_to_share=r.random() < 0.85,
             language=person.preferred_language if needs else None,
-            interpreter_needed=needs,
+            interpreter_needed=bool(needs),
         )
-        carer_ids.append((carer.id, carer.name, needs))
+        carers.append((step.add_carer(world, case, details, case.after(world.at(adm, 12))), needs))
     last = min(until, world.today - timedelta(days=1))
     if last >= adm and r.random() < 0.72:
         for _ in range(r.randint(1, 3)):
-            cid, name, needs = r.choice(carer_ids)
-            _contact(session, world, sid, world.day_between(adm, last), cid, name, needs)
+            carer, needs = r.choice(carers)
+            _contact(world, case, world.day_between(adm, last), carer, needs)
     if r.random() < 0.45:
         status = r.choice(care.ASSESSMENT_STATUSES)
-        care.record_carer_assessment(
-            session,
-            carer_id=carer_ids[0][0],
-            expected_version=None,
-            status=status,
-            on=world.day_between(adm, until),
-        )
+        on = world.day_between(adm, until)
+        step.record_carer_assessment(world, case, carers[0][0], status, on)
 
 
-def _contact(
-    session: Session, world: World, sid: int, day: date, cid: int, name: str, needs: bool
-) -> None:
+def _contact(world: World, case: Case, day: date, carer: Rec, needs: bool) -> None:
     r = world.rng
     method = (
         "interpreter"
@@ -473,167 +285,93 @@ def _contact(
         else world.weighted([("phone", 55), ("in_person", 25), ("video", 10), ("letter", 2)])
     )
     discussed, agreed = r.choice(data.CONTACT_TOPICS)
-    care.log_contact(
-        session,
-        spell_id=sid,
-        contact_at=world.at(day, r.randint(9, 17), r.randint(0, 59)),
-        with_whom=name,
-        method=method,
-        discussed=discussed,
-        agreed=agreed,
-        carer_id=cid,
-        next_contact_due=day + timedelta(days=r.randint(1, 4)),
-    )
+    at = world.at(day, r.randint(9, 17), r.randint(0, 59))
+    step.log_contact(world, case, carer, at, method=method, discussed=discussed, agreed=agreed,
+                     next_due=day + timedelta(days=r.randint(1, 4)))  # fmt: skip
 
 
-def _extras(
-    session: Session,
-    world: World,
-    sid: int,
-    adm: date,
-    site: str,
-    drd: date | None,
-    pathway: str | None,
-) -> None:
+def _extras(world: World, case: Case, drd: date | None, pathway: str | None) -> None:
     """Red2Green days, the next action and handover notes, on some spells."""
     r = world.rng
+    adm = case.admitted_on
     if r.random() < 0.35 and world.today > adm:
         for back in range(min(4, (world.today - adm).days), -1, -1):
             day = world.today - timedelta(days=back)
             red = drd is not None and day >= drd or r.random() < 0.2
-            care.record_red2green(
-                session,
-                spell_id=sid,
-                day=day,  # at that day's round
-                colour="red" if red else "green",
-                reason=r.choice(data.RED_REASONS) if red else None,
-                today=day,
-            )
+            reason = r.choice(data.RED_REASONS) if red else None
+            step.record_red2green(world, case, day, "red" if red else "green", reason)
+    morning = case.after(world.at(world.today, 9))
     if pathway and r.random() < 0.8:
-        spells.set_next_action(
-            session,
-            spell_id=sid,
-            expected_version=None,
-            next_action=r.choice(data.NEXT_ACTIONS[pathway]),
-        )
+        step.set_next_action(world, case, r.choice(data.NEXT_ACTIONS[pathway]), morning)
     if pathway not in (None, "P0") and r.random() < 0.35:
         notes = {k: v for k, v in HANDOVER.items() if r.random() < 0.7}
-        spells.update_handover_notes(session, spell_id=sid, expected_version=None, **notes)
+        step.update_handover_notes(world, case, notes, morning)
 
 
 # --- discharged spells -----------------------------------------------------------------
 
 
-def discharged_story(session: Session, world: World, person: PatientDetails) -> None:
+def discharged_story(world: World, person: PatientDetails) -> None:
     """A spell that ended in the last 30 days, with its pathway, placement and DRD."""
     r = world.rng
     out_day = world.today - timedelta(days=r.randint(1, 30))
     los = world.weighted([(r.randint(0, 3), 40), (r.randint(4, 10), 35), (r.randint(11, 30), 25)])
     adm = out_day - timedelta(days=los)
     site, ward, bed = r.choice(world.all_beds)
-    view = spells.admit(
-        session,
-        patient=person,
-        site=site,
-        ward=ward,
-        bed=bed,
-        admitted_at=world.at(adm, r.randint(0, 9), r.randint(0, 59)),
-    )
-    sid = view.id
-    world.pin_spell(session, sid)
+    admitted = world.at(adm, r.randint(0, 9), r.randint(0, 59))
+    case = step.admit(world, person, site, ward, bed, admitted)
     died = r.random() < 0.03
     pathway = None if died else world.weighted(PATHWAYS)
-    _edds(session, world, sid, adm, slips=r.choice((0, 0, 1, 2)))
+    _edds(world, case, slips=r.choice((0, 0, 1, 2)))
     if los > 0:
-        _review(session, world, sid, adm, meets=True)
-    drd = None
+        _review(world, case, adm, meets=True)
     if pathway:
-        drd = out_day - timedelta(
-            days=min(
-                los,
-                world.weighted(
-                    [
-                        (0, 30),
-                        (1, 20),
-                        (r.randint(2, 3), 20),
-                        (r.randint(4, 6), 15),
-                        (r.randint(7, 13), 8),
-                        (r.randint(14, 20), 4),
-                        (r.randint(21, 30), 3),
-                    ]
-                ),
-            )
-        )
-        _review(session, world, sid, drd, meets=False)  # same day: the later review wins
-        with facts.effective_at(session, world.at(drd, 10)):
-            spells.set_pathway(session, spell_id=sid, expected_version=None, pathway=pathway)
+        drd = out_day - timedelta(days=min(los, _delay_days(world)))
+        _review(world, case, drd, meets=False)  # same day: the later review wins
+        step.set_pathway(world, case, pathway, case.after(world.at(drd, 10)))
         if pathway != "P0":
-            _discharge_placement(session, world, sid, drd, out_day, pathway, person.place)
+            _discharge_placement(world, case, drd, out_day, pathway, person.place)
         if drd < out_day and r.random() < 0.9:
-            with facts.effective_at(session, world.at(drd, 16)):
-                spells.set_delay_reason(
-                    session,
-                    spell_id=sid,
-                    expected_version=None,
-                    delay_reason=r.choice(data.DELAY_REASONS_BY_PATHWAY[pathway]),
-                )
-    _carers(session, world, sid, adm, out_day, pathway, person)
+            reason = r.choice(data.DELAY_REASONS_BY_PATHWAY[pathway])
+            step.set_delay_reason(world, case, reason, case.after(world.at(drd, 16)))
+    _carers(world, case, out_day, pathway, person)
     method = "4" if died else ("2" if pathway == "P0" and r.random() < 0.05 else "1")
     destination = "79" if died else r.choice(DESTINATIONS[pathway or "P0"])
-    spells.discharge(
-        session,
-        spell_id=sid,
-        expected_version=None,
-        discharged_at=world.at(out_day, r.randint(10, 19), r.randint(0, 59)),
-        destination=destination,
-        method=method,
-        pathway=pathway,
+    leaving = world.at(out_day, r.randint(10, 19), r.randint(0, 59))
+    leaving = max(leaving, world.p.last_at[case.id])  # after the day's last step
+    step.discharge(world, case, leaving, destination=destination, method=method, pathway=pathway)
+
+
+def _delay_days(world: World) -> int:
+    r = world.rng
+    return world.weighted(
+        [
+            (0, 30),
+            (1, 20),
+            (r.randint(2, 3), 20),
+            (r.randint(4, 6), 15),
+            (r.randint(7, 13), 8),
+            (r.randint(14, 20), 4),
+            (r.randint(21, 30), 3),
+        ]
     )
 
 
 def _discharge_placement(
-    session: Session,
-    world: World,
-    sid: int,
-    drd: date,
-    out_day: date,
-    pathway: str,
-    place: str | None,
+    world: World, case: Case, drd: date, out_day: date, pathway: str, place: str | None
 ) -> None:
     """Referral and a placement confirmed to start on the discharge day (discharge
     marks it started)."""
     r = world.rng
-    referral = hub.refer_to_hub(session, spell_id=sid, expected_version=None)
-    hub.accept_referral(session, referral_id=referral.id, expected_version=None)
-    _backdate(
-        session,
-        HubReferral,
-        referral.id,
-        referred_at=world.at(drd, 11),
-        accepted_at=world.at(drd, 13),
-    )
+    step.refer_to_hub(world, case, case.after(world.at(drd, 11)))
+    step.accept_referral(world, case, case.after(world.at(drd, 13)))
     service = world.weighted(data.SERVICES_BY_PATHWAY[pathway])
-    view = hub.request_placement(
-        session,
-        spell_id=sid,
-        expected_version=None,
-        service_type=service,
-        provider_id=world.provider(service, place),
-        funding=r.choice(FUNDING[pathway]),
+    provider = world.provider(service, place)
+    requested = case.after(world.at(drd, 12))
+    placement = step.request_placement(
+        world, case, service, provider, r.choice(FUNDING[pathway]), requested
     )
-    for step in ROUTE:
-        hub.advance_placement(
-            session,
-            placement_id=view.id,
-            expected_version=None,
-            to_state=step,
-            start_date=out_day if step == "start_confirmed" else None,
-        )
-    _backdate(
-        session,
-        Placement,
-        view.id,
-        requested_at=world.at(drd, 12),
-        state_changed_at=world.at(out_day, 9),
-    )
-    _backdate_facts(session, view.id, world.at(drd, 12), world.at(out_day, 9))
+    changed = max(requested, world.at(out_day, 9))
+    for to_state in ROUTE:
+        start = out_day if to_state == "start_confirmed" else None
+        step.advance_placement(world, placement, to_state, changed, start_date=start)

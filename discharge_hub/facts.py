@@ -195,7 +195,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
 def keep_open_facts(session: Session) -> None:
     """Remember, for this session, the open fact of every key of the spells it writes,
     instead of reading them before each flush's history is written: for a unit of work
-    of many flushes that alone writes these spells' history (the demo). Code of that
+    of many flushes that alone writes these spells' history. Code of that
     session that changes ``spell_fact`` rows with SQL must call :func:`forget_open`."""
     session.info.setdefault(_OPEN, {})
 

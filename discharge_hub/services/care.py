@@ -141,6 +141,23 @@ def contact_view(c: CarerContact) -> ContactView:
     )
 
 
+def check_due_date(due_date: date | None, admitted_on: date, *, today: date) -> None:
+    """A barrier's due date: not before the admission, at most about a year ahead."""
+    if due_date is None:
+        return
+    if due_date < admitted_on:
+        raise ValidationError("due_date", dates.uk_date(due_date), "is before the admission")
+    check_planned(due_date, "due_date", today=today)
+
+
+def check_barrier_end(state: str, to_state: str, description: str) -> None:
+    """An open barrier is resolved or cancelled, once."""
+    if to_state not in BARRIER_END_STATES:
+        raise ValidationError("state", to_state, "must be resolved or cancelled")
+    if state != "open":
+        raise ValidationError("barrier", description, f"is already {state}")
+
+
 def add_barrier(
     session: Session,
     *,
@@ -151,10 +168,7 @@ def add_barrier(
     due_date: date | None = None,
 ) -> BarrierView:
     spell = open_spell(session, spell_id, expected_version=None)
-    if due_date is not None and due_date < admission_date(spell):
-        raise ValidationError("due_date", dates.uk_date(due_date), "is before the admission")
-    if due_date is not None:
-        check_planned(due_date, "due_date", today=clock.today())
+    check_due_date(due_date, admission_date(spell), today=clock.today())
     barrier = Barrier(
         spell_id=spell.id,
         kind_code=check_code(session, BarrierKind, "kind", kind),
@@ -177,10 +191,7 @@ def resolve_barrier(
     resolution: str | None = None,
 ) -> BarrierView:
     barrier = get_for_update(session, Barrier, barrier_id, expected_version=expected_version)
-    if state not in BARRIER_END_STATES:
-        raise ValidationError("state", state, "must be resolved or cancelled")
-    if barrier.state != "open":
-        raise ValidationError("barrier", barrier.description, f"is already {barrier.state}")
+    check_barrier_end(barrier.state, state, barrier.description)
     barrier.state = state
     barrier.resolved_at = clock.now()
     barrier.resolved_by = actor_of(session)
@@ -225,6 +236,22 @@ def add_carer(
     return carer_view(carer)
 
 
+def check_assessment_status(status: str) -> None:
+    if status not in ASSESSMENT_STATUSES:
+        raise ValidationError(
+            "assessment_status", status, f"must be one of {', '.join(ASSESSMENT_STATUSES)}"
+        )
+
+
+def check_assessment_on(when: date, admitted_on: date) -> None:
+    if when < admitted_on:
+        raise ValidationError(
+            "assessment_on",
+            dates.uk_date(when),
+            f"is before the admission on {dates.uk_date(admitted_on)}",
+        )
+
+
 def record_carer_assessment(
     session: Session,
     *,
@@ -234,23 +261,37 @@ def record_carer_assessment(
     on: date | None = None,
 ) -> CarerView:
     """Care Act s10: record the carer's assessment as offered, referred or declined."""
-    if status not in ASSESSMENT_STATUSES:
-        raise ValidationError(
-            "assessment_status", status, f"must be one of {', '.join(ASSESSMENT_STATUSES)}"
-        )
+    check_assessment_status(status)
     carer = get_for_update(session, Carer, carer_id, expected_version=expected_version)
     when = check_not_future(on or clock.today(), "assessment_on", today=clock.today())
     spell = session.get(Spell, carer.spell_id)
-    if spell is not None and when < admission_date(spell):
-        raise ValidationError(
-            "assessment_on",
-            dates.uk_date(when),
-            f"is before the admission on {dates.uk_date(admission_date(spell))}",
-        )
+    if spell is not None:
+        check_assessment_on(when, admission_date(spell))
     carer.assessment_status = status
     carer.assessment_on = when
     session.flush()
     return carer_view(carer)
+
+
+def check_contact_at(contact_at: datetime, admitted_on: date) -> datetime:
+    """A contact that has happened, during the spell; returned as aware UTC."""
+    instant = uk_instant(contact_at, "contact_at")
+    if instant > clock.now():
+        raise ValidationError("contact_at", dates.uk_datetime(contact_at), "is in the future")
+    if clock.local_date(instant) < admitted_on:
+        raise ValidationError(
+            "contact_at", dates.uk_datetime(contact_at), "is before the admission"
+        )
+    return instant
+
+
+def check_next_contact(due: date | None, contact: datetime, *, today: date) -> None:
+    """The next contact is due on or after this one, at most about a year ahead."""
+    if due is None:
+        return
+    if due < clock.local_date(contact):
+        raise ValidationError("next_contact_due", dates.uk_date(due), "is before the contact")
+    check_planned(due, "next_contact_due", today=today)
 
 
 def log_contact(
@@ -268,23 +309,12 @@ def log_contact(
 ) -> ContactView:
     """Add an entry to the communication log with the patient or a carer."""
     spell = open_spell(session, spell_id, expected_version=None, lock=False)
-    instant = uk_instant(contact_at, "contact_at")
-    if instant > clock.now():
-        raise ValidationError("contact_at", dates.uk_datetime(contact_at), "is in the future")
-    if clock.local_date(instant) < admission_date(spell):
-        raise ValidationError(
-            "contact_at", dates.uk_datetime(contact_at), "is before the admission"
-        )
+    instant = check_contact_at(contact_at, admission_date(spell))
     if carer_id is not None:
         carer = session.get(Carer, carer_id)
         if carer is None or carer.spell_id != spell.id:
             raise ValidationError("carer", carer_id, "is not a carer of this patient")
-    if next_contact_due is not None:
-        if next_contact_due < clock.local_date(instant):
-            raise ValidationError(
-                "next_contact_due", dates.uk_date(next_contact_due), "is before the contact"
-            )
-        check_planned(next_contact_due, "next_contact_due", today=clock.today())
+    check_next_contact(next_contact_due, instant, today=clock.today())
     entry = CarerContact(
         spell_id=spell.id,
         carer_id=carer_id,
@@ -338,6 +368,17 @@ def check_red2green_day(day: date, admitted_on: date, today: date) -> None:
         )
 
 
+def check_red2green_colour(colour: str, reason: str | None) -> tuple[str, str | None]:
+    """(colour, reason) cleaned: red or green, and a red day says why."""
+    colour = (colour or "").strip().lower()
+    if colour not in ("red", "green"):
+        raise ValidationError("colour", colour, "must be red or green")
+    why = optional_text(reason, "reason", kind=TEXT, max_length=500)
+    if colour == "red" and not why:
+        raise ValidationError("reason", reason, "is required for a red day")
+    return colour, why
+
+
 def record_red2green(
     session: Session,
     *,
@@ -350,13 +391,8 @@ def record_red2green(
     """Mark today or yesterday red or green (a red day needs its reason). One entry per
     day: a second record for the same day replaces the first (audited)."""
     spell = open_spell(session, spell_id, expected_version=None)
-    colour = (colour or "").strip().lower()
-    if colour not in ("red", "green"):
-        raise ValidationError("colour", colour, "must be red or green")
+    colour, why = check_red2green_colour(colour, reason)
     check_red2green_day(day, admission_date(spell), today or clock.today())
-    why = optional_text(reason, "reason", kind=TEXT, max_length=500)
-    if colour == "red" and not why:
-        raise ValidationError("reason", reason, "is required for a red day")
     entry = session.scalars(
         select(Red2GreenDay).where(Red2GreenDay.spell_id == spell.id, Red2GreenDay.day == day)
     ).one_or_none()

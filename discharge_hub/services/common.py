@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import inspect, text
@@ -14,7 +16,15 @@ from discharge_hub.validators import NAME, clean_text
 
 T = TypeVar("T", bound=Base)
 
-__all__ = ["actor_of", "check_code", "get_for_update", "open_spell", "reachable"]
+__all__ = [
+    "actor_of",
+    "check_code",
+    "check_known_code",
+    "check_not_discharged",
+    "get_for_update",
+    "open_spell",
+    "reachable",
+]
 
 
 def reachable(session: Session) -> bool:
@@ -41,8 +51,8 @@ def get_for_update(
     """
     name = label or model.__tablename__.replace("_", " ")
     # By primary key: a record this session already holds costs no query (a unit of
-    # work writing many changes, like the demo's), one it does not is loaded. A lock is
-    # always a query (PostgreSQL: the row is read again under the lock).
+    # work writing many changes), one it does not is loaded. A lock is always a query
+    # (PostgreSQL: the row is read again under the lock).
     locking = lock and session.get_bind().dialect.name == "postgresql"
     obj = session.get(model, entity_id, with_for_update=True if locking else None)
     if obj is None:
@@ -70,18 +80,28 @@ def open_spell(
     session: Session, spell_id: int, *, expected_version: int | None, lock: bool = True
 ) -> Spell:
     spell = get_for_update(session, Spell, spell_id, expected_version=expected_version, lock=lock)
-    if spell.discharged_at is not None:
-        raise ValidationError("spell", spell_id, "is already discharged; it cannot be changed")
+    check_not_discharged(spell_id, spell.discharged_at)
     return spell
+
+
+def check_not_discharged(spell_id: int, discharged_at: datetime | None) -> None:
+    """A discharged spell cannot be changed."""
+    if discharged_at is not None:
+        raise ValidationError("spell", spell_id, "is already discharged; it cannot be changed")
 
 
 def check_code(session: Session, model: type[Base], field: str, value: Any) -> str:
     """Return the code if the reference table has it, else raise naming the field."""
     # As a name: a code with a control character is refused before it reaches a query
     # (PostgreSQL cannot even compare a NUL byte).
+    return check_known_code(field, value, lambda code: session.get(model, code) is not None)
+
+
+def check_known_code(field: str, value: Any, known: Callable[[str], bool]) -> str:
+    """The code, cleaned, if ``known`` says the reference list has it; else raise."""
     code = clean_text(str(value) if value is not None else "", field, kind=NAME)
     if not code:
         raise ValidationError(field, value, "is required")
-    if session.get(model, code) is None:
+    if not known(code):
         raise ValidationError(field, code, "is not a known code")
     return code

@@ -126,6 +126,23 @@ def referral_view(r: HubReferral) -> ReferralView:
     )
 
 
+def check_referrable(pathway: str | None, through_hub: bool, open_referral: int | None) -> None:
+    """A spell is referred on a pathway through the hub, with no referral open."""
+    if not through_hub:
+        raise ValidationError(
+            "pathway",
+            pathway,
+            "does not go through the hub: set pathway P1, P2, P3 or P3b before referring",
+        )
+    if open_referral is not None:
+        raise ValidationError("referral", open_referral, "is already open for this spell")
+
+
+def check_acceptable(state: str) -> None:
+    if state != "referred":
+        raise ValidationError("referral", state, "cannot be accepted (not waiting)")
+
+
 def refer_to_hub(
     session: Session,
     *,
@@ -136,19 +153,17 @@ def refer_to_hub(
     """Refer a P1–P3 spell to the hub (the spell's pathway must go through the hub)."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
     pathway = session.get(Pathway, spell.pathway_code) if spell.pathway_code else None
-    if pathway is None or not pathway.through_hub:
-        raise ValidationError(
-            "pathway",
-            spell.pathway_code,
-            "does not go through the hub: set pathway P1, P2, P3 or P3b before referring",
-        )
     current = session.scalars(
         select(HubReferral).where(
             HubReferral.spell_id == spell.id, HubReferral.state.in_(OPEN_REFERRAL_STATES)
         )
     ).first()
-    if current is not None:
-        raise ValidationError("referral", current.id, "is already open for this spell")
+    check_referrable(
+        spell.pathway_code,
+        pathway is not None and pathway.through_hub,
+        current.id if current is not None else None,
+    )
+    assert pathway is not None
     referral = HubReferral(
         spell_id=spell.id,
         pathway_code=pathway.code,
@@ -171,8 +186,7 @@ def accept_referral(
     referral = get_for_update(
         session, HubReferral, referral_id, expected_version=expected_version, label="referral"
     )
-    if referral.state != "referred":
-        raise ValidationError("referral", referral.state, "cannot be accepted (not waiting)")
+    check_acceptable(referral.state)
     referral.state = "accepted"
     referral.accepted_at = clock.now()
     referral.accepted_by = actor_of(session)

@@ -119,6 +119,43 @@ def placement_view(p: Placement) -> PlacementView:
     )
 
 
+def check_placement_pathway(pathway: str | None, through_hub: bool) -> None:
+    """A placement is requested only on a pathway through the hub (never P0)."""
+    if not through_hub:
+        raise ValidationError(
+            "pathway",
+            pathway or "(none)",
+            "has no hub placements: a placement needs pathway P1, P2, P3 or P3b",
+        )
+
+
+def check_funding(funding: str | None) -> None:
+    if funding is not None and funding not in FUNDING:
+        raise ValidationError("funding", funding, f"must be one of {', '.join(FUNDING)}")
+
+
+def check_transition(state: str, to_state: str) -> None:
+    """Refuse a step the lifecycle (:data:`TRANSITIONS`) does not have."""
+    allowed = next_states(state)
+    if to_state not in allowed:
+        nexts = ", ".join(allowed) or "none (it is finished)"
+        raise ValidationError(
+            "state", to_state, f"is not a next step from {state} (allowed: {nexts})"
+        )
+
+
+def check_step_needs(to_state: str, *, has_provider: bool, start_date: date | None) -> date | None:
+    """What a step needs besides a reason: a provider to offer or accept, a planned
+    start date to confirm the start (returned; None for other steps)."""
+    if to_state in NEEDS_PROVIDER and not has_provider:
+        raise ValidationError("provider", None, f"is required for a placement {to_state}")
+    if to_state not in NEEDS_START_DATE:
+        return None
+    if start_date is None:
+        raise ValidationError("start_date", None, "is required to confirm the start")
+    return check_planned(start_date, "start_date", today=clock.today())
+
+
 def request_placement(
     session: Session,
     *,
@@ -132,20 +169,14 @@ def request_placement(
     """Request a service for a spell on a hub pathway (never on P0)."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
     pathway = session.get(Pathway, spell.pathway_code) if spell.pathway_code else None
-    if pathway is None or not pathway.through_hub:
-        raise ValidationError(
-            "pathway",
-            spell.pathway_code or "(none)",
-            "has no hub placements: a placement needs pathway P1, P2, P3 or P3b",
-        )
+    check_placement_pathway(spell.pathway_code, pathway is not None and pathway.through_hub)
     code = check_code(session, ServiceType, "service_type", service_type)
     patient = session.get(Patient, spell.patient_id)
     place = patient.place_code if patient else None
     provider = (
         check_provider_for(session, provider_id, code, place) if provider_id is not None else None
     )
-    if funding is not None and funding not in FUNDING:
-        raise ValidationError("funding", funding, f"must be one of {', '.join(FUNDING)}")
+    check_funding(funding)
     referral = session.scalars(
         select(HubReferral.id).where(
             HubReferral.spell_id == spell.id, HubReferral.state.in_(("referred", "accepted"))
@@ -182,24 +213,16 @@ def advance_placement(
 ) -> PlacementView:
     """Move a placement along its lifecycle; refuses a transition that does not exist."""
     placement = get_for_update(session, Placement, placement_id, expected_version=expected_version)
-    allowed = next_states(placement.state)
-    if to_state not in allowed:
-        nexts = ", ".join(allowed) or "none (it is finished)"
-        raise ValidationError(
-            "state",
-            to_state,
-            f"is not a next step from {placement.state} (allowed: {nexts})",
-        )
+    check_transition(placement.state, to_state)
     if provider_id is not None:
         placement.provider = check_provider_for(
             session, provider_id, placement.service_type_code, placement.place_code
         )
-    if to_state in NEEDS_PROVIDER and placement.provider is None:
-        raise ValidationError("provider", None, f"is required for a placement {to_state}")
-    if to_state in NEEDS_START_DATE:
-        if start_date is None:
-            raise ValidationError("start_date", None, "is required to confirm the start")
-        placement.start_date = check_planned(start_date, "start_date", today=clock.today())
+    start = check_step_needs(
+        to_state, has_provider=placement.provider is not None, start_date=start_date
+    )
+    if start is not None:
+        placement.start_date = start
     if to_state in NEEDS_REASON:
         placement.outcome_reason = require_text(reason, "reason", kind=TEXT, max_length=500)
     elif reason:

@@ -242,11 +242,24 @@ def check_provider_for(
     provider = session.get(Provider, provider_id)
     if provider is None:
         raise ValidationError("provider", provider_id, "is not a known provider")
-    if service_type not in {s.service_type_code for s in provider.service_types}:
-        raise ValidationError("provider", provider.name, f"does not provide {service_type}")
-    if place is not None and place not in {p.place_code for p in provider.places}:
-        raise ValidationError("provider", provider.name, f"does not serve the council {place}")
+    check_offers(
+        provider.name,
+        {s.service_type_code for s in provider.service_types},
+        {p.place_code for p in provider.places},
+        service_type,
+        place,
+    )
     return provider
+
+
+def check_offers(
+    name: str, services: set[str], places: set[str], service_type: str, place: str | None
+) -> None:
+    """Refuse a provider that does not offer the service type or serve the council."""
+    if service_type not in services:
+        raise ValidationError("provider", name, f"does not provide {service_type}")
+    if place is not None and place not in places:
+        raise ValidationError("provider", name, f"does not serve the council {place}")
 
 
 def place_code(session: Session, value: str | None, field: str = "place") -> str:

@@ -3,6 +3,7 @@ pathway, delay reason, next action, discharge."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import nullcontext
 from datetime import date, datetime
 
@@ -196,8 +197,7 @@ def admit(
             patients.shown(person.nhs_number),
             f"already has an open spell (admitted {dates.uk_date(admission_date(current))})",
         )
-    if person.date_of_birth > clock.local_date(admitted):
-        raise ValidationError("date_of_birth", person.date_of_birth, "is after the admission")
+    check_born_by(person.date_of_birth, admitted)
     spell = Spell(
         patient=person,
         site=site_row,
@@ -209,6 +209,12 @@ def admit(
     session.add(spell)
     session.flush()
     return _view(session, spell)
+
+
+def check_born_by(born: date, admitted: datetime) -> None:
+    """A patient is admitted on or after the day they were born."""
+    if born > clock.local_date(admitted):
+        raise ValidationError("date_of_birth", born, "is after the admission")
 
 
 def transfer(
@@ -303,6 +309,18 @@ def set_edd(
     return _view(session, spell)
 
 
+def check_review_date(review_date: date, admitted_on: date, *, today: date) -> None:
+    """A criteria-to-reside review is dated from the admission to today."""
+    if review_date < admitted_on:
+        raise ValidationError(
+            "review_date",
+            dates.uk_date(review_date),
+            f"is before the admission on {dates.uk_date(admitted_on)}",
+        )
+    if review_date > today:
+        raise ValidationError("review_date", dates.uk_date(review_date), "is in the future")
+
+
 def record_ctr_review(
     session: Session,
     *,
@@ -322,18 +340,10 @@ def record_ctr_review(
     meets" with nothing ticked is refused, not saved as its opposite. ``meets=None``
     keeps the older callers' meaning (no criteria: no longer meets); forms pass it."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
-    today = today or clock.today()
-    if review_date < admission_date(spell):
-        raise ValidationError(
-            "review_date",
-            dates.uk_date(review_date),
-            f"is before the admission on {dates.uk_date(admission_date(spell))}",
-        )
-    if review_date > today:
-        raise ValidationError("review_date", dates.uk_date(review_date), "is in the future")
+    check_review_date(review_date, admission_date(spell), today=today or clock.today())
     codes = sorted({check_code(session, Criterion, "criteria", c) for c in criteria})
     meets = bool(codes) if meets is None else meets
-    _check_answer(meets, codes)
+    check_answer(meets, codes)
     earlier = _reviews_of(session, spell.id)  # before the new one is added: one flush
     review = CtrReview(
         spell_id=spell.id,
@@ -365,7 +375,7 @@ def _clear_delay_reason_if_meets(session: Session, spell: Spell, review: CtrRevi
     review.note = f"{review.note} {cleared}" if review.note else cleared
 
 
-def _check_answer(meets: bool, codes: list[str]) -> None:
+def check_answer(meets: bool, codes: list[str]) -> None:
     if meets and not codes:
         raise ValidationError(
             "criteria",
@@ -470,14 +480,18 @@ def update_handover_notes(
     **notes: str | None,
 ) -> SpellView:
     """Free-text content for the handover summary (PRSB headings)."""
-    unknown = set(notes) - set(HANDOVER_FIELDS)
-    if unknown:
-        raise ValidationError(sorted(unknown)[0], None, "is not a handover field")
+    check_handover_fields(notes)
     spell = get_for_update(session, Spell, spell_id, expected_version=expected_version)
     for key, value in notes.items():
         setattr(spell, key, optional_text(value, key, kind=TEXT, max_length=4000))
     session.flush()
     return _view(session, spell)
+
+
+def check_handover_fields(names: Iterable[str]) -> None:
+    unknown = set(names) - set(HANDOVER_FIELDS)
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], None, "is not a handover field")
 
 
 def discharge(
@@ -492,15 +506,7 @@ def discharge(
 ) -> SpellView:
     """Close the spell. Placements with a confirmed start are marked started."""
     spell = open_spell(session, spell_id, expected_version=expected_version)
-    leaving = uk_instant(discharged_at, "discharged_at")
-    if leaving < spell.admitted_at:
-        raise ValidationError(
-            "discharged_at",
-            dates.uk_datetime(discharged_at),
-            f"is before the admission at {dates.uk_datetime(spell.admitted_at)}",
-        )
-    if leaving > clock.now():
-        raise ValidationError("discharged_at", dates.uk_datetime(discharged_at), "is in the future")
+    leaving = check_discharged_at(discharged_at, spell.admitted_at)
     # Every code checked before any is set: a look-up's autoflush would otherwise
     # write the discharge in two versions.
     destination_code = check_code(session, Destination, "destination", destination)
@@ -520,3 +526,17 @@ def discharge(
         placement.state_changed_at = clock.now()
     session.flush()
     return _view(session, spell)
+
+
+def check_discharged_at(discharged_at: datetime, admitted_at: datetime) -> datetime:
+    """A discharge instant between the admission and now, as aware UTC."""
+    leaving = uk_instant(discharged_at, "discharged_at")
+    if leaving < clock.as_utc(admitted_at):
+        raise ValidationError(
+            "discharged_at",
+            dates.uk_datetime(discharged_at),
+            f"is before the admission at {dates.uk_datetime(admitted_at)}",
+        )
+    if leaving > clock.now():
+        raise ValidationError("discharged_at", dates.uk_datetime(discharged_at), "is in the future")
+    return leaving
