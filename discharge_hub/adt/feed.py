@@ -37,7 +37,7 @@ from discharge_hub.adt.messages import AdtMessage, MessageError, Unreadable
 from discharge_hub.adt.wards import WardMap
 from discharge_hub.db import Database
 from discharge_hub.db_errors import first_line
-from discharge_hub.errors import ConflictError, DomainError
+from discharge_hub.errors import ConflictError, DomainError, ValidationError
 from discharge_hub.models import AdtMessage as AppliedMessage
 
 BATCH = 500
@@ -254,7 +254,7 @@ def _one(
         _through_services(session, read, wards)
     except (MessageError, DomainError) as exc:
         wards.codes = known  # a ward created for this message is rolled back with it
-        done.rejected.append(Rejected(item.source, read.number, read.control_id, str(exc)))
+        done.rejected.append(Rejected(item.source, read.number, read.control_id, reject_reason(exc)))
         return
     except sa_exc.IntegrityError as exc:
         wards.codes = known
@@ -266,6 +266,15 @@ def _one(
             route.reload(session, _numbers([item]), places=True)
     applied_ids.add(read.control_id)
     done.applied[read.event] += 1
+
+
+def reject_reason(exc: DomainError) -> str:
+    """Why a message was rejected: the field and the problem, not the value (a rule's
+    ValidationError repeats it: an NHS number, a name, a date of birth), since the
+    reasons are printed and logged where patient identifiers should not be."""
+    if isinstance(exc, ValidationError):
+        return f"{exc.field}: {exc.reason}"
+    return str(exc)
 
 
 def _through_services(session: Session, read: AdtMessage, wards: WardMap) -> None:
