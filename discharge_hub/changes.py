@@ -127,6 +127,14 @@ def _note(session: Session, pending: _Pending, obj: Any, *, inserted: bool) -> N
         pending.all = True  # reference data, providers, the estate, anything new
 
 
+def note(session: Session, *, spell_ids: Iterable[int], patient_ids: Iterable[int]) -> None:
+    """These spells and patients' spells changed in this transaction, written with SQL
+    Core instead of the ORM (the ADT feed's fast route): announced at the commit."""
+    pending = _pending(session)
+    pending.spell_ids.update(spell_ids)
+    pending.patient_ids.update(patient_ids)
+
+
 def _bulk_statement(state: ORMExecuteState) -> None:
     """UPDATE/DELETE/INSERT statements run through the session bypass the flush: the
     spells they touch are unknown, so they count as a change to everything."""

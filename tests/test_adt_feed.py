@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from discharge_hub import adt, clock
 from discharge_hub.adt import messages
+from discharge_hub.adt.rows import Writes
 from discharge_hub.db import Database
 from discharge_hub.models import (
     AdtMessage,
@@ -496,6 +497,84 @@ def test_the_fast_route_leaves_what_the_services_leave(
             slow_trail, quick_trail = _trail(s, one.nhs, f"S{n}"), _trail(s, other.nhs, f"Q{n}")
             assert quick_trail["facts"] and quick_trail["audit"] and quick_trail["messages"]
             assert quick_trail == slow_trail
+
+
+def test_a_reject_reason_names_the_field_and_the_problem_not_the_patients_identifiers(
+    mapped: Database, tmp_path: Path
+) -> None:
+    """The reasons are printed (stderr) and logged: an NHS number or a date of birth
+    that breaks a rule is named by its field, not repeated."""
+    bad_check = ALICE.nhs[:9] + str((int(ALICE.nhs[9]) + 1) % 10)
+    unborn = Person(valid_nhs(4), born=(ADMIT + timedelta(days=2)).date())
+    msgs = [
+        message("A01", "R0001", Person(bad_check), at=ADMIT, admitted_at=ADMIT),
+        message("A01", "R0002", unborn, at=ADMIT, admitted_at=ADMIT),
+        message("A01", "R0003", ALICE, at=ADMIT, admitted_at=ADMIT).replace(
+            f"|{ALICE.born:%Y%m%d}|", "|19381399|"
+        ),
+    ]
+    result = feed(mapped, tmp_path, msgs)
+    reasons = {r.control_id: str(r) for r in result.rejected}
+    assert sorted(reasons) == ["R0001", "R0002", "R0003"]
+    assert "PID-3 NHS number is not a valid NHS number" in reasons["R0001"]
+    assert "date_of_birth" in reasons["R0002"] and "PID-7 is not a date" in reasons["R0003"]
+    shown = [bad_check, f"{bad_check[:3]} {bad_check[3:6]} {bad_check[6:]}", "19381399"]
+    shown += [unborn.born.isoformat(), f"{unborn.born:%d/%m/%Y}", unborn.nhs]
+    assert not [v for v in shown for text in reasons.values() if v in text]
+
+
+@pytest.mark.postgres
+def test_a_change_another_user_saves_while_a_batch_is_applied_is_not_overwritten(
+    pg_url_fresh: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL (a batch locks no row it only read): a ward user saves an EDD on the
+    spell after the fast route read it and before it writes. The version check
+    refuses the write; the batch is rolled back and applied through the services on
+    top of the user's change, which is kept, each change a version of its own."""
+    db = Database.open(pg_url_fresh)
+    try:
+        install_map(db)
+        admit, move, leave = journey()
+        feed(db, tmp_path, [admit, move], name="admit.hl7")
+        with db.read() as s:
+            spell_id = spells_of(s, ALICE.nhs)[0].id
+        renamed = Person(ALICE.nhs, family="UPDATED")
+        update = message("A08", "J0004", renamed, at=LEAVE - timedelta(hours=2),
+                         location="RWE-GW1", bed="3")  # fmt: skip
+        saved: list[int] = []
+        original = Writes.write
+
+        def meanwhile(self: Writes, session: Session) -> None:
+            if self and not saved:
+                with db.unit_of_work("ward user") as other:
+                    view = spells.set_edd(other, spell_id=spell_id, expected_version=2, edd=EDD,
+                                          reason="seen on the ward round")  # fmt: skip
+                    saved.append(view.version)
+            original(self, session)
+
+        through_services: list[object] = []
+        services = adt.feed._through_services
+        monkeypatch.setattr(Writes, "write", meanwhile)
+        monkeypatch.setattr(adt.feed, "_through_services",
+                            lambda *a: through_services.append(a) or services(*a))  # fmt: skip
+        result = feed(db, tmp_path, [update, leave], name="rest.hl7")
+        assert result.summary() == "2 applied (A03 1, A08 1), 0 duplicates skipped, 0 rejected"
+        assert saved == [3] and len(through_services) == 2  # the fast write was refused
+        with db.read() as s:
+            (spell,) = spells_of(s, ALICE.nhs)
+            assert (spell.edd, spell.version, spell.patient.family_name) == (EDD, 4, "UPDATED")
+            assert spell.discharged_at is not None
+            versions = s.execute(
+                select(AuditEntry.field, AuditEntry.actor, AuditEntry.version)
+                .where(AuditEntry.spell_id == spell_id, AuditEntry.version > 2)
+                .where(AuditEntry.field.in_(["edd", "discharged_at"]))
+                .order_by(AuditEntry.version)
+            ).all()
+            assert [tuple(v) for v in versions] == [
+                ("edd", "ward user", 3), ("discharged_at", "pas feed", 4)
+            ]  # fmt: skip
+    finally:
+        db.dispose()
 
 
 def test_a_failed_fast_flush_rolls_the_batch_back_and_applies_it_through_the_services(

@@ -11,10 +11,10 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
-from discharge_hub import importer
+from discharge_hub import adt, importer
 from discharge_hub.db import Database
 from discharge_hub.errors import DatabaseError, PermissionDeniedError
-from discharge_hub.models import AuditEntry, Placement, Spell
+from discharge_hub.models import AdtMessage, AuditEntry, Placement, Spell, SpellFact
 from discharge_hub.services import care, placements, spells
 from discharge_hub.services import people as people_service
 from discharge_hub.services.people import Action
@@ -255,6 +255,39 @@ def test_a_coordinator_imports_a_pas_extract_signed_by_the_server_and_a_viewer_c
         actors = set(s.scalars(select(AuditEntry.actor).where(AuditEntry.entity != "person")))
         creators = set(s.scalars(select(Spell.created_by)))
     assert actors == {actor} and creators == {actor}
+
+
+def test_a_coordinator_imports_an_adt_feed_signed_by_the_server(
+    owner: Database, people: Logins, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feed's fast route writes in bulk (the audit trail by COPY): every row is still
+    signed by the server with the coordinator who ran it, whatever the client claims."""
+    from tests.adt_support import as_file, install_map
+    from tests.test_adt_feed import journey
+
+    install_map(owner)
+    path = tmp_path / "feed.hl7"
+    path.write_bytes(as_file(journey()))
+    through_services: list[object] = []
+    services = adt.feed._through_services
+    monkeypatch.setattr(adt.feed, "_through_services",
+                        lambda *a: through_services.append(a) or services(*a))  # fmt: skip
+    cora = Database.open(people.add("coordinator", name="Cora Ward"))
+    try:
+        result = adt.import_files(cora, [path], actor="claimed")
+        actor = cora.permissions.actor
+    finally:
+        cora.dispose()
+    assert result.summary() == "3 applied (A01 1, A02 1, A03 1), 0 duplicates skipped, 0 rejected"
+    assert len(through_services) < 3  # the discharge at least by the fast route, in bulk
+    with owner.read() as s:
+        entities = ["patient", "spell", "bed"]
+        actors = set(s.scalars(select(AuditEntry.actor).where(AuditEntry.entity.in_(entities))))
+        stamps = s.execute(select(Spell.created_by, Spell.updated_by)).one()
+        applied_by = set(s.scalars(select(AdtMessage.applied_by)))
+        recorded_by = set(s.scalars(select(SpellFact.recorded_by)))
+    assert actor.startswith("Cora Ward (") and actors == {actor}
+    assert stamps == (actor, actor) and applied_by == recorded_by == {actor}
 
 
 def test_a_person_never_migrates_an_older_schema_and_is_told_to_ask_it(

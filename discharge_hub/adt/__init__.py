@@ -2,7 +2,8 @@
 
 :mod:`.messages` reads files of messages, :mod:`.wards` maps PAS locations to sites
 and wards, :mod:`.apply` applies one message through the services, :mod:`.feed`
-imports files message by message.
+imports files message by message, the common messages by :mod:`.fast` (checks against
+rows read once a batch) and :mod:`.rows` (their set-based write).
 """
 
 from discharge_hub.adt.feed import (

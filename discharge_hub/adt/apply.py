@@ -24,8 +24,10 @@ pathway, placements, carers and barriers stay as the hub left them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
@@ -68,30 +70,43 @@ def apply(session: Session, message: AdtMessage, wards: WardMap) -> Applied:
     return Applied(message.event, handler(session, message, nhs, wards))
 
 
-def _details(message: AdtMessage, nhs: str, known: Patient | None) -> PatientDetails:
-    """PAS demographics over what the program already holds for the patient."""
+# The patient's columns :func:`details` reads (what PAS sends, and what the hub keeps).
+KNOWN_COLUMNS = ("family_name", "given_name", "date_of_birth", "sex", "postcode", "place_code",
+                 "gp_practice", "ethnic_category_code", "preferred_language",
+                 "interpreter_needed", "lives_alone", "communication_needs")  # fmt: skip
+
+
+def columns_of(patient: Patient | None) -> dict[str, Any] | None:
+    """The columns :func:`details` reads, of a patient the session holds."""
+    return None if patient is None else {k: getattr(patient, k) for k in KNOWN_COLUMNS}
+
+
+def details(message: AdtMessage, nhs: str, known: Mapping[str, Any] | None) -> PatientDetails:
+    """PAS demographics over what the program already holds for the patient (``known``:
+    the patient's columns, see :func:`columns_of`; None: a patient it does not know).
+    Shared by the services' route and the fast route (:mod:`.fast`)."""
     if message.date_of_birth is None and known is None:
         raise MessageError("no date of birth (PID-7)")
     base = PatientDetails(
         nhs_number=nhs,
-        family_name=message.family_name or (known.family_name if known else ""),
-        given_name=message.given_name or (known.given_name if known else ""),
-        date_of_birth=message.date_of_birth or known.date_of_birth,  # type: ignore[union-attr]
-        sex=_sex(message.sex) or (known.sex if known else "U"),
-        postcode=message.postcode or (known.postcode if known else None),
+        family_name=message.family_name or (known["family_name"] if known else ""),
+        given_name=message.given_name or (known["given_name"] if known else ""),
+        date_of_birth=message.date_of_birth or known["date_of_birth"],  # type: ignore[index]
+        sex=_sex(message.sex) or (known["sex"] if known else "U"),
+        postcode=message.postcode or (known["postcode"] if known else None),
     )
     if known is None:
         return base
     return PatientDetails(
         **{
             **base.__dict__,
-            "place": known.place_code,
-            "gp_practice": known.gp_practice,
-            "ethnic_category": known.ethnic_category_code,
-            "preferred_language": known.preferred_language,
-            "interpreter_needed": known.interpreter_needed,
-            "lives_alone": known.lives_alone,
-            "communication_needs": known.communication_needs,
+            "place": known["place_code"],
+            "gp_practice": known["gp_practice"],
+            "ethnic_category": known["ethnic_category_code"],
+            "preferred_language": known["preferred_language"],
+            "interpreter_needed": known["interpreter_needed"],
+            "lives_alone": known["lives_alone"],
+            "communication_needs": known["communication_needs"],
         }
     )
 
@@ -121,7 +136,7 @@ def _admit(session: Session, message: AdtMessage, nhs: str, wards: WardMap) -> i
     known = patients.by_nhs_number(session, nhs)
     view = spells.admit(
         session,
-        patient=_details(message, nhs, known),
+        patient=details(message, nhs, columns_of(known)),
         site=place.site,
         ward=place.ward,
         bed=place.bed,
@@ -167,7 +182,7 @@ def _update(session: Session, message: AdtMessage, nhs: str, _wards: WardMap) ->
     known = patients.by_nhs_number(session, nhs)
     if known is None:
         return None
-    patients.upsert(session, _details(message, nhs, known))
+    patients.upsert(session, details(message, nhs, columns_of(known)))
     return session.scalars(
         select(Spell.id).where(Spell.patient_id == known.id).order_by(Spell.admitted_at.desc())
     ).first()

@@ -4,15 +4,17 @@ file's order, on its own.
 Each message is applied on its own inside a unit of work that commits every
 :data:`BATCH` messages (one commit per message would make a 50,000-message import
 wait on the disk 50,000 times). The common case of A01 / A02 / A03 / A08 (every check
-passes against what the batch read once) is applied by :mod:`.fast` with one flush
-and no query; any other message goes through the services in a SAVEPOINT: refused
-by a rule, it is rolled back alone and reported with its control ID and the reason;
-the others go on. A message applied is recorded in ``adt_message`` by its control
-ID (MSH-10) in the same transaction as its change, so it is never applied twice,
-whatever happens to the batch: a batch that fails to commit leaves none of its
-messages recorded, and importing the file again applies them then. A flush of the
-fast route that fails rolls its batch back, which is then applied message by
-message through the services.
+passes against what the batch read once) is applied by :mod:`.fast` with no query,
+its changes written together with the others' (a few statements for the batch); any
+other message goes through the services in a SAVEPOINT (the fast route's changes
+before it written first): refused by a rule, it is rolled back alone and reported
+with its control ID and the reason; the others go on. A message applied is
+recorded in ``adt_message`` by its control ID (MSH-10) in the same transaction as its
+change, so it is never applied twice, whatever happens to the batch: a batch that
+fails to commit leaves none of its messages recorded, and importing the file again
+applies them then. A write of the fast route that fails (another user changed one of
+its rows since the batch read it: the version check; a constraint) rolls its batch
+back, which is then applied message by message through the services.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from discharge_hub.adt.messages import AdtMessage, MessageError, Unreadable
 from discharge_hub.adt.wards import WardMap
 from discharge_hub.db import Database
 from discharge_hub.db_errors import first_line
-from discharge_hub.errors import ConflictError, DomainError
+from discharge_hub.errors import ConflictError, DomainError, ValidationError
 from discharge_hub.models import AdtMessage as AppliedMessage
 
 BATCH = 500
@@ -254,7 +256,8 @@ def _one(
         _through_services(session, read, wards)
     except (MessageError, DomainError) as exc:
         wards.codes = known  # a ward created for this message is rolled back with it
-        done.rejected.append(Rejected(item.source, read.number, read.control_id, str(exc)))
+        why = reject_reason(exc)
+        done.rejected.append(Rejected(item.source, read.number, read.control_id, why))
         return
     except sa_exc.IntegrityError as exc:
         wards.codes = known
@@ -266,6 +269,15 @@ def _one(
             route.reload(session, _numbers([item]), places=True)
     applied_ids.add(read.control_id)
     done.applied[read.event] += 1
+
+
+def reject_reason(exc: Exception) -> str:
+    """Why a message was rejected: the field and the problem, not the value (a rule's
+    ValidationError repeats it: an NHS number, a name, a date of birth), since the
+    reasons are printed and logged where patient identifiers should not be."""
+    if isinstance(exc, ValidationError):
+        return f"{exc.field}: {exc.reason}"
+    return str(exc)
 
 
 def _through_services(session: Session, read: AdtMessage, wards: WardMap) -> None:

@@ -91,8 +91,8 @@ class AdtMessage:
             raise MessageError("no NHS number: PID-3 has no identifier assigned by NHS")
         try:
             return normalise_nhs_number(self.nhs_number, "PID-3 NHS number")
-        except ValidationError as exc:
-            raise MessageError(str(exc)) from exc
+        except ValidationError as exc:  # the reason, not the number (see feed.reject_reason)
+            raise MessageError(f"{exc.field} {exc.reason}") from exc
 
 
 Read = AdtMessage | Unreadable
@@ -298,7 +298,8 @@ def _date(m: _Fields, name: str, f: int) -> date | None:
     try:
         return datetime.strptime(value[:8], "%Y%m%d").date()
     except ValueError as exc:
-        raise MessageError(f"{name}-{f} {value!r} is not a date") from exc
+        # Not the value: a date of birth (PID-7) names the patient; reasons reach stderr.
+        raise MessageError(f"{name}-{f} is not a date (YYYYMMDD)") from exc
 
 
 def _time(m: _Fields, name: str, f: int) -> datetime | None:
