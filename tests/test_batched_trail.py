@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from discharge_hub import audit, facts
+from discharge_hub import audit, clock, facts
 from discharge_hub.db import Database
 from discharge_hub.errors import ValidationError
 from discharge_hub.models import AuditEntry, Spell, SpellFact
@@ -84,9 +84,12 @@ def batched(s: Session) -> None:
 
 def test_the_batched_unit_of_work_writes_the_same_audit_rows_and_history(db: Database) -> None:
     provider = add_provider(db).id
-    with db.unit_of_work("demo") as s:
+    # Both stories at the same standing instant: their rows' own times (recorded_at...)
+    # are compared, and a ticking clock put a second between them on a slow run.
+    at = clock.now()
+    with clock.frozen(at, tick=False), db.unit_of_work("demo") as s:
         plain = story(s, 1, provider)
-    with db.unit_of_work("demo") as s:
+    with clock.frozen(at, tick=False), db.unit_of_work("demo") as s:
         batched(s)
         saved = story(s, 2, provider)
         assert s.info[audit.PENDING], "rows are held until the commit"
