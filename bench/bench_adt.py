@@ -184,8 +184,8 @@ def write_results(
         "",
         f"Run {datetime.now():%Y-%m-%d %H:%M} on {platform.node()} ({platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}); load average at the end "
-        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}: a shared machine, other engineers' "
-        f"test suites were running. One file of {count:,} messages ({size / 1e6:.1f} MB, MLLP "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (the machine may be "
+        f"shared: read the load). One file of {count:,} messages ({size / 1e6:.1f} MB, MLLP "
         "framed), a quarter each A01 / A02 / A08 / A03; medians over the repetitions "
         "(each in a fresh database); seconds unless marked.",
         "",

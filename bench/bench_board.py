@@ -301,9 +301,8 @@ def report(results: list[Result], args: argparse.Namespace, argv: list[str]) -> 
         ),
         "",
         f"Machine: {machine()}.",
-        "The machine was shared with other engineers running test suites during the run, "
-        "so absolute times are noisy; medians over interleaved repetitions are the figures "
-        "to compare.",
+        "The machine may be shared (read the load average above), so absolute times are "
+        "noisy; medians over interleaved repetitions are the figures to compare.",
         "",
         f"Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}.",
         "",

@@ -311,8 +311,8 @@ def report(results: list[dict[str, Any]], argv: list[str]) -> str:
         "",
         f"Run {datetime.now():%Y-%m-%d %H:%M} on {platform.node()} ({platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}); load average at the end "
-        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}: a shared machine, other engineers' test "
-        "suites were running. Medians over the repetitions (each in a fresh database); seconds "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (the machine may be shared: read the "
+        "load). Medians over the repetitions (each in a fresh database); seconds "
         "unless marked.",
         "",
         "    python bench/bench_import.py " + " ".join(shlex.quote(a) for a in argv),

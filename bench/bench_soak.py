@@ -348,7 +348,7 @@ with a reason) through the services; row-level locks and the version check decid
 EDD history row, server-stamped audit rows, `NOTIFY`, commit) as timed in the saving process.
 - Each accepted write's audit row carries the login that made it (`Soak N (dhsoak…_pN)`), \
 stamped by the server's trigger whatever the client says.
-- All processes and the server share this machine's cores with other engineers' work.
+- All processes and the server share this machine's cores (and anything else running: read the load).
 
 Machine: {platform.system()} {platform.machine()}, nproc {os.cpu_count()}, load average {load} \
 (at the end of the run), Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, \

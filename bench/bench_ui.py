@@ -164,7 +164,7 @@ def report(
             "",
             f"Machine: {platform.system()} {platform.machine()}, nproc {os.cpu_count()}, "
             f"load average (1/5/15 min) {load_before} before the runs and {_load()} after, "
-            f"Python {platform.python_version()}. Shared with other engineers' test runs, "
+            f"Python {platform.python_version()}. The machine may be shared (read the load), "
             "so absolute times are noisy; medians are the figures to compare.",
             "",
             f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
