@@ -266,11 +266,14 @@ def report(results: list[Result], args: argparse.Namespace, argv: list[str]) -> 
         "| Backend | Rows | Plain fetch median (p90) | Board SQL raw median (p90) "
         "| Session.execute median (p90) | `board()` median (p90) | board / plain "
         "| board / board SQL | `board()` cold median (p90) | cold / plain "
-        "| Target (<=2x plain, <150 ms) |",
+        "| Target (refresh and cold <=2x plain, <150 ms) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
-        ok = r.board.median < TARGET_MS and r.ratio <= TARGET_RATIO
+        ok = (
+            max(r.board.median, r.cold.median) < TARGET_MS
+            and max(r.ratio, r.ratio_cold) <= TARGET_RATIO
+        )
         lines.append(
             f"| {r.server} | {r.rows:,} | {r.plain.median:.1f} ({r.plain.p90:.1f}) "
             f"| {r.raw.median:.1f} ({r.raw.p90:.1f}) "

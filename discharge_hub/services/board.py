@@ -3,9 +3,10 @@
 Per-spell facts from child tables (latest placement, carers and the last contact, open
 barriers and the next one) are summaries stored on the spell and kept by database
 triggers (``discharge_hub/summaries.py``), so the statement reads the spell, its
-patient, site, ward, bed and three small code lists, and the day's Red2Green colour
-by a unique key: about what a plain fetch of the open spells costs
-(``bench/bench_board.py``).
+patient and its bed; the names of wards, sites, pathways and delay reasons and the
+day's Red2Green colours come from one more small statement, looked up by id. Rows are
+built with the per-row work at a minimum (``row_builder``): about what a plain fetch
+of the open spells costs (``bench/bench_board.py``).
 """
 
 from __future__ import annotations
@@ -123,23 +124,43 @@ _NO_REASON: tuple[None, None] = (None, None)
 def board_codes(session: Session) -> BoardCodes:
     """The wards with their sites, the pathways and the delay reasons, as look-ups, in
     one statement (one round trip)."""
+    return _read_codes(session.execute(_codes_select()))[0]
+
+
+def _codes_select(day: Any = None) -> Any:
+    """The code lists ``BoardCodes`` holds, kind by kind, and with ``day`` (a date or a
+    bound parameter) the Red2Green colours of that day too (kind "c")."""
     flag = cast(null(), Boolean)
-    stmt: Any = union_all(
+    parts: list[Any] = [
         select(literal("w"), Ward.id, Site.name, Ward.name, flag).join(
             Site, Site.id == Ward.site_id
         ),
         select(literal("p"), null(), Pathway.code, null(), Pathway.through_hub),
         select(literal("r"), DelayReason.id, DelayReason.code, DelayReason.label, flag),
-    )
+    ]
+    if day is not None:
+        parts.append(
+            select(literal("c"), Red2GreenDay.spell_id, Red2GreenDay.colour, null(), flag).where(
+                Red2GreenDay.day == day
+            )
+        )
+    return union_all(*parts)
+
+
+def _read_codes(rows: Any) -> tuple[BoardCodes, dict[int, str]]:
+    """``BoardCodes`` and the day's colours by spell from the rows of ``_codes_select``."""
     codes = BoardCodes({}, {}, {})
-    for kind, key, code, name, through in session.execute(stmt):
-        if kind == "w":
+    colours: dict[int, str] = {}
+    for kind, key, code, name, through in rows:
+        if kind == "c":
+            colours[key] = code
+        elif kind == "w":
             codes.wards[key] = (code, name)
         elif kind == "p":
             codes.through_hub[code] = bool(through)
         else:
             codes.reasons[key] = (code, name)
-    return codes
+    return codes, colours
 
 
 def board_statement(
@@ -174,7 +195,7 @@ def board_select(spells: Any = None, *, day: date | None = None, colour: bool = 
     that match ``spells`` (a WHERE clause; default: open now), with the Red2Green colour
     of ``day`` (bound as ``board_today``: given here, or when the statement runs); with
     ``colour=False`` that column is NULL and the colours are read apart
-    (``day_colours``)."""
+    (``_codes_select``)."""
     stmt: Any = (
         select(
             Spell.id,
@@ -224,13 +245,6 @@ def board_select(spells: Any = None, *, day: date | None = None, colour: bool = 
     return stmt
 
 
-def day_colours(session: Session, day: date) -> dict[int, str]:
-    """Every spell's Red2Green colour of ``day`` (an index on the day: a few thousand rows
-    at most, where joining them to the board cost more)."""
-    stmt = select(Red2GreenDay.spell_id, Red2GreenDay.colour).where(Red2GreenDay.day == day)
-    return {spell_id: colour for spell_id, colour in session.execute(stmt)}
-
-
 @lru_cache(maxsize=32)
 def _compiled(dialect: Dialect, by_site: bool, by_ward: bool) -> SQLCompiler:
     """The board SQL compiled once per database kind and filter shape.
@@ -251,6 +265,15 @@ def _compiled(dialect: Dialect, by_site: bool, by_ward: bool) -> SQLCompiler:
     if by_ward:
         stmt = stmt.where(Spell.ward_id == bindparam("board_ward_id"))
     compiled = stmt.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)
+    return compiled
+
+
+@lru_cache(maxsize=8)
+def _compiled_codes(dialect: Dialect) -> SQLCompiler:
+    """The code lists and the day's colours (``_codes_select``) compiled once per
+    database kind; the day is bound at each call."""
+    compiled = _codes_select(bindparam("codes_day", type_=Date)).compile(dialect=dialect)
     assert isinstance(compiled, SQLCompiler)
     return compiled
 
@@ -281,20 +304,21 @@ def row_builder(
     """A function turning the board statement's values into a :class:`BoardRow`.
 
     What does not depend on the row is done once here, and what many rows share is
-    worked out once per call and looked up after: a date's days from today, a birth
-    date's age, a UTC hour's UK date, a contact's label, a ward's and a code's names.
-    What is left per row is unpacking, a few lookups, parsing the instants and making
-    the tuple (bench/bench_board.py). ``colours``: the day's Red2Green colours by spell,
-    for a statement read without them (``board_select(colour=False)``).
+    worked out once per call and looked up after: a date's days from today, an instant's
+    UK date, a contact's label, a ward's and a code's names. What is left per row is
+    unpacking, a few look-ups, parsing the instants and the birth date, and making the
+    tuple (bench/bench_board.py). ``colours``: the day's Red2Green colours by spell, for
+    a statement read without them (``board_select(colour=False)``).
     """
     dates: dict[Any, tuple[date, int]] = {}  # raw date -> (date, days after today)
-    births: dict[Any, tuple[date, int]] = {}  # raw date of birth -> (date, age today)
-    uk_days: dict[Any, tuple[date, int]] = {}  # UTC hour -> (UK date, days before today)
-    labels: dict[Any, str] = {}  # UTC hour of the last contact -> carer status
-    dates_get, births_get, uk_get, labels_get = dates.get, births.get, uk_days.get, labels.get
+    uk_days: dict[Any, tuple[date, int]] = {}  # day key (uk_key) -> (UK date, days before)
+    labels: dict[Any, str] = {}  # day key of the last contact -> carer status
+    dates_get, uk_get, labels_get = dates.get, uk_days.get, labels.get
     wards, hub_of, reasons_get = codes.wards, codes.through_hub.get, codes.reasons.get
     colour_of = colours.get if colours is not None else None
-    make, fromiso = tuple.__new__, datetime.fromisoformat
+    make, fromiso, fromdate = tuple.__new__, datetime.fromisoformat, date.fromisoformat
+    combine = datetime.combine
+    year, month_day = today.year, today.month * 100 + today.day
 
     def day(value: Any) -> tuple[date, int]:
         on = _as_date(value)
@@ -306,13 +330,8 @@ def row_builder(
         got = uk_days[key] = (on, (today - on).days)
         return got
 
-    def birth(value: Any) -> tuple[date, int]:
-        born = _as_date(value)
-        got = births[value] = (born, age_on(born, today))
-        return got
-
-    def label(key: Any, contact: datetime, hub: bool) -> str:
-        got = labels[key] = carer_status(1, contact, hub)[0]
+    def label(key: Any, contact: datetime) -> str:
+        got = labels[key] = carer_status(1, contact, False)[0]
         return got
 
     def build(r: Any) -> BoardRow:
@@ -323,15 +342,21 @@ def row_builder(
             red2green,
         ) = r  # fmt: skip
         site, ward = wards[ward_id]
-        born, age = births_get(dob) or birth(dob)
-        # Aware UTC instants, made without datetime.replace (four times slower); raw
-        # SQLite text (naive UTC) parsed with its offset added.
+        # Birth dates are nearly all different: parsed and aged inline, not looked up.
+        born = fromdate(dob[:10]) if dob.__class__ is str else dob
+        age = year - born.year - (born.month * 100 + born.day > month_day)
+        # Aware UTC instants, made without datetime.replace (four times slower): raw
+        # SQLite text (naive UTC) parsed with its offset added; driver values (naive
+        # UTC) or typed results (aware) by ``_instant``.
         if admitted_at.__class__ is str:
-            admitted, hour = fromiso(admitted_at + "+00:00"), admitted_at[:13]
+            admitted = fromiso(admitted_at + "+00:00")
+        elif admitted_at.tzinfo is None:
+            admitted = combine(admitted_at.date(), admitted_at.time(), UTC)
         else:
-            admitted, hour = _instant(admitted_at)
-        # The UK date depends only on the UTC hour (the UK's offsets are whole hours).
-        on, los = uk_get(hour) or uk_day(hour, admitted)
+            admitted = _instant(admitted_at)
+        # Keyed as ``uk_key`` does (inline: it runs for every row).
+        key = admitted.date() if admitted.hour != 23 else (admitted.date(), 23)
+        on, los = uk_get(key) or uk_day(key, admitted)
         if edd is None:
             edd_on = to_edd = None
         else:
@@ -350,10 +375,13 @@ def row_builder(
             )
         else:
             if last_contact.__class__ is str:
-                contact, key = fromiso(last_contact + "+00:00"), last_contact[:13]
+                contact = fromiso(last_contact + "+00:00")
+            elif last_contact.tzinfo is None:
+                contact = combine(last_contact.date(), last_contact.time(), UTC)
             else:
-                contact, key = _instant(last_contact)
-            status = labels_get(key) or label(key, contact, hub)
+                contact = _instant(last_contact)
+            key = contact.date() if contact.hour != 23 else (contact.date(), 23)
+            status = labels_get(key) or label(key, contact)
         if colour_of is not None:
             red2green = colour_of(spell_id)
         return make(BoardRow, (
@@ -367,18 +395,25 @@ def row_builder(
     return build
 
 
-_fromiso = datetime.fromisoformat
+def uk_key(instant: datetime) -> Any:
+    """A key for the UK date of an aware UTC instant: its UTC date before 23:00 UTC (the
+    UK is on UTC or one hour ahead, so the same calendar date), the instant's hour for
+    the 23:00 hour (the next day in summer). Instants with equal keys fall on the same
+    UK date, and there are few keys: a day's, rather than one an hour."""
+    if instant.hour != 23:
+        return instant.date()
+    return (instant.date(), 23)
+
+
 _combine = datetime.combine
 
 
-def _instant(value: Any) -> tuple[datetime, Any]:
-    """An aware UTC datetime from raw SQLite text (naive UTC), a raw driver value (naive
-    UTC) or a typed result (aware), and a key for its UTC hour."""
-    if value.__class__ is str:
-        return _fromiso(value + "+00:00"), value[:13]
+def _instant(value: datetime) -> datetime:
+    """An aware UTC datetime from a raw driver value (naive UTC) or a typed result
+    (aware)."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
-    return _combine(value.date(), value.time(), UTC), (value.date(), value.hour)
+    return _combine(value.date(), value.time(), UTC)
 
 
 def _as_date(value: Any) -> Any:
@@ -395,25 +430,32 @@ def board(
 ) -> list[BoardRow]:
     """Every open spell (optionally one site or ward), in ward and bed order."""
     on = today or clock.today()
-    codes = board_codes(session)
-    colours = day_colours(session, on)
     # The compiled SQL straight through the driver, in the session's transaction: the
     # result layer's per-value type processing (regex date parsing on SQLite) cost more
     # than the query itself for 3,000 rows (bench/bench_board.py); ``row_builder``
     # converts the few date columns with the C-implemented ``fromisoformat`` instead.
     conn = session.connection()
+    # The code lists and the day's colours: one round trip. SQLite stores dates as ISO
+    # text, and the driver is given the value the column holds.
+    day = on.isoformat() if conn.dialect.name == "sqlite" else on
+    codes, colours = _read_codes(_fetch(conn, _compiled_codes(conn.dialect), {"codes_day": day}))
     compiled = _compiled(conn.dialect, bool(site), ward_id is not None)
-    values = {"board_site": site, "board_ward_id": ward_id}
+    raw = _fetch(conn, compiled, {"board_site": site, "board_ward_id": ward_id})
+    return in_board_order(_rows_of(raw, on, codes, colours), ordered=True)
+
+
+def _fetch(conn: Any, compiled: SQLCompiler, values: dict[str, Any]) -> list[Any]:
+    """The rows of a compiled statement as the driver gives them (plain tuples, not
+    SQLAlchemy Row objects), through exec_driver_sql so the statement is still seen by
+    the engine's events. ``values``: raw driver values of its parameters."""
     params = compiled.construct_params(values) or {}
     args = tuple(params[k] for k in compiled.positiontup or ()) if compiled.positional else params
-    # The driver's own fetchall (plain tuples, not SQLAlchemy Row objects), through
-    # exec_driver_sql so the statement is still seen by the engine's events.
     result = conn.exec_driver_sql(compiled.string, args)
     try:
-        raw = result.cursor.fetchall()
+        rows: list[Any] = result.cursor.fetchall()
     finally:
         result.close()
-    return in_board_order(_rows_of(raw, on, codes, colours), ordered=True)
+    return rows
 
 
 class _Memo(NamedTuple):

@@ -194,9 +194,9 @@ def test_board_statement_count_does_not_grow_with_spells(db: Database) -> None:
     assert all(r.placement_state == "requested" and r.carer_count == 1 for r in board_rows)
     assert all(r.open_barriers == 1 and r.delay_reason == "A05" for r in board_rows)
     assert 1 <= len(thirty) == len(one) <= 4, thirty
-    # The board itself, the day's Red2Green colours and the code lists (wards with their
-    # sites, pathways, delay reasons) in one: never one per spell.
-    assert sum(s.lstrip().upper().startswith("SELECT") for s in thirty) == 3
+    # The board itself, and the code lists (wards with their sites, pathways, delay
+    # reasons) with the day's Red2Green colours in one: never one per spell.
+    assert sum(s.lstrip().upper().startswith("SELECT") for s in thirty) == 2
 
 
 def test_wards_and_beds_come_in_natural_order(db: Database) -> None:
