@@ -157,8 +157,8 @@ def write_results(
         "",
         f"Run {datetime.now():%Y-%m-%d %H:%M} on {platform.node()} ({platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}); load average at the "
-        f"end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}: a shared machine, other "
-        "engineers' test suites running at the same time. "
+        f"end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (the machine may be "
+        "shared: read the load). "
         + (
             f"*Before* is the tree in `{trees['before']}` {args.before_note}. "
             if "before" in trees
