@@ -11,6 +11,8 @@ machine's drift cancels out::
         python bench/bench_keystrokes.py --root "$r" --db /tmp/boardbench/b.sqlite3
     done
 
+It opens its window as ``bench_ui.py`` does, with its own few lines rather than a
+helper of ``bench_ui.py``, so that it runs against checkouts older than itself.
 A script, not a test. Offscreen.
 """
 
