@@ -133,7 +133,7 @@ def child_columns(at: datetime) -> list[Any]:
 
 
 def board_at(on: date) -> Any:
-    """The board's columns (what ``services.board.row_builder`` reads), in its order, for
+    """The board's columns (what ``services.board_rows.row_builder`` reads), in its order, for
     the spells open at the end of ``on``, each as it stood then, with the day's
     Red2Green colour."""
     end = day_end_utc(on)

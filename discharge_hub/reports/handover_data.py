@@ -28,7 +28,7 @@ from discharge_hub.models import (
     Spell,
 )
 from discharge_hub.services import care, hub
-from discharge_hub.services.board import age_on
+from discharge_hub.services.board_rows import age_on
 from discharge_hub.validators import format_nhs_number
 
 SEX = {"F": "Female", "M": "Male", "U": "Not known"}

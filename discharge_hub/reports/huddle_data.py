@@ -45,13 +45,8 @@ from discharge_hub.reports.common import (
 )
 from discharge_hub.reports.counts import Count as Count  # re-exported: callers import it here
 from discharge_hub.reports.red2green import WardRed2Green, red2green_of_day
-from discharge_hub.services.board import (
-    BOARD_COLUMNS,
-    BoardRow,
-    board_codes,
-    in_board_order,
-    row_builder,
-)
+from discharge_hub.services.board import BOARD_COLUMNS, board_codes, in_board_order
+from discharge_hub.services.board_rows import BoardRow, row_builder
 from discharge_hub.services.hub import WAITING_STATES
 
 NOT_RECORDED = "Not recorded"
@@ -126,7 +121,7 @@ class HuddleFigures:
 
 
 def _rows_statement(on: date, site: str | None) -> Any:
-    """The board's columns (``services.board.row_builder`` reads them) for the spells open at
+    """The board's columns (``services.board_rows.row_builder`` reads them) for the spells open at
     the end of ``on`` as they stood then, then the patient's ethnic group and place and
     the reason given for the day if it was red."""
     red_reason = (

@@ -24,14 +24,12 @@ from discharge_hub.errors import NotFoundError, ValidationError
 from discharge_hub.models import Spell
 from discharge_hub.services import care, history, hub, spells
 from discharge_hub.services.board import (
-    BoardRow,
     board_codes,
     board_select,
     board_statement,
-    row_builder,
     site_id_of,
-    to_row,
 )
+from discharge_hub.services.board_rows import BoardRow, row_builder, to_row
 from discharge_hub.services.placements import OpenPlacementsError, PlacementCancel
 from discharge_hub.services.views import SpellView
 from discharge_hub.validators import parse_date, parse_datetime

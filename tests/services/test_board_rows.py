@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from discharge_hub import clock
-from discharge_hub.services.board import BoardCodes, age_on, row_builder, uk_key
+from discharge_hub.services.board_rows import BoardCodes, age_on, row_builder, uk_key
 
 CODES = BoardCodes({1: ("Site", "Ward")}, {"P1": True}, {})
 TODAY = date(2026, 11, 3)
