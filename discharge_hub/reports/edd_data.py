@@ -40,7 +40,7 @@ from discharge_hub.reports.delay_trend import (
     weekly_delay_days,
 )
 from discharge_hub.reports.red2green import ranked_reasons
-from discharge_hub.services.board import natural_key
+from discharge_hub.wards import natural_key
 
 EDD_DUE = timedelta(hours=24)
 MAX_DAYS = 366

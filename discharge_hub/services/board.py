@@ -11,7 +11,6 @@ of the open spells costs (``bench/bench_board.py``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -39,6 +38,7 @@ from discharge_hub.services.board_rows import RED2GREEN_FIELD, BoardCodes, row_b
 from discharge_hub.services.board_rows import (
     BoardRow as BoardRow,  # re-exported: callers import it here
 )
+from discharge_hub.wards import natural_key
 
 # The spell's summary columns (not ORM attributes: models/spell.py).
 _SUMMARY: Any = Spell.__table__.c
@@ -306,8 +306,3 @@ def in_board_order(rows: list[BoardRow], *, ordered: bool = False) -> list[Board
     for ward_id in sorted(runs, key=keys.__getitem__):
         ordered_rows += runs[ward_id]
     return ordered_rows
-
-
-def natural_key(text: str) -> str:
-    """Digit runs zero-padded, case folded: a sort key in the order people expect."""
-    return re.sub(r"\d+", lambda m: m.group().zfill(6), text.casefold())

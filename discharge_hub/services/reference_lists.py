@@ -22,6 +22,7 @@ from discharge_hub.models import (
     Site,
     Ward,
 )
+from discharge_hub.wards import natural_key
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ def reference_lists(session: Session) -> ReferenceLists:
         .where(Ward.active.is_(True))
         .order_by(Site.name, Ward.name)
     ).all()
+    # Wards in the order people expect ("Ward 3" before "Ward 18"), as on the board.
+    wards = sorted(wards, key=lambda w: (w[2], natural_key(w[1]), w[1]))
     return ReferenceLists(
         pathways=tuple(Code(c, label) for c, label, _ in pathways),
         hub_pathways=frozenset(c for c, _, hub in pathways if hub),

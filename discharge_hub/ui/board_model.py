@@ -146,7 +146,10 @@ def matches(r: BoardRow, f: BoardFilter) -> bool:
 
 
 def normalise_search(text: str) -> str:
-    text = text.strip().lower()
+    """The search as the rows' keys hold it: lower case, spaces collapsed, commas dropped
+    ("Bramley, Sh" as the board shows the name finds "bramley sheila"), an NHS number
+    without its spaces."""
+    text = " ".join(text.replace(",", " ").lower().split())
     compact = text.replace(" ", "")
     return compact if compact.isdigit() else text
 
@@ -220,13 +223,16 @@ class BoardModel(QAbstractTableModel):
         if f == self._filter:
             return
         old, self._filter = self._filter, f
-        if replace(old, search=f.search) != f:
+        same_filters = replace(old, search=f.search) == f
+        if not same_filters:
             self._candidates = [
                 (r, self._keys.get(r.spell_id, "")) for r in self._all if matches(r, f)
             ]
-        # Typing one more letter narrows the rows already shown: search only those.
+        # Typing one more letter narrows the rows already shown: search only those. Not
+        # when a filter changed too: the rows shown were found among other candidates.
         narrowing = (
-            bool(old.search)
+            same_filters
+            and bool(old.search)
             and f.search.startswith(old.search)
             and len(self._rows) < len(self._candidates)
         )

@@ -86,6 +86,23 @@ def test_the_ward_filter_names_shared_wards_with_their_site(main_window) -> None
     assert rows and {(r.ward, r.site) for r in rows} == {("Ward 15", GH)}
 
 
+def test_the_ward_filter_lists_wards_in_natural_order(main_window) -> None:
+    """Reported from a real window: "Ward 18, Ward 22, Ward 3, Ward 6"."""
+    board = main_window.board
+    board.site_box.setCurrentIndex(board.site_box.findData(LGH))
+    names = [board.ward_box.itemText(i) for i in range(1, board.ward_box.count())]
+    numbered = [n for n in names if re.fullmatch(r"Ward \d+", n)]
+    assert len(numbered) >= 3 and len({len(n) for n in numbered}) > 1  # "Ward 6", "Ward 18"
+    assert names == sorted(names, key=_padded)
+    board.site_box.setCurrentIndex(board.site_box.findData(None))  # all sites: by site
+    items = [
+        board.ward_box.itemData(i, Qt.ItemDataRole.ToolTipRole)
+        for i in range(1, board.ward_box.count())
+    ]
+    keys = [(site, _padded(ward)) for ward, site in (t.split(", ", 1) for t in items)]
+    assert keys == sorted(keys)
+
+
 def test_a_board_round_of_a_shared_ward_name_says_which_site(main_window) -> None:
     gh = next(r for r in main_window.model.visible_rows() if (r.ward, r.site) == ("Ward 15", GH))
     main_window.board.select_spell(gh.spell_id)

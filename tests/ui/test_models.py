@@ -121,6 +121,62 @@ def test_quick_search_by_name_nhs_number_and_bed(rows) -> None:
     assert model.rowCount() == 0
 
 
+def _expected(rows, f: BoardFilter) -> set[int]:
+    """The rows a filter and search should show, worked out the slow, obvious way."""
+    return {
+        r.spell_id
+        for r in rows
+        if matches(r, f)
+        and f.search
+        in " ".join(
+            (r.family_name, r.given_name, r.family_name, r.nhs_number, r.bed or "", r.ward)
+        ).lower()
+    }
+
+
+def test_a_filter_changed_under_a_search_shows_the_right_rows(rows) -> None:
+    """Reported from a real window: search "Marsh", then pick a site: rows of every site
+    stayed; pick a ward, search, then "All sites": only the ward's matches stayed."""
+    sites = sorted({r.site for r in rows})
+    assert len(sites) > 1
+    common = max(
+        {r.family_name[:2].lower() for r in rows},
+        key=lambda p: len({r.site for r in rows if r.family_name.lower().startswith(p)}),
+    )
+    model = BoardModel()
+    model.set_rows(rows)
+    steps = [
+        BoardFilter(search=common),
+        BoardFilter(site=sites[0], search=common),  # a site picked under the search
+        BoardFilter(site=sites[1], search=common),
+        BoardFilter(search=common),  # back to all sites: every site's matches again
+        BoardFilter(site=sites[0], search=common[:1]),  # filter and search both change
+        BoardFilter(site=sites[0], search=common),  # then one more letter typed
+        BoardFilter(view="nctr", search=common),
+        BoardFilter(search=common),
+    ]
+    seen = []
+    for f in steps:
+        model.set_filter(f)
+        shown = {r.spell_id for r in model.visible_rows()}
+        assert shown == _expected(rows, f), f
+        seen.append(len(shown))
+    assert seen[0] > seen[1] > 0 and seen[3] == seen[0]
+
+
+def test_a_name_searched_as_the_board_shows_it_is_found(rows) -> None:
+    model = BoardModel()
+    model.set_rows(rows)
+    target = rows[len(rows) // 3]
+    for text in (
+        f"{target.family_name.upper()}, {target.given_name[:2]}",
+        f"{target.family_name},{target.given_name}",
+        f"  {target.given_name}   {target.family_name} ",
+    ):
+        model.set_search(text)
+        assert target.spell_id in {r.spell_id for r in model.visible_rows()}, text
+
+
 def test_status_is_text_not_colour_alone(rows) -> None:
     model = BoardModel()
     model.set_rows(rows)
