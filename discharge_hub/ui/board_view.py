@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from discharge_hub.services.board import BoardRow
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.ui.board_model import COLUMNS, QUICK_VIEWS, BoardModel
+from discharge_hub.ui.widgets import ComboBox
 from discharge_hub.wards import ward_labels
 
 DEFAULT_WIDTHS = (120, 50, 190, 110, 45, 70, 210, 230, 60, 220, 120, 170, 80, 260)
@@ -131,7 +132,7 @@ class BoardPanel(QWidget):
             header.resizeSection(col, max(60, min(cap, wanted)))
 
     def _combo(self, name: str) -> QComboBox:
-        box = QComboBox()
+        box = ComboBox()
         box.setAccessibleName(name)
         box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         return box

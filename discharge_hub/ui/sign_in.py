@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from discharge_hub import credentials, signin
 from discharge_hub.errors import DomainError, ValidationError
 from discharge_hub.ui.tasks import TaskRunner
+from discharge_hub.ui.widgets import SpinBox
 
 MESSAGE_STYLE = "QLabel { color: #6b0000; }"
 OK_STYLE = "QLabel { color: #006747; }"
@@ -58,7 +58,7 @@ class SignInDialog(QDialog):
     # -- building ---------------------------------------------------------------------
     def _build(self) -> None:
         self.server, self.database, self.user = QLineEdit(), QLineEdit(), QLineEdit()
-        self.port = QSpinBox()
+        self.port = SpinBox()
         self.port.setRange(1, 65535)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)

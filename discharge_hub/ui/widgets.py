@@ -7,6 +7,7 @@ from datetime import date
 from typing import TypeVar, cast
 
 from PySide6.QtCore import QAbstractItemModel, QDate, Qt, Signal, SignalInstance
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSizePolicy,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -43,6 +45,32 @@ def date_edit(name: str, text: str = "") -> QLineEdit:
     return edit
 
 
+class ComboBox(QComboBox):
+    """A drop-down list the mouse wheel never changes: scrolling a form over it scrolls
+    the form (found in a real window: two notches of the wheel over a closed Pathway box
+    set the patient's pathway). Chosen with a click, or the keyboard when focused; the
+    wheel does not give it focus either. Every drop-down of the program is one
+    (tests/ui/test_wheel.py)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        event.ignore()  # passed on to the scroll area under it
+
+
+class SpinBox(QSpinBox):
+    """A number box the mouse wheel never changes (as :class:`ComboBox`)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        event.ignore()
+
+
 class DayEdit(QDateEdit):
     """A day picked from a calendar or typed part by part (day, month, year): the arrow
     keys and typing move between the parts, and Tab leaves the field, as in every
@@ -52,8 +80,12 @@ class DayEdit(QDateEdit):
         super().__init__(QDate(day))  # type: ignore[call-overload]  # PySide6 takes a date; the stubs miss it
         self.setCalendarPopup(True)
         self.setDisplayFormat("ddd dd/MM/yyyy")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         if latest is not None:
             self.setMaximumDate(QDate(latest))  # type: ignore[call-overload]
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        event.ignore()  # never changes the day (as ComboBox)
 
     def focusNextPrevChild(self, next: bool) -> bool:
         return QWidget.focusNextPrevChild(self, next)
@@ -71,7 +103,7 @@ def line_edit(name: str, text: str = "", placeholder: str = "") -> QLineEdit:
 
 
 def code_combo(name: str, codes: Iterable[Code], none_label: str | None = None) -> QComboBox:
-    box = QComboBox()
+    box = ComboBox()
     box.setAccessibleName(name)
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     box.setMinimumContentsLength(24)

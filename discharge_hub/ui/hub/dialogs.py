@@ -10,14 +10,12 @@ from typing import Any, Protocol, TypeVar
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +26,7 @@ from discharge_hub.services.placements import FUNDING, FUNDING_LABELS
 from discharge_hub.services.providers import ProviderView
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.ui import formatting as fmt
-from discharge_hub.ui.widgets import code_combo, date_edit, fill_codes, line_edit
+from discharge_hub.ui.widgets import ComboBox, SpinBox, code_combo, date_edit, fill_codes, line_edit
 
 W = TypeVar("W", bound=QWidget)
 V = TypeVar("V", covariant=True)
@@ -153,7 +151,7 @@ class RequestPlacementDialog(FormDialog):
         )
         self.service = self.add("&Service type", code_combo("Service type", ()))
         fill_codes(self.service, refs.service_types, show_code=False)
-        self.funding = self.add("&Funding", QComboBox())
+        self.funding = self.add("&Funding", ComboBox())
         self.funding.addItem("— not known yet —", None)
         for code in FUNDING:
             self.funding.addItem(FUNDING_LABELS[code], code)
@@ -226,7 +224,7 @@ class VacancyDialog(FormDialog):
             f"{provider.name}: vacancies now (the old figure is kept in the history).",
             "&Save",
         )
-        self.vacancies = self.add("&Vacancies", QSpinBox())
+        self.vacancies = self.add("&Vacancies", SpinBox())
         self.vacancies.setRange(0, max(provider.capacity, 0))
         self.vacancies.setValue(min(provider.vacancies, provider.capacity))
         self.vacancies.setSuffix(f" of {provider.capacity} {provider.capacity_unit}")

@@ -25,12 +25,13 @@ from discharge_hub.ui.hub.actions import action_message
 from discharge_hub.ui.live import ChangeHub, DataChange, Refetch
 from discharge_hub.ui.queue_model import QueueModel, QueueTable
 from discharge_hub.ui.tasks import TaskRunner
+from discharge_hub.ui.widgets import ComboBox
 
 INFO_STYLE = "QLabel { color: #1d3d5c; }"
 
 
 def combo(name: str) -> QComboBox:
-    box = QComboBox()
+    box = ComboBox()
     box.setAccessibleName(name)
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
     return box

@@ -41,7 +41,7 @@ from discharge_hub import clock
 from discharge_hub.reports.huddle_data import Count, EquityRow, HuddleFigures, huddle_figures
 from discharge_hub.services.reference_lists import site_names
 from discharge_hub.ui.tasks import TaskRunner
-from discharge_hub.ui.widgets import DayEdit
+from discharge_hub.ui.widgets import ComboBox, DayEdit
 
 ALL_SITES = "All sites"
 
@@ -154,7 +154,7 @@ class HuddleDashboard(QWidget):
         self.runner = runner
         self.figures: HuddleFigures | None = None
         self.date_edit = DayEdit(clock.today(), latest=clock.today())
-        self.site_combo = QComboBox()
+        self.site_combo = ComboBox()
         self.site_combo.addItem(ALL_SITES)
         refresh = QPushButton("R&efresh")
         refresh.clicked.connect(self.refresh)

@@ -25,7 +25,6 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import (
-    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -54,7 +53,7 @@ from discharge_hub.ui.reports.dashboard import (
 )
 from discharge_hub.ui.rows_model import RowsModel
 from discharge_hub.ui.tasks import TaskRunner
-from discharge_hub.ui.widgets import DayEdit
+from discharge_hub.ui.widgets import ComboBox, DayEdit
 
 DEFAULT_DAYS = 90
 TILES: tuple[tuple[str, str], ...] = (
@@ -144,7 +143,7 @@ class EddDashboard(QWidget):
         today = clock.today()
         self.from_edit = self._date_edit(today - timedelta(days=DEFAULT_DAYS - 1))
         self.to_edit = self._date_edit(today)
-        self.site_combo = QComboBox()
+        self.site_combo = ComboBox()
         self.site_combo.addItem(ALL_SITES)
         self.status = QLabel()
         self.tiles = {key: _Tile(caption) for key, caption in TILES}

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from discharge_hub import clock
 from discharge_hub.services.reference_lists import match_site
 from discharge_hub.ui.reports.dashboard import ALL_SITES
-from discharge_hub.ui.widgets import DayEdit
+from discharge_hub.ui.widgets import ComboBox, DayEdit
 
 
 class HuddleReportDialog(QDialog):
@@ -33,7 +33,7 @@ class HuddleReportDialog(QDialog):
         self.sites = list(sites)
         today = clock.today()
         self.date_edit = DayEdit(today, latest=today)  # no report of a day to come
-        self.site_combo = QComboBox()
+        self.site_combo = ComboBox()
         self.site_combo.setEditable(True)
         self.site_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.site_combo.addItems([ALL_SITES, *self.sites])

@@ -26,6 +26,7 @@ from discharge_hub.services.workspace import NewBarrier, NewCarer, NewContact, S
 from discharge_hub.ui import formatting as fmt
 from discharge_hub.ui.rows_model import RowsModel
 from discharge_hub.ui.widgets import (
+    ComboBox,
     Section,
     code_combo,
     date_edit,
@@ -177,7 +178,7 @@ class CarersTab(QWidget):
         )
         self.carers_table = read_only_table("Carers", self.carers_model)
         self.log_table = read_only_table("Communication log", self.log_model)
-        self.assessment = QComboBox()
+        self.assessment = ComboBox()
         self.assessment.setAccessibleName("Carer's assessment status for the selected carer")
         self.assessment.setProperty("dh_not_kept", True)  # shows pending_assessments
         self.assessment.addItem("— not recorded —", None)
@@ -209,7 +210,7 @@ class CarersTab(QWidget):
         s = Section("Log a contact with the patient or a carer", "contact")
         self.contact_at = s.add_field("contact_at", "&When", date_edit("Contact date and time"))
         self.contact_at.setPlaceholderText(dates.DATETIME_HINT)
-        self.with_whom = QComboBox()
+        self.with_whom = ComboBox()
         self.with_whom.setEditable(True)
         self.with_whom.setMinimumContentsLength(24)
         self.with_whom.setSizeAdjustPolicy(

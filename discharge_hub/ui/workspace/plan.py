@@ -12,7 +12,6 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -31,6 +30,7 @@ from discharge_hub.services.workspace import CtrEntry, Red2GreenEntry, SpellDeta
 from discharge_hub.ui import formatting as fmt
 from discharge_hub.ui.rows_model import RowsModel
 from discharge_hub.ui.widgets import (
+    ComboBox,
     Section,
     code_combo,
     date_edit,
@@ -224,7 +224,7 @@ class PlanTab(QWidget):
     def _r2g_section(self) -> Section:
         s = Section("Red2Green", "red2green")
         self.r2g_strip = s.add_field("strip", "Last 14 days", Red2GreenStrip())
-        self.r2g_day = s.add_field("day", "D&ay", QComboBox())
+        self.r2g_day = s.add_field("day", "D&ay", ComboBox())
         self.r2g_day.setAccessibleName("Red2Green day: today or yesterday")
         row = QWidget()
         box = QHBoxLayout(row)
