@@ -382,11 +382,22 @@ class BoardModel(QAbstractTableModel):
                 passed += 1
             los21 += r.los >= 21
             no_carer += r.no_carer_contact_flag
+        hidden = self.hidden_matches()
+        outside = f" ({hidden} more found outside the filters)" if hidden else ""
         return (
-            f"Showing {len(self._rows)} of {len(self._all)} patients · NCTR {nctr} "
+            f"Showing {len(self._rows)} of {len(self._all)} patients{outside} · NCTR {nctr} "
             f"({delay} delay days) · EDD passed {passed} · no EDD {no_edd} · "
             f"LOS 21+ {los21} · no carer contact (P1–P3) {no_carer}"
         )
+
+    def hidden_matches(self) -> int:
+        """How many patients the search finds that the other filters hide (a search that
+        shows nobody says whether the patient is on another ward, not absent)."""
+        f = self._filter
+        if not f.search or replace(f, search="") == BoardFilter():
+            return 0
+        keys = self._keys
+        return sum(f.search in keys.get(r.spell_id, "") for r in self._all) - len(self._rows)
 
     # -- internals --------------------------------------------------------------
     def _show(self, rows: list[BoardRow]) -> None:

@@ -164,6 +164,35 @@ def test_a_filter_changed_under_a_search_shows_the_right_rows(rows) -> None:
     assert seen[0] > seen[1] > 0 and seen[3] == seen[0]
 
 
+def test_a_search_says_how_many_the_filters_hide(rows) -> None:
+    """Reported from a real window: a Ward filter on, a search said "Showing 0 of 400"
+    with no hint that the patient was on another ward."""
+    target = rows[len(rows) // 4]
+    other_ward = next(r.ward_id for r in rows if r.ward_id != target.ward_id)
+    model = BoardModel()
+    model.set_rows(rows)
+    model.set_filter(BoardFilter(ward_id=other_ward, search=target.nhs_number))
+    assert model.rowCount() == 0
+    assert model.hidden_matches() == 1
+    assert (
+        "Showing 0 of" in model.summary()
+        and "(1 more found outside the filters)" in model.summary()
+    )
+    model.set_filter(BoardFilter(ward_id=target.ward_id, search=target.nhs_number))
+    assert model.rowCount() == 1 and model.hidden_matches() == 0
+    assert "outside the filters" not in model.summary()
+    model.set_filter(BoardFilter(search=target.nhs_number))  # no filter: nothing hidden
+    assert model.hidden_matches() == 0
+    name = target.family_name.lower()
+    model.set_filter(BoardFilter(ward_id=target.ward_id, search=name))
+    everywhere = sum(
+        name in f"{r.family_name} {r.given_name} {r.family_name}".lower()
+        or name in f"{r.nhs_number} {r.bed or ''} {r.ward}".lower()
+        for r in rows
+    )
+    assert model.hidden_matches() == everywhere - model.rowCount()
+
+
 def test_a_name_searched_as_the_board_shows_it_is_found(rows) -> None:
     model = BoardModel()
     model.set_rows(rows)
