@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -81,6 +81,19 @@ class BoardTable(QTableView):
         super().keyPressEvent(event)
 
 
+SEARCH_MIN_WIDTH = 220  # px: "Search name, NHS num…" and a dozen characters typed
+FILTER_MIN_WIDTH = 90  # px: a filter elided to a few characters, its arrow and frame
+
+
+class FilterCombo(ComboBox):
+    """A board filter: as wide as its longest item while there is room, down to a few
+    characters (the current text elided, the whole text in its tooltip) when not."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), FILTER_MIN_WIDTH), hint.height())
+
+
 class BoardPanel(QWidget):
     spell_activated = Signal(int)  # spell id
     filter_changed = Signal()
@@ -98,6 +111,9 @@ class BoardPanel(QWidget):
         self.search.setPlaceholderText("Search name, NHS number or bed (Ctrl+F)")
         self.search.setAccessibleName("Quick search")
         self.search.setClearButtonEnabled(True)
+        # In a narrow window the filters give way (their texts elided) and the search
+        # keeps room to type in (found in a real window: it shrank to "S…").
+        self.search.setMinimumWidth(SEARCH_MIN_WIDTH)
         self.table = self._make_table()
         self._layout()
         self._refs: ReferenceLists | None = None
@@ -132,7 +148,7 @@ class BoardPanel(QWidget):
             header.resizeSection(col, max(60, min(cap, wanted)))
 
     def _combo(self, name: str) -> QComboBox:
-        box = ComboBox()
+        box = FilterCombo()
         box.setAccessibleName(name)
         box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         return box

@@ -213,7 +213,9 @@ class MainWindow(QMainWindow):
 
     def _update_counts(self) -> None:
         self._counts_timer.stop()
-        self.counts.setText(self.model.summary())
+        text = self.model.summary()
+        self.counts.setText(text)
+        self.counts.setToolTip(text)  # the whole line, where a narrow window cuts it
 
     def _on_busy_changed(self, busy: int) -> None:
         self.progress.setVisible(busy > 0)
