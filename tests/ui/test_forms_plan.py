@@ -239,6 +239,30 @@ def test_edd_and_reason_round_trip(qtbot, main_window, demo_db):
     assert not workspace.is_dirty()
 
 
+def test_a_saved_edd_change_is_shown_at_the_top_of_a_scrolled_history(qtbot, main_window, demo_db):
+    """Found in a real window: after a save the EDD history stayed scrolled down, the new
+    entry out of sight above. A reload with nothing new keeps the place read."""
+    row = _meeting(main_window)
+    for n in range(8):
+        with demo_db.unit_of_work("test") as s:
+            spells.set_edd(
+                s, spell_id=row.spell_id, expected_version=None,
+                edd=TODAY + timedelta(days=2 + n), reason=f"Change {n}",
+            )  # fmt: skip
+    workspace = open_patient(qtbot, main_window, row.spell_id)
+    plan = workspace.plan
+    bar = plan.edd_table.verticalScrollBar()
+    assert bar.maximum() > 0  # the history is longer than its table
+    bar.setValue(bar.maximum())
+    reload(qtbot, workspace)
+    assert bar.value() == bar.maximum() > 0  # nothing new: still where it was read
+    type_into(qtbot, plan.edd, f"{TODAY + timedelta(days=20):%d/%m/%Y}")
+    type_into(qtbot, plan.edd_reason, "Awaiting a care home bed")
+    save(qtbot, workspace)
+    qtbot.waitUntil(lambda: plan.edd_model.rows()[0].reason == "Awaiting a care home bed")
+    assert bar.value() == 0
+
+
 def test_an_edd_reason_with_no_edd_change_is_refused_not_dropped(qtbot, main_window, demo_db):
     row = _meeting(main_window)
     workspace = open_patient(qtbot, main_window, row.spell_id)

@@ -274,7 +274,10 @@ class PlanTab(QWidget):
         sp = detail.spell
         self.edd.setText(fmt.ui_date_input(sp.edd))
         self.edd_reason.clear()
-        self.edd_model.set_rows(list(reversed(detail.edd_history)))
+        grew = len(detail.edd_history) > self.edd_model.rowCount()
+        self.edd_model.set_rows(list(reversed(detail.edd_history)))  # newest first
+        if grew:  # a new change is at the top: show it (else keep the place being read)
+            self.edd_table.scrollToTop()
         self.ctr_record.setChecked(False)
         self._on_ctr_record_toggled(False)  # shows the last review's answer
         self.ctr_date.setText(fmt.uk_date(clock.today()))
