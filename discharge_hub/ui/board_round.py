@@ -24,7 +24,7 @@ from discharge_hub.ui.live import ChangeHub, DataChange
 from discharge_hub.ui.tasks import TaskRunner
 from discharge_hub.ui.workspace.confirm import confirmed
 from discharge_hub.ui.workspace.plan import PlanTab
-from discharge_hub.ui.workspace.widget import header_text
+from discharge_hub.ui.workspace.widget import header_text, scrolled
 
 
 class BoardRoundWidget(QWidget):
@@ -95,7 +95,8 @@ class BoardRoundWidget(QWidget):
         layout.addWidget(self.carers)
         layout.addWidget(self.notice)
         layout.addWidget(self.banner)
-        layout.addWidget(self.plan, 1)
+        # A short window scrolls the form instead of squashing the criteria's wording.
+        layout.addWidget(scrolled(self.plan), 1)
 
     def is_dirty(self) -> bool:
         return self.detail is not None and bool(self.plan.changes())

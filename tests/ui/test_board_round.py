@@ -75,3 +75,22 @@ def test_the_round_shows_delay_reason_next_action_and_the_carers(qtbot, main_win
     assert round_.carers.isVisible()
     assert round_.carers.text().startswith(f"Carers: {name}")
     assert "main carer" in round_.carers.text()
+
+
+def test_a_short_window_scrolls_the_round_and_keeps_the_criteria_whole(qtbot, main_window):
+    """Seen in a real window at 1130 x 716: the criteria's wording was squashed to one
+    clipped line each; the form now scrolls as the patient's own screen does."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from discharge_hub.ui.workspace.plan import CriterionLabel
+
+    main_window.resize(1130, 716)
+    round_ = busiest_ward_round(qtbot, main_window)
+    qtbot.wait(50)  # laid out at that size
+    labels = round_.plan.findChildren(CriterionLabel)
+    assert labels
+    for label in labels:
+        assert label.height() >= label.heightForWidth(label.width()), label.text()
+    area = round_.plan.parentWidget().parentWidget()
+    assert isinstance(area, QScrollArea) and area.widget() is round_.plan
+    assert area.verticalScrollBar().maximum() > 0  # the form is taller than the window
