@@ -252,14 +252,17 @@ def test_a_saved_edd_change_is_shown_at_the_top_of_a_scrolled_history(qtbot, mai
     workspace = open_patient(qtbot, main_window, row.spell_id)
     plan = workspace.plan
     bar = plan.edd_table.verticalScrollBar()
-    assert bar.maximum() > 0  # the history is longer than its table
+    # The history is longer than its table (the view lays its rows out after a load).
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5_000)
     bar.setValue(bar.maximum())
     reload(qtbot, workspace)
-    assert bar.value() == bar.maximum() > 0  # nothing new: still where it was read
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5_000)
+    assert bar.value() == bar.maximum()  # nothing new: still where it was read
     type_into(qtbot, plan.edd, f"{TODAY + timedelta(days=20):%d/%m/%Y}")
     type_into(qtbot, plan.edd_reason, "Awaiting a care home bed")
     save(qtbot, workspace)
     qtbot.waitUntil(lambda: plan.edd_model.rows()[0].reason == "Awaiting a care home bed")
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5_000)
     assert bar.value() == 0
 
 
