@@ -85,6 +85,19 @@ SEARCH_MIN_WIDTH = 220  # px: "Search name, NHS num…" and a dozen characters t
 FILTER_MIN_WIDTH = 90  # px: a filter elided to a few characters, its arrow and frame
 
 
+class SearchBox(QLineEdit):
+    """The board's quick search: Down goes to the rows found, as Enter does (then Enter
+    opens the patient), as in a browser's address bar."""
+
+    down_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_Down and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.down_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class FilterCombo(ComboBox):
     """A board filter: as wide as its longest item while there is room, down to a few
     characters (the current text elided, the whole text in its tooltip) when not."""
@@ -107,7 +120,7 @@ class BoardPanel(QWidget):
         self.view_box = self._combo("Quick view")
         for key, label in QUICK_VIEWS:
             self.view_box.addItem(label, key)
-        self.search = QLineEdit()
+        self.search = SearchBox()
         self.search.setPlaceholderText("Search name, NHS number or bed (Ctrl+F)")
         self.search.setAccessibleName("Quick search")
         self.search.setClearButtonEnabled(True)
@@ -122,6 +135,7 @@ class BoardPanel(QWidget):
             box.currentIndexChanged.connect(self._apply_filter)
         self.search.textChanged.connect(self._on_search_text_changed)
         self.search.returnPressed.connect(self._on_search_return_pressed)
+        self.search.down_pressed.connect(self._on_search_return_pressed)
         self.set_reference_lists(None)
         self._fitted = False
         # After the first paint (~30 ms for 3,000 rows): the board shows without waiting.
@@ -268,7 +282,7 @@ class BoardPanel(QWidget):
         self.filter_changed.emit()
 
     def _on_search_return_pressed(self) -> None:
-        """Enter in the search box goes to the first match (Enter again opens it)."""
+        """Enter (or Down) in the search box goes to the first match (Enter opens it)."""
         if self.model.rowCount():
             self.table.setFocus(Qt.FocusReason.OtherFocusReason)
             self.table.selectRow(0)

@@ -94,6 +94,20 @@ def test_ctrl_f_search_and_escape_close(qtbot, main_window):
     assert main_window.tabs.count() == 1
 
 
+def test_type_then_down_then_enter_opens_the_patient_found(qtbot, main_window):
+    """Searching from the keyboard: Ctrl+F, type, Down to the rows found, Enter opens."""
+    row = main_window.model.all_rows()[7]
+    main_window.activateWindow()
+    qtbot.keyClick(main_window.board.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(main_window.board.search, row.nhs_number)
+    qtbot.keyClick(main_window.board.search, Qt.Key.Key_Down)
+    table = main_window.board.table
+    assert table.hasFocus() and main_window.board.current_row() == row
+    with qtbot.waitSignal(main_window.board.spell_activated, timeout=2000) as opened:
+        qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert opened.args == [row.spell_id]
+
+
 def test_column_widths_and_geometry_are_remembered(qtbot, main_window):
     from discharge_hub.ui.app import build_window
 
