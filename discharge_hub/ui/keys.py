@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 # What the sheet lists: (keys, what they do). The menus and tabs show their own
 # Alt+letters (underlined); these are the keys that are not written on a control.
 SHORTCUTS: tuple[tuple[str, str], ...] = (
-    ("Ctrl+F", "Find a patient on the ward board"),
+    ("Ctrl+F", "Find a patient on the ward board (then Down or Enter: to the patients found)"),
     ("Ctrl+1", "Ward board"),
     ("Ctrl+2 / Ctrl+3 / Ctrl+4", "Hub referral queue / placements queue / providers"),
     ("Ctrl+5", "Huddle dashboard"),
