@@ -30,7 +30,7 @@ from discharge_hub.models import (
     Spell,
     Ward,
 )
-from discharge_hub.services import care, hub, placements, spells
+from discharge_hub.services import care, ctr, hub, placements, spells
 from discharge_hub.services.common import check_known_code, check_not_discharged
 from discharge_hub.services.drd import derive_drd
 from discharge_hub.services.patients import PatientDetails, clean_details
@@ -136,11 +136,11 @@ def set_edd(w: World, case: Case, edd: date, reason: str, at: datetime) -> bool:
 def record_ctr_review(
     w: World, case: Case, day: date, criteria: list[str], *, meets: bool, at: datetime
 ) -> None:
-    """``spells.record_ctr_review`` (the DRD derived from the whole history)."""
+    """``ctr.record_ctr_review`` (the DRD derived from the whole history)."""
     spell = case.open()
-    spells.check_review_date(day, case.admitted_on, today=w.today)
+    ctr.check_review_date(day, case.admitted_on, today=w.today)
     codes = sorted({check_known_code("criteria", x, w.c.criteria.__contains__) for x in criteria})
-    spells.check_answer(meets, codes)
+    ctr.check_answer(meets, codes)
     case.reviews.append((day, meets))
     drd = derive_drd(case.reviews)
     note = None

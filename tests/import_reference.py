@@ -26,7 +26,7 @@ from discharge_hub.importer.extract import (
     check_rows,
 )
 from discharge_hub.models import CtrReview, DelayReason, Patient, Spell
-from discharge_hub.services import patients, spells
+from discharge_hub.services import ctr, patients, spells
 from discharge_hub.services.drd import derive_drd
 
 
@@ -155,7 +155,7 @@ def _update_spell(session: Session, spell: Spell, row: ExtractRow, today: date) 
         )
     if row.drd and row.drd != spell.discharge_ready_date:
         _check_drd(session, spell, row.drd)
-        spells.record_ctr_review(
+        ctr.record_ctr_review(
             session,
             spell_id=spell.id,
             expected_version=None,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.models import AuditEntry, Base, Spell, Versioned
-from discharge_hub.services import care, history, hub, spells
+from discharge_hub.services import care, ctr, history, hub, spells
 from tests.conftest import TODAY, admitted
 from tests.core_support import add_provider, admit, audit_count, days, db_fingerprint, on_pathway
 
@@ -77,7 +77,7 @@ def test_every_change_of_a_whole_journey_is_audited(db: Database) -> None:
     provider = add_provider(db)
     with db.unit_of_work("u3") as s:
         spells.set_edd(s, spell_id=spell.id, expected_version=None, edd=days(2), reason="x")
-        spells.record_ctr_review(
+        ctr.record_ctr_review(
             s, spell_id=spell.id, expected_version=None, review_date=days(-2), criteria=[]
         )
         spells.set_delay_reason(s, spell_id=spell.id, expected_version=None, delay_reason="A13")
@@ -206,7 +206,7 @@ def test_writes_need_an_acting_user(db: Database) -> None:
 def test_ticked_criteria_appear_in_the_spells_audit_trail(db: Database) -> None:
     spell = admit(db)
     with db.unit_of_work("alice") as s:
-        spells.record_ctr_review(
+        ctr.record_ctr_review(
             s,
             spell_id=spell.id,
             expected_version=None,

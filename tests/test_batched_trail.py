@@ -15,7 +15,7 @@ from discharge_hub import audit, clock, facts
 from discharge_hub.db import Database
 from discharge_hub.errors import ValidationError
 from discharge_hub.models import AuditEntry, Spell, SpellFact
-from discharge_hub.services import hub, spells
+from discharge_hub.services import ctr, hub, spells
 from tests.conftest import patient
 from tests.core_support import SITE, add_provider, days
 
@@ -35,7 +35,7 @@ def story(s: Session, n: int, provider_id: int) -> int:
                            reason="board round")  # fmt: skip
     for offset, meets in ((-6, True), (-3, False), (-1, False)):
         with facts.effective_at(s, uk(offset, 11)):
-            spells.record_ctr_review(s, spell_id=sid, expected_version=None,
+            ctr.record_ctr_review(s, spell_id=sid, expected_version=None,
                                      review_date=days(offset), criteria=["02"] if meets else [],
                                      meets=meets)  # fmt: skip
     with facts.effective_at(s, uk(-3, 12)):

@@ -13,7 +13,7 @@ from discharge_hub import changes, reference
 from discharge_hub.db import Database
 from discharge_hub.errors import ValidationError
 from discharge_hub.models import Pathway
-from discharge_hub.services import care, hub, patients, spells
+from discharge_hub.services import care, ctr, hub, patients, spells
 from tests.conftest import patient
 from tests.core_support import add_provider, admit, days, on_pathway
 from tests.live_support import Announcements, announcements, spells_of
@@ -67,7 +67,7 @@ def test_child_records_and_the_patient_announce_their_spells(
     with db.unit_of_work("council") as s:
         hub.choose_provider(s, placement_id=p.id, expected_version=None, provider_id=provider.id)
     with db.unit_of_work("ward") as s:
-        spells.record_ctr_review(
+        ctr.record_ctr_review(
             s, spell_id=other.id, expected_version=None, review_date=days(0), criteria=["02"]
         )
     with db.unit_of_work("pas") as s:  # the patient's record: their spell's row shows it

@@ -7,13 +7,13 @@ from sqlalchemy import select
 
 from discharge_hub.db import Database
 from discharge_hub.models import CtrReview
-from discharge_hub.services import history, spells
+from discharge_hub.services import ctr, history, spells
 from discharge_hub.services import workspace as ws
 from tests.core_support import Action, admit, days, refused
 
 
 def _review(spell_id: int, criteria: list[str], **kw: object) -> Action:
-    return lambda s: spells.record_ctr_review(
+    return lambda s: ctr.record_ctr_review(
         s,
         spell_id=spell_id,
         expected_version=None,

@@ -39,7 +39,7 @@ from discharge_hub.models import (
     Versioned,
 )
 from discharge_hub.reports.sitrep import ALL_SITES, sitrep
-from discharge_hub.services import care, hub, placements, spells
+from discharge_hub.services import care, ctr, hub, placements, spells
 from discharge_hub.services.drd import derive_drd
 from discharge_hub.services.providers import check_offers
 from tests import conftest
@@ -72,8 +72,8 @@ def test_every_row_passes_the_services_rules(demo_db: Database) -> None:
             ticked[c.review_id].append(c.criterion_code)
         reviews: dict[int, list[tuple[date, bool]]] = defaultdict(list)
         for r in sorted(_rows(conn, CtrReview), key=lambda r: (r.review_date, r.id)):
-            spells.check_review_date(r.review_date, admitted[r.spell_id], today=today)
-            spells.check_answer(r.meets_criteria, sorted(ticked[r.id]))
+            ctr.check_review_date(r.review_date, admitted[r.spell_id], today=today)
+            ctr.check_answer(r.meets_criteria, sorted(ticked[r.id]))
             reviews[r.spell_id].append((r.review_date, r.meets_criteria))
         for sid, s in spell_rows.items():  # the DRD rule over the whole history
             assert s.discharge_ready_date == derive_drd(reviews[sid]), sid

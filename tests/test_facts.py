@@ -12,7 +12,7 @@ from discharge_hub.db import Database
 from discharge_hub.models import Site, Spell, SpellFact, Ward
 from discharge_hub.models.fact import EDD, LOCATION, PATHWAY, PLACEMENT
 from discharge_hub.reports.huddle_data import huddle_figures
-from discharge_hub.services import care, hub, spells
+from discharge_hub.services import care, ctr, hub, spells
 from tests.conftest import patient
 from tests.core_support import OTHER_SITE, SITE, admit, days, db_fingerprint, refused
 from tests.history_support import assert_history_matches_now, clock_at
@@ -77,7 +77,7 @@ def test_a_whole_journey_leaves_history_that_ends_in_the_values_held_now(db: Dat
     other = admit(db, 1, days_ago=3, bed="B2")
     with db.unit_of_work("ward") as s:
         spells.set_edd(s, spell_id=spell.id, expected_version=None, edd=days(2), reason="x")
-        spells.record_ctr_review(
+        ctr.record_ctr_review(
             s, spell_id=spell.id, expected_version=None, review_date=days(-2), criteria=[]
         )
         spells.set_delay_reason(s, spell_id=spell.id, expected_version=None, delay_reason="A05")

@@ -22,7 +22,7 @@ from discharge_hub.db import Database
 from discharge_hub.importer.extract import COLUMNS
 from discharge_hub.importer.write import Stale
 from discharge_hub.models import AuditEntry, Base, Patient, Site, Ward
-from discharge_hub.services import hub, patients, spells
+from discharge_hub.services import ctr, hub, patients, spells
 from tests import import_reference
 from tests.conftest import _pg_admin, admitted, pg_url, valid_nhs
 from tests.core_support import days, db_fingerprint
@@ -68,12 +68,12 @@ def _history(db: Database) -> None:
     _admit(db, 6, bed="A6")
     with db.unit_of_work("alice") as s:
         spells.set_edd(s, spell_id=p0, expected_version=None, edd=days(1), reason="plan")
-        spells.record_ctr_review(s, spell_id=p0, expected_version=None, review_date=days(-5),
+        ctr.record_ctr_review(s, spell_id=p0, expected_version=None, review_date=days(-5),
                                  criteria=["03"])  # fmt: skip
         spells.set_pathway(s, spell_id=p0, expected_version=None, pathway="P1")
         spells.set_pathway(s, spell_id=p1, expected_version=None, pathway="P2")
         hub.request_placement(s, spell_id=p1, expected_version=None, service_type="reablement")
-        spells.record_ctr_review(s, spell_id=p5, expected_version=None, review_date=days(-1),
+        ctr.record_ctr_review(s, spell_id=p5, expected_version=None, review_date=days(-1),
                                  criteria=["02"])  # fmt: skip
         spells.discharge(s, spell_id=p2, expected_version=None, discharged_at=admitted(2),
                          destination="19", method="1")  # fmt: skip

@@ -183,7 +183,7 @@ class Plan:
                 )
         if row.drd and row.drd != spell.values.get("discharge_ready_date"):
             self._check_drd(spell, row.drd)
-            if row.drd < admitted_on:  # spells.record_ctr_review
+            if row.drd < admitted_on:  # ctr.record_ctr_review
                 raise ValidationError(
                     "review_date",
                     dates.uk_date(row.drd),

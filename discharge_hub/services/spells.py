@@ -1,5 +1,5 @@
-"""Use cases of the inpatient spell: admit, transfer, EDD, criteria to reside,
-pathway, delay reason, next action, discharge."""
+"""Use cases of the inpatient spell: admit, transfer, EDD, pathway, delay reason, next
+action, discharge (criteria-to-reside reviews: ``services/ctr.py``)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,6 @@ from discharge_hub.display import dates
 from discharge_hub.errors import NotFoundError, ValidationError
 from discharge_hub.models import (
     Bed,
-    Criterion,
-    CtrReview,
-    CtrReviewCriterion,
     DelayReason,
     Destination,
     EddChange,
@@ -31,7 +28,6 @@ from discharge_hub.models import (
 from discharge_hub.models.fact import LOCATION
 from discharge_hub.services import hub, patients, placements
 from discharge_hub.services.common import actor_of, check_code, get_for_update, open_spell
-from discharge_hub.services.drd import derive_drd
 from discharge_hub.services.placements import PlacementCancel
 from discharge_hub.services.views import SpellView
 from discharge_hub.validators import (
@@ -48,7 +44,7 @@ from discharge_hub.validators import (
 REASON_MAX = 500
 
 
-def _view(session: Session, spell: Spell) -> SpellView:
+def spell_view(session: Session, spell: Spell) -> SpellView:
     reason = session.get(DelayReason, spell.delay_reason_id) if spell.delay_reason_id else None
     p = spell.patient
     return SpellView(
@@ -82,7 +78,7 @@ def get_spell(session: Session, spell_id: int) -> SpellView:
     spell = session.get(Spell, spell_id)
     if spell is None:
         raise NotFoundError(f"No spell with id {spell_id}.")
-    return _view(session, spell)
+    return spell_view(session, spell)
 
 
 def find_spell(session: Session, nhs_number: str) -> SpellView | None:
@@ -96,7 +92,7 @@ def find_spell(session: Session, nhs_number: str) -> SpellView | None:
         .where(Spell.patient_id == patient.id)
         .order_by(Spell.discharged_at.is_not(None), Spell.admitted_at.desc())
     ).first()
-    return _view(session, spell) if spell else None
+    return spell_view(session, spell) if spell else None
 
 
 def admission_date(spell: Spell) -> date:
@@ -208,7 +204,7 @@ def admit(
     )
     session.add(spell)
     session.flush()
-    return _view(session, spell)
+    return spell_view(session, spell)
 
 
 def check_born_by(born: date, admitted: datetime) -> None:
@@ -241,13 +237,13 @@ def transfer(
         latest = facts.started(session, spell.id, LOCATION)
         if latest is not None and when < latest:
             facts.record_past_location(session, spell.id, when, site_row, ward_row, bed_row)
-            return _view(session, spell)
+            return spell_view(session, spell)
     at_when = facts.happened_at(session, spell.id, when) if when else nullcontext()
     with at_when:
         # Assigned together after the flushes above: one version and one audit per move.
         spell.site, spell.ward, spell.bed = site_row, ward_row, bed_row
         session.flush()
-    return _view(session, spell)
+    return spell_view(session, spell)
 
 
 def _transfer_time(spell: Spell, effective_at: datetime | None) -> datetime | None:
@@ -293,7 +289,7 @@ def set_edd(
         edd, reason=reason, admitted_on=admission_date(spell), today=today or clock.today()
     )
     if edd == spell.edd:
-        return _view(session, spell)
+        return spell_view(session, spell)
     session.add(
         EddChange(
             spell_id=spell.id,
@@ -306,100 +302,7 @@ def set_edd(
     )
     spell.edd = edd
     session.flush()
-    return _view(session, spell)
-
-
-def check_review_date(review_date: date, admitted_on: date, *, today: date) -> None:
-    """A criteria-to-reside review is dated from the admission to today."""
-    if review_date < admitted_on:
-        raise ValidationError(
-            "review_date",
-            dates.uk_date(review_date),
-            f"is before the admission on {dates.uk_date(admitted_on)}",
-        )
-    if review_date > today:
-        raise ValidationError("review_date", dates.uk_date(review_date), "is in the future")
-
-
-def record_ctr_review(
-    session: Session,
-    *,
-    spell_id: int,
-    expected_version: int | None,
-    review_date: date,
-    criteria: list[str],
-    meets: bool | None = None,
-    note: str | None = None,
-    today: date | None = None,
-) -> SpellView:
-    """Record the reviewer's answer (``meets``: still meets the criteria to reside, with
-    the ``criteria`` that apply; or no longer meets: ready for discharge, no criteria)
-    and re-derive the discharge ready date from the whole dated history.
-
-    The answer is never guessed from the ticked criteria when it is given: "still
-    meets" with nothing ticked is refused, not saved as its opposite. ``meets=None``
-    keeps the older callers' meaning (no criteria: no longer meets); forms pass it."""
-    spell = open_spell(session, spell_id, expected_version=expected_version)
-    check_review_date(review_date, admission_date(spell), today=today or clock.today())
-    codes = sorted({check_code(session, Criterion, "criteria", c) for c in criteria})
-    meets = bool(codes) if meets is None else meets
-    check_answer(meets, codes)
-    earlier = _reviews_of(session, spell.id)  # before the new one is added: one flush
-    review = CtrReview(
-        spell_id=spell.id,
-        review_date=review_date,
-        meets_criteria=meets,
-        note=optional_text(note, "note", kind=TEXT),
-        reviewed_by=actor_of(session),
-        recorded_at=clock.now(),
-        criteria=[CtrReviewCriterion(criterion_code=c) for c in codes],
-    )
-    session.add(review)
-    # The new review is the latest recorded: last among those of its date.
-    spell.discharge_ready_date = derive_drd([*earlier, (review_date, meets)])
-    _clear_delay_reason_if_meets(session, spell, review)
-    session.flush()
-    return _view(session, spell)
-
-
-def _clear_delay_reason_if_meets(session: Session, spell: Spell, review: CtrReview) -> None:
-    """A patient who meets the criteria to reside again (no DRD) is not delayed: a delay
-    reason left from when they did not is cleared, and the review's note says so (the
-    audit trail has the old code)."""
-    if spell.discharge_ready_date is not None or spell.delay_reason_id is None:
-        return
-    reason = session.get(DelayReason, spell.delay_reason_id)
-    spell.delay_reason_id = None
-    said = f"{reason.code} {reason.label}" if reason is not None else "the delay reason"
-    cleared = f"Delay reason cleared ({said}): meets the criteria to reside again."
-    review.note = f"{review.note} {cleared}" if review.note else cleared
-
-
-def check_answer(meets: bool, codes: list[str]) -> None:
-    if meets and not codes:
-        raise ValidationError(
-            "criteria",
-            None,
-            'tick the criterion that still applies (or choose "no longer meets the '
-            'criteria to reside")',
-        )
-    if not meets and codes:
-        raise ValidationError(
-            "criteria",
-            None,
-            f"{', '.join(codes)} ticked, but the review says the patient no longer meets "
-            'the criteria to reside: untick them or choose "still meets"',
-        )
-
-
-def _reviews_of(session: Session, spell_id: int) -> list[tuple[date, bool]]:
-    """The spell's reviews (date, meets) in the order they were recorded."""
-    rows = session.execute(
-        select(CtrReview.review_date, CtrReview.meets_criteria)
-        .where(CtrReview.spell_id == spell_id)
-        .order_by(CtrReview.review_date, CtrReview.id)
-    ).all()
-    return [(d, m) for d, m in rows]
+    return spell_view(session, spell)
 
 
 def set_pathway(
@@ -421,7 +324,7 @@ def set_pathway(
         hub.withdraw_for_pathway(session, spell.id, code)
     spell.pathway_code = code
     session.flush()
-    return _view(session, spell)
+    return spell_view(session, spell)
 
 
 def set_delay_reason(
@@ -446,7 +349,7 @@ def set_delay_reason(
     else:
         spell.delay_reason_id = None
     session.flush()
-    return _view(session, spell)
+    return spell_view(session, spell)
 
 
 def set_next_action(
@@ -459,7 +362,7 @@ def set_next_action(
     spell = open_spell(session, spell_id, expected_version=expected_version)
     spell.next_action = optional_text(next_action, "next_action", kind=TEXT, max_length=500)
     session.flush()
-    return _view(session, spell)
+    return spell_view(session, spell)
 
 
 HANDOVER_FIELDS = (
@@ -485,7 +388,7 @@ def update_handover_notes(
     for key, value in notes.items():
         setattr(spell, key, optional_text(value, key, kind=TEXT, max_length=4000))
     session.flush()
-    return _view(session, spell)
+    return spell_view(session, spell)
 
 
 def check_handover_fields(names: Iterable[str]) -> None:
@@ -525,7 +428,7 @@ def discharge(
         placement.started_at = spell.discharged_at
         placement.state_changed_at = clock.now()
     session.flush()
-    return _view(session, spell)
+    return spell_view(session, spell)
 
 
 def check_discharged_at(discharged_at: datetime, admitted_at: datetime) -> datetime:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from discharge_hub import clock
 from discharge_hub.errors import NotFoundError, ValidationError
 from discharge_hub.models import Spell
-from discharge_hub.services import care, history, hub, spells
+from discharge_hub.services import care, ctr, history, hub, spells
 from discharge_hub.services.board import (
     board_codes,
     board_select,
@@ -373,7 +373,7 @@ def _save_ctr(session: Session, spell_id: int, version: _Version, e: CtrEntry, o
     assert review_date is not None
     if e.meets is None:
         raise ValidationError("criteria", None, "choose whether the patient still meets them")
-    spells.record_ctr_review(
+    ctr.record_ctr_review(
         session,
         spell_id=spell_id,
         expected_version=version.take(),

@@ -11,7 +11,7 @@ from pathlib import Path
 from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.placements_export import COLUMNS
-from discharge_hub.services import hub, spells
+from discharge_hub.services import ctr, hub
 from tests.cli.conftest import run_cli
 from tests.core_support import add_provider, admit, days, on_pathway
 
@@ -35,7 +35,7 @@ def placements(db: Database) -> tuple[int, int, int]:
     county = on_pathway(db, admit(db, 1, place="Leicestershire", given_name="Łukasz"), "P3")
     provider = add_provider(db)
     with db.unit_of_work("ward") as s:
-        spells.record_ctr_review(
+        ctr.record_ctr_review(
             s, spell_id=city.id, expected_version=None, review_date=days(-2), criteria=[]
         )
     with db.unit_of_work("hub") as s:

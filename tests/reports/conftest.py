@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from discharge_hub import clock
 from discharge_hub.db import Database
-from discharge_hub.services import care, hub, spells
+from discharge_hub.services import care, ctr, hub, spells
 from tests.conftest import patient
 from tests.history_support import clock_at
 
@@ -104,7 +104,7 @@ def _admit(s: Session, key: str) -> int:
 
 
 def _ready(s: Session, spell_id: int, days: int) -> None:
-    spells.record_ctr_review(
+    ctr.record_ctr_review(
         s,
         spell_id=spell_id,
         expected_version=None,
@@ -165,7 +165,7 @@ def _build(db: Database) -> Fixture:
             _ready(s, ids["A"], -10)
             _set(s, ids["B"], edd=0, pathway="P1")
             _ready(s, ids["B"], -3)
-            spells.record_ctr_review(
+            ctr.record_ctr_review(
                 s,
                 spell_id=ids["C"],
                 expected_version=None,

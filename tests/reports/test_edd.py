@@ -16,7 +16,7 @@ from discharge_hub.errors import ValidationError
 from discharge_hub.reports import render
 from discharge_hub.reports.edd_data import EddGroup, edd_reliability
 from discharge_hub.reports.red2green import strip
-from discharge_hub.services import care, spells
+from discharge_hub.services import care, ctr, spells
 from tests.conftest import patient
 from tests.history_support import clock_at
 
@@ -56,7 +56,7 @@ def _stay(s: Session, n: int, site: str, specialty: str | None, edds: list[Edd],
             spells.set_edd(s, spell_id=sid, expected_version=None, edd=day(edd), reason=why)
     if n == 1:  # S2: ready on A+3, delay reason A05 from A+4 (trend below)
         with clock_at(on(3, 11)):
-            spells.record_ctr_review(s, spell_id=sid, expected_version=None,
+            ctr.record_ctr_review(s, spell_id=sid, expected_version=None,
                                      review_date=day(3), criteria=[])  # fmt: skip
         with clock_at(on(4, 11)):
             spells.set_delay_reason(s, spell_id=sid, expected_version=None, delay_reason="A05")

@@ -17,7 +17,7 @@ from discharge_hub.reports.common import day_end_utc
 from discharge_hub.reports.delay_trend import weekly_delay_days
 from discharge_hub.reports.huddle_data import HuddleFigures, huddle_figures
 from discharge_hub.reports.red2green import export_rows
-from discharge_hub.services import board, care, hub, spells
+from discharge_hub.services import board, care, ctr, hub, spells
 from tests.conftest import patient
 from tests.history_support import clock_at
 from tests.reports.conftest import LCH, LRI, Fixture, at
@@ -50,7 +50,7 @@ def _moved_patient(db: Database, d: date) -> int:
                            admitted_at=when(-8, 10)).id  # fmt: skip
     with clock_at(when(-3, 12)), db.unit_of_work("ward") as s:
         spells.set_pathway(s, spell_id=sid, expected_version=None, pathway="P1")
-        spells.record_ctr_review(s, spell_id=sid, expected_version=None,
+        ctr.record_ctr_review(s, spell_id=sid, expected_version=None,
                                  review_date=d - timedelta(days=3), criteria=[])  # fmt: skip
         spells.set_delay_reason(s, spell_id=sid, expected_version=None, delay_reason="A05")
         hub.request_placement(s, spell_id=sid, expected_version=None, service_type="reablement")
@@ -114,10 +114,10 @@ def _change_a_b_c(s: Session, fx: Fixture) -> None:
     spells.set_pathway(s, spell_id=a, expected_version=None, pathway="P2")
     spells.set_delay_reason(s, spell_id=a, expected_version=None, delay_reason="A14")
     spells.set_delay_reason(s, spell_id=b, expected_version=None, delay_reason="A02")
-    spells.record_ctr_review(s, spell_id=b, expected_version=None,  # meets again: no DRD
+    ctr.record_ctr_review(s, spell_id=b, expected_version=None,  # meets again: no DRD
                              review_date=clock.today(), criteria=["03"])  # fmt: skip
     late = fx.on - timedelta(days=1)  # a review of D-1, recorded late
-    spells.record_ctr_review(s, spell_id=c, expected_version=None, review_date=late,
+    ctr.record_ctr_review(s, spell_id=c, expected_version=None, review_date=late,
                              criteria=[], meets=False)  # fmt: skip
     spells.transfer(s, spell_id=a, expected_version=None, ward="Charnwood", site=LCH)
 

@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from discharge_hub import clock
 from discharge_hub.db import Database
-from discharge_hub.services import board, care, hub, spells
+from discharge_hub.services import board, care, ctr, hub, spells
 from discharge_hub.services.board import BoardRow
 from tests.conftest import admitted, patient
 from tests.core_support import OTHER_SITE, SITE, add_provider, admit, days, on_pathway
@@ -29,7 +29,7 @@ def test_board_row_values(db: Database) -> None:
     provider = add_provider(db)
     with db.unit_of_work("ward") as s:
         spells.set_edd(s, spell_id=spell.id, expected_version=None, edd=days(-2), reason="x")
-        spells.record_ctr_review(
+        ctr.record_ctr_review(
             s, spell_id=spell.id, expected_version=None, review_date=days(-4), criteria=[]
         )
         spells.set_delay_reason(s, spell_id=spell.id, expected_version=None, delay_reason="A13")
@@ -78,7 +78,7 @@ def test_board_row_values(db: Database) -> None:
             discussed="Plan",
         )
         spells.set_edd(s, spell_id=spell.id, expected_version=None, edd=days(5), reason="y")
-        spells.record_ctr_review(
+        ctr.record_ctr_review(
             s, spell_id=spell.id, expected_version=None, review_date=days(-1), criteria=["03"]
         )
     [row] = rows(db)
@@ -155,7 +155,7 @@ def populate(db: Database, first: int, n: int) -> None:
             )
             spells.set_pathway(s, spell_id=v.id, expected_version=None, pathway="P1")
             spells.set_edd(s, spell_id=v.id, expected_version=None, edd=days(i % 4), reason="x")
-            spells.record_ctr_review(
+            ctr.record_ctr_review(
                 s,
                 spell_id=v.id,
                 expected_version=None,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.errors import ValidationError
-from discharge_hub.services import board, history, spells
+from discharge_hub.services import board, ctr, history, spells
 from discharge_hub.services.drd import derive_drd
 from tests.conftest import admitted
 from tests.core_support import Action, admit, days, refused
@@ -85,7 +85,7 @@ def review(
 ) -> date | None:
     with db.unit_of_work(actor) as s:
         version = spells.get_spell(s, spell_id).version
-        view = spells.record_ctr_review(
+        view = ctr.record_ctr_review(
             s, spell_id=spell_id, expected_version=version, review_date=on, criteria=criteria
         )
     return view.discharge_ready_date
@@ -152,7 +152,7 @@ def test_finished_spell_keeps_the_start_of_its_final_not_met_period(db: Database
     # No more reviews on a finished spell: its DRD is final.
     err = refused(
         db,
-        lambda s: spells.record_ctr_review(
+        lambda s: ctr.record_ctr_review(
             s, spell_id=spell.id, expected_version=None, review_date=days(-1), criteria=["01"]
         ),
         field="spell",
@@ -168,7 +168,7 @@ def test_review_dates_outside_the_spell_are_refused_and_write_nothing(db: Databa
     spell = admit(db, days_ago=3)
 
     def at(on: date, criteria: list[str] | None = None) -> Action:
-        return lambda s: spells.record_ctr_review(
+        return lambda s: ctr.record_ctr_review(
             s,
             spell_id=spell.id,
             expected_version=spell.version,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from discharge_hub import clock
 from discharge_hub.db import Database
 from discharge_hub.errors import ValidationError
-from discharge_hub.services import hub, queues, spells, workspace
+from discharge_hub.services import ctr, hub, queues, spells, workspace
 from discharge_hub.services.views import SpellView
 from tests.conftest import TODAY
 from tests.core_support import add_provider, admit, days, on_pathway, refused
@@ -144,7 +144,7 @@ def test_placement_queue_per_council(db: Database) -> None:
     rutland = on_pathway(db, admit(db, 2, place="E06000017"), "P2")
     provider = add_provider(db, places=["E06000016"])
     with db.unit_of_work("ward") as s:
-        spells.record_ctr_review(
+        ctr.record_ctr_review(
             s, spell_id=city.id, expected_version=None, review_date=days(-3), criteria=[]
         )
     p_city = request(db, city, provider_id=provider.id, funding="council")
