@@ -189,6 +189,9 @@ class BoardPanel(QWidget):
         table.verticalHeader().setDefaultSectionSize(24)
         header = table.horizontalHeader()
         header.setStretchLastSection(True)
+        # 14 columns do not fit a screen: each user drags the ones they need nearer
+        # (kept with the widths in the settings, "board/header").
+        header.setSectionsMovable(True)
         for col, width in enumerate(DEFAULT_WIDTHS):
             header.resizeSection(col, width)
         table.doubleClicked.connect(lambda index: self._open_row(index.row()))

@@ -37,6 +37,7 @@ from discharge_hub.ui.errors import show_crash_report
 from discharge_hub.ui.live import ChangeHub, LiveStatusLabel
 from discharge_hub.ui.menus import REPORTS_UI, ReportsMenu, build_menus
 from discharge_hub.ui.permissions import apply_to_workspace
+from discharge_hub.ui.settings import SETTINGS
 from discharge_hub.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from discharge_hub.ui.board_round import BoardRoundWidget
     from discharge_hub.ui.workspace import WorkspaceWidget
 
-SETTINGS = ("NHS-LLR", "Discharge Hub")
 # The hub's screens (issue 9): menu key, module, class.
 HUB_SCREENS = {
     "referrals": ("discharge_hub.ui.hub.referrals", "ReferralQueueScreen"),

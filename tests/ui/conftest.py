@@ -56,6 +56,21 @@ def demo_db(demo_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Each test starts with no saved window state: a test that saves the geometry, the
+    column widths or the column order never hands them to the next test in its process
+    (a small saved window once squashed a later test's board round)."""
+    from PySide6.QtCore import QSettings
+
+    from discharge_hub.ui.settings import SETTINGS
+
+    settings = QSettings(*SETTINGS)
+    settings.clear()
+    settings.sync()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def collect_on_gui_thread(qapp):
     """Widgets caught in reference cycles must be freed here, on the GUI thread, not by
     a garbage collection that happens to run on a worker (Qt forbids that)."""

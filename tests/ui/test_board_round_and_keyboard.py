@@ -116,3 +116,24 @@ def test_column_widths_and_geometry_are_remembered(qtbot, main_window):
     again, _runner = build_window(actor="x")
     qtbot.addWidget(again)
     assert again.board.table.horizontalHeader().sectionSize(2) == 333
+
+
+def test_a_column_moved_nearer_stays_there_next_time(qtbot, main_window):
+    """14 columns do not fit a screen: the Carer column (the P1–P3 red flag) dragged next
+    to the patient's name is still there when the program opens again."""
+    from discharge_hub.ui.app import build_window
+    from discharge_hub.ui.board_model import COL_CARER
+
+    header = main_window.board.table.horizontalHeader()
+    assert header.sectionsMovable()
+    header.moveSection(header.visualIndex(COL_CARER), 3)
+    assert header.logicalIndex(3) == COL_CARER
+    main_window.save_settings()
+    again, _runner = build_window(actor="x")
+    qtbot.addWidget(again)
+    assert again.board.table.horizontalHeader().logicalIndex(3) == COL_CARER
+    # The model's columns are unchanged: only where they are shown moved.
+    assert (
+        again.model.headerData(COL_CARER, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+        == "Carer"
+    )

@@ -23,10 +23,11 @@ from discharge_hub.ui.hub.dialogs import (
     VacancyFigure,
     WorkerDialog,
 )
-from discharge_hub.ui.hub.placements import SETTINGS, PlacementQueueScreen
+from discharge_hub.ui.hub.placements import PlacementQueueScreen
 from discharge_hub.ui.hub.provider_picker import ProviderPicker
 from discharge_hub.ui.hub.providers import ProvidersScreen
 from discharge_hub.ui.hub.referrals import ReferralQueueScreen, waiting_text
+from discharge_hub.ui.settings import SETTINGS
 from discharge_hub.ui.workspace import WorkspaceWidget
 from tests.core_support import days
 from tests.ui.conftest import ACTOR

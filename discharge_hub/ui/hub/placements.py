@@ -24,9 +24,9 @@ from discharge_hub.ui.hub.actions import patient_label as patient
 from discharge_hub.ui.hub.screen import ListScreen, button, combo
 from discharge_hub.ui.live import ChangeHub
 from discharge_hub.ui.queue_model import Col, QueueModel
+from discharge_hub.ui.settings import SETTINGS
 from discharge_hub.ui.tasks import TaskRunner
 
-SETTINGS = ("NHS-LLR", "Discharge Hub")  # as the main window's
 _AMBER = QBrush(QColor("#fff1c2"))
 _RED = QBrush(QColor("#ffd6d6"))
 
