@@ -26,14 +26,11 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +44,8 @@ from discharge_hub.validators import nhs_check_digit  # noqa: E402
 from tests.adt_support import MAP, Person, as_file, message  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "adt.md"
-PG_ADMIN = os.environ.get("DISCHARGE_HUB_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+from support import fresh_database  # noqa: E402
+
 FAMILY = "SMITH JONES PATEL KHAN TAYLOR BROWN O'NEILL NOWAK KAUR BEGUM MISTRY".split()
 GIVEN = "MARY ZOË JOAN PRIYA ŁUKASZ JOHN AMINA SIÂN RAVI FATIMA".split()
 
@@ -98,22 +96,6 @@ def build_feed(count: int, now: datetime) -> bytes:
         ]
     events.sort(key=lambda e: e[0])
     return as_file([m for _at, m in events], variant="MLLP")
-
-
-@contextmanager
-def fresh_database(backend: str) -> Iterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield str(Path(folder) / "bench.sqlite3")
-        return
-    name = f"dh_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @dataclass

@@ -28,9 +28,7 @@ import shlex
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -63,7 +61,8 @@ PLAIN_SQL = (
     "FROM spell s JOIN patient p ON p.id = s.patient_id JOIN ward w ON w.id = s.ward_id "
     "JOIN site si ON si.id = s.site_id WHERE s.discharged_at IS NULL"
 )
-PG_ADMIN = os.environ.get("DISCHARGE_HUB_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+from support import pg_database, sqlite_database  # noqa: E402
+
 TARGET_MS = 150.0
 TARGET_RATIO = 2.0
 
@@ -108,24 +107,6 @@ class Result:
     def ratio_raw(self) -> float:
         """board() over the board's own SQL."""
         return self.board.median / self.raw.median
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="dh_bench_") as tmp:
-        yield str(Path(tmp) / "bench.sqlite3")
-
-
-@contextmanager
-def pg_database() -> Iterator[str]:
-    name = f"dh_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def raw_sql(database: Database) -> tuple[str, Any]:

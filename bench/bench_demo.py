@@ -25,37 +25,16 @@ import shlex
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results" / "demo.md"
-PG_ADMIN = os.environ.get("DISCHARGE_HUB_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+from support import fresh_database  # noqa: E402
+
 WRITTEN = re.compile(r"demo data written in ([0-9.]+) s")
 TARGET_S = 5.0
-
-
-@contextmanager
-def fresh_database(backend: str) -> Iterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield str(Path(folder) / "demo.sqlite3")
-        return
-    name = f"dh_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_once(tree: Path, backend: str, patients: int, seed: int) -> tuple[float, float, float]:

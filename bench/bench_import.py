@@ -42,7 +42,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,7 +49,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy import event, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -64,7 +62,8 @@ from discharge_hub.services import patients, spells  # noqa: E402
 from discharge_hub.validators import nhs_check_digit  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "import.md"
-PG_ADMIN = os.environ.get("DISCHARGE_HUB_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+from support import fresh_database  # noqa: E402
+
 SITES = ("Leicester Royal Infirmary", "Leicester General Hospital", "Glenfield Hospital",
          "Loughborough Community Hospital", "Coalville Community Hospital",
          "Melton Mowbray Hospital", "Bradgate Mental Health Unit")  # fmt: skip
@@ -136,22 +135,6 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
         out.writeheader()
         out.writerows(rows)
     return path
-
-
-@contextmanager
-def fresh_database(backend: str) -> Iterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield str(Path(folder) / "bench.sqlite3")
-        return
-    name = f"dh_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def admit_others(database: Database, today: date) -> list[int]:

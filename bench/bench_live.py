@@ -36,9 +36,6 @@ import shlex
 import statistics
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +52,7 @@ from discharge_hub.models import Spell  # noqa: E402
 from discharge_hub.services import spells, workspace  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "live.md"
-PG_ADMIN = os.environ.get("DISCHARGE_HUB_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+from support import pg_database  # noqa: E402
 
 
 def now() -> float:
@@ -179,18 +176,6 @@ def _ready_or_stop(app: Any, changes: Any, ready: Any, index: int, stop: Any, ti
 
 
 # --- the run ------------------------------------------------------------------------------
-
-
-@contextmanager
-def pg_database() -> Iterator[str]:
-    name = f"dh_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def open_spell_ids(database: Database, count: int) -> list[int]:
