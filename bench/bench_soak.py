@@ -57,7 +57,8 @@ from discharge_hub.services import people, spells  # noqa: E402
 from discharge_hub.services.patients import PatientDetails  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "soak.md"
-PG_ADMIN = os.environ.get("DISCHARGE_HUB_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+from support import PG_ADMIN, pg_database  # noqa: E402
+
 FIELDS = ("next_action", "edd")
 
 
@@ -155,14 +156,12 @@ def worker(
 
 @contextmanager
 def soak_database(prefix: str) -> Iterator[str]:
-    name = f"dh_soak_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    """A fresh database, dropped afterwards with the logins made for the run."""
     try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+        with pg_database() as url:
+            yield url
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             roles = admin.execute(
                 "SELECT rolname FROM pg_roles WHERE starts_with(rolname, %s) "
                 "ORDER BY rolcanlogin DESC", (prefix,),
