@@ -78,6 +78,11 @@ def apply_to_workspace(ws: WorkspaceWidget, perms: Permissions) -> None:
         disable(ws.barriers.resolve_button, spell_reason)
         disable(ws.discharge_tab.button, spell_reason)
         disable(ws.carers.assessment, perms.why_not(Action.EDIT_CARER_LOG))
+        # Social care's own council is checked by the server, placement by placement.
+        ws.hub.set_refusals(
+            perms.why_not(Action.REQUEST_PLACEMENT),
+            perms.why_not(Action.EDIT_PLACEMENT, place=perms.place_code),
+        )
         nothing = not any(perms.can(a) for a in set(SECTION_ACTIONS.values()))
         ws.save_button.setVisible(not nothing)
         ws.discharge_tab.button.setVisible(spell_reason is None)

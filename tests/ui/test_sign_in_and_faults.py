@@ -126,6 +126,15 @@ def test_a_viewer_sees_the_record_read_only_and_why(qtbot, shared) -> None:
         note = ws.findChild(type(ws.header), "permissions_note")
         assert note is not None and "Read only" in note.text() and "viewer" in note.text()
         assert "viewer" in ws.plan.edd_section.toolTip()
+        # Found in a real window: "Request a placement…" was offered, then refused by the
+        # server ("permission denied for table spell").
+        hub = ws.hub
+        assert not hub.request_button.isEnabled() and "viewer" in hub.request_button.toolTip()
+        hub._enable()  # a placement selected again keeps them off
+        assert not any(
+            b.isEnabled()
+            for b in (hub.request_button, hub.move_button, hub.decline_button, hub.worker_button)
+        )
     finally:
         window.runner.wait_idle()
         database.dispose()
@@ -141,6 +150,9 @@ def test_social_care_keeps_the_carer_log_but_not_the_ward_plan(qtbot, shared) ->
         assert enabled == {"carer", "contact"}
         assert ws.save_button.isVisibleTo(ws)
         assert not ws.discharge_tab.button.isVisibleTo(ws)
+        # Requesting a placement is hub work: not offered (the server refused it after).
+        assert not ws.hub.request_button.isEnabled()
+        assert "request placements" in ws.hub.request_button.toolTip()
     finally:
         window.runner.wait_idle()
         database.dispose()

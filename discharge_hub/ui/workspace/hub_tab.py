@@ -45,6 +45,7 @@ class HubTab(QWidget):
         self._detail: SpellDetail | None = None
         self.placement_actions: PlacementActions | None = None
         self._select_next: int | None = None
+        self._refusals: tuple[str | None, str | None] = (None, None)  # set_refusals
         self.referrals = RowsModel(REFERRAL_COLUMNS, self)
         self.placements = RowsModel(self._placement_columns(), self)
         self.placements_table = read_only_table("Placements", self.placements)
@@ -114,6 +115,12 @@ class HubTab(QWidget):
     def set_reference_lists(self, refs: ReferenceLists) -> None:
         self._refs = refs
 
+    def set_refusals(self, request: str | None, change: str | None) -> None:
+        """Why the signed-in role may not request placements / change them (None: it
+        may): those buttons stay disabled, the reason as their tooltip."""
+        self._refusals = (request, change)
+        self._enable()
+
     def set_placement_actions(self, actions: PlacementActions) -> None:
         self.placement_actions = actions
         actions.requested.connect(self._on_requested)
@@ -153,8 +160,21 @@ class HubTab(QWidget):
 
     def _enable(self, *_: object) -> None:
         open_spell = self._detail is not None and self._detail.spell.discharged_at is None
+        no_request, no_change = self._refusals
         ref = self.current_ref() if open_spell and self.placement_actions else None
-        self.request_button.setEnabled(open_spell and self.placement_actions is not None)
+        ref = ref if no_change is None else None
+        self.request_button.setEnabled(
+            open_spell and self.placement_actions is not None and no_request is None
+        )
+        self.request_button.setToolTip(no_request or "")
+        for button in (
+            self.move_button,
+            self.decline_button,
+            self.cancel_button,
+            self.provider_button,
+            self.worker_button,
+        ):
+            button.setToolTip(no_change or "")
         self.move_button.setEnabled(bool(ref and ref.moves()))
         self.decline_button.setEnabled(bool(ref and "declined" in ref.endings()))
         self.cancel_button.setEnabled(bool(ref and "cancelled" in ref.endings()))
