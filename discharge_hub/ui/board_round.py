@@ -8,6 +8,7 @@ next to the field, so nothing typed is lost.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -100,6 +101,12 @@ class BoardRoundWidget(QWidget):
 
     def is_dirty(self) -> bool:
         return self.detail is not None and bool(self.plan.changes())
+
+    def on_new_day(self, _today: date) -> None:
+        """Midnight: the patient shown read again, unless being edited (as the patient
+        screen does)."""
+        if not self._busy and self.detail is not None and not self.is_dirty():
+            self._show(self.position)
 
     def request_reload(self) -> None:
         """F5: read the patient shown again (asks first if edits would be lost)."""

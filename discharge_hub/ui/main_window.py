@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from discharge_hub import clock
+from discharge_hub.display import dates
 from discharge_hub.services.board import BoardRow, board
 from discharge_hub.services.reference_lists import ReferenceLists, reference_lists
 from discharge_hub.ui import errors
@@ -82,6 +83,9 @@ def window_title() -> str:
     return title
 
 
+DAY_CHECK_MS = 15_000  # how often the day is checked: a new day shows within 15 s
+
+
 class MainWindow(QMainWindow):
     board_loaded = Signal(int)  # rows
     refs_loaded = Signal()
@@ -118,6 +122,15 @@ class MainWindow(QMainWindow):
         self.board.filter_changed.connect(self._counts_timer.start)
         self.board_sync.applied.connect(self._counts_timer.start)
         runner.busy_changed.connect(self._on_busy_changed)
+        # Midnight (UK time): "today", LOS, days to EDD and the Red2Green day move on by
+        # themselves, on the board and every open screen (found in a real window: they
+        # stayed on the day before until F5, and a live update mixed the two days).
+        self.day = clock.today()
+        self._day_timer = QTimer(self)
+        self._day_timer.setInterval(DAY_CHECK_MS)
+        self._day_timer.timeout.connect(self.check_day)
+        self._day_timer.start()
+        self.board_sync.applied.connect(self.check_day)
         runner.bug_raised.connect(lambda task, text: show_crash_report(self, task, text))
         self._restore_settings()
 
@@ -186,7 +199,9 @@ class MainWindow(QMainWindow):
     def load_references(self) -> None:
         self.runner.read("loading reference lists", reference_lists, self.set_reference_lists)
 
-    def load_board(self) -> None:
+    def load_board(self, *, then_say: str | None = None) -> None:
+        """Read the board on a worker; ``then_say``: the status bar's message once shown
+        (else how long it took)."""
         started = time.perf_counter()
         self.counts.setText("Loading the board…")
 
@@ -194,9 +209,8 @@ class MainWindow(QMainWindow):
             self.model.set_rows(rows)
             self._update_counts()
             self.board_loaded.emit(len(rows))
-            self.statusBar().showMessage(
-                f"Board loaded in {1000 * (time.perf_counter() - started):.0f} ms", 4000
-            )
+            took = f"Board loaded in {1000 * (time.perf_counter() - started):.0f} ms"
+            self.statusBar().showMessage(then_say or took, 15_000 if then_say else 4000)
 
         self.runner.read("loading the board", lambda s: board(s), done, self._on_board_failed)
 
@@ -207,6 +221,22 @@ class MainWindow(QMainWindow):
             self.load_board()
         elif hasattr(current, "request_reload"):
             current.request_reload()
+
+    def check_day(self, *_: object) -> bool:
+        """On the first check after midnight: the board read again and every open
+        screen told (``on_new_day``). True if the day changed."""
+        today = clock.today()
+        if today == self.day:
+            return False
+        self.day = today
+        self.load_board(
+            then_say=f"A new day, {dates.uk_date(today)}: the board and the open screens show it."
+        )
+        for n in range(self.tabs.count()):
+            on_new_day = getattr(self.tabs.widget(n), "on_new_day", None)
+            if on_new_day is not None:
+                on_new_day(today)
+        return True
 
     def _on_board_failed(self, exc: BaseException) -> None:
         self.counts.setText(f"The board could not be loaded: {exc} (F5 to retry)")

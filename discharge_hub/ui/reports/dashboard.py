@@ -7,7 +7,7 @@ printed report is made from, fetched on a worker by the task runner.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 from typing import cast
 
@@ -21,7 +21,7 @@ from PySide6.QtCharts import (
     QHorizontalBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
@@ -222,6 +222,15 @@ class HuddleDashboard(QWidget):
 
     def set_sites(self, names: Sequence[str]) -> None:
         fill_sites(self.site_combo, names)
+
+    def on_new_day(self, today: date) -> None:
+        """Midnight: the new day can be chosen, and a dashboard that showed the day before
+        ("today" then) shows the new one."""
+        showing_yesterday = self.day == today - timedelta(days=1)
+        self.date_edit.setMaximumDate(QDate(today))  # type: ignore[call-overload]
+        if showing_yesterday:
+            self.date_edit.setDate(QDate(today))  # type: ignore[call-overload]
+        self.refresh()
 
     def refresh(self) -> None:
         """Fetch the figures for the chosen day and site on a worker."""

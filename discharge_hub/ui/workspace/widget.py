@@ -9,6 +9,7 @@ save that meets a newer version goes through :mod:`.saving` (compare, then choos
 from __future__ import annotations
 
 import html
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -214,6 +215,12 @@ class WorkspaceWidget(QWidget):
             self._on_loaded,
             self._on_load_failed,
         )
+
+    def on_new_day(self, _today: date) -> None:
+        """Midnight: read the patient again for the new day's figures, unless the user
+        is in the middle of an edit (their form is kept; F5 or a save reads it)."""
+        if self.detail is not None and not self.is_dirty() and not self._busy:
+            self.reload()
 
     def request_reload(self) -> None:
         if self.is_dirty() and not self._confirm("Reload and lose your unsaved changes?"):
