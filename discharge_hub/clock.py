@@ -9,7 +9,7 @@ can be set in one place (a set clock moves on from its instant at the real pace)
   ISO 8601 instant with its UTC offset (``2026-11-24T10:30:00+00:00``). It exists for
   the tests (their ``python -m discharge_hub`` subprocesses see the test's instant) and
   for training sessions. Never set it in production: a process that uses it logs a
-  warning once, and the desktop shows the fixed time in its title bar.
+  warning once, and the desktop says so in its title bar.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from discharge_hub.errors import DomainError
 from discharge_hub.ui import combos, errors, faults
 from discharge_hub.ui import permissions as ui_permissions
 from discharge_hub.ui.connection import ConnectionWatch
-from discharge_hub.ui.main_window import MainWindow, warm_up
+from discharge_hub.ui.main_window import MainWindow, clock_note, warm_up
 from discharge_hub.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def show_signed_in(window: MainWindow, database: Database) -> None:
     perms = database.permissions
     if database.is_sqlite:
         where = "embedded database, single user (this computer only)"
-        window.setWindowTitle(f"{TITLE} – {perms.actor} – {where}")
+        window.setWindowTitle(f"{TITLE} – {perms.actor} – {where}{clock_note()}")
         # The file's name only: its folder (the whole path as tooltip) would push the
         # board's counts out of a 1280-pixel status bar.
         path = sqlite_path(database.url)
@@ -77,7 +77,7 @@ def show_signed_in(window: MainWindow, database: Database) -> None:
         window.db_label.setToolTip(f"Embedded database file: {path or 'in memory'}")
     else:
         server = describe_url(database.url).split("@", 1)[-1]
-        window.setWindowTitle(f"{TITLE} – {perms.who} – {server}")
+        window.setWindowTitle(f"{TITLE} – {perms.who} – {server}{clock_note()}")
         window.db_label.setText(f"Signed in as {perms.who} · {server}")
     window.db_label.setAccessibleName("Signed in as")
     ui_permissions.apply_to_window(window, perms)

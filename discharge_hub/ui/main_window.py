@@ -75,12 +75,17 @@ def warm_up() -> threading.Thread:
 
 
 def window_title() -> str:
-    """The title; says so when DISCHARGE_HUB_FAKE_NOW fixes the clock (training, tests)."""
-    title = "Discharge Hub – LLR Integrated Discharge Hub"
+    """The title before sign-in; says so when the clock is set (``clock_note``)."""
+    return "Discharge Hub – LLR Integrated Discharge Hub" + clock_note()
+
+
+def clock_note() -> str:
+    """ " – CLOCK SET …" for every title of the window while DISCHARGE_HUB_FAKE_NOW sets
+    the clock (training, tests): never silent on screen, signed in or not."""
     fixed = clock.fake_now()
-    if fixed is not None:
-        title += f" – CLOCK FIXED AT {fmt.uk_datetime(fixed)} (training; not the real time)"
-    return title
+    if fixed is None:
+        return ""
+    return f" – CLOCK SET: STARTED AT {fmt.uk_datetime(fixed)} (training; not the real time)"
 
 
 DAY_CHECK_MS = 15_000  # how often the day is checked: a new day shows within 15 s
