@@ -21,7 +21,7 @@ from discharge_hub.ui.connection import DOWN_TEXT
 from tests.conftest import _pg_admin
 from tests.core_support import admit, days
 from tests.proxy_support import Relay
-from tests.security_support import RUTLAND, Logins, logins, spell_with_placement
+from tests.security_support import LEICESTER, RUTLAND, Logins, logins, spell_with_placement
 from tests.test_credentials import MemoryKeyring
 from tests.ui.conftest import wait_loaded
 
@@ -153,6 +153,38 @@ def test_social_care_keeps_the_carer_log_but_not_the_ward_plan(qtbot, shared) ->
         # Requesting a placement is hub work: not offered (the server refused it after).
         assert not ws.hub.request_button.isEnabled()
         assert "request placements" in ws.hub.request_button.toolTip()
+    finally:
+        window.runner.wait_idle()
+        database.dispose()
+
+
+def test_the_placements_queue_offers_social_care_only_their_own_council_s_rows(
+    qtbot, shared
+) -> None:
+    """Found in a real window: a Rutland worker was offered "Move on" on a Leicester row,
+    refused only after trying; the refusal then stayed over the next council's list."""
+    url, made = shared
+    owner = Database.open(url)
+    try:
+        spell_with_placement(owner, 3, "Leicester", bed="B3")
+    finally:
+        owner.dispose()
+    window, database = signed_in_window(qtbot, made.add("social_care", place=RUTLAND))
+    try:
+        screen = window.open_screen("placements")
+        screen.council.setCurrentIndex(screen.council.findData(None))  # all councils
+        qtbot.waitUntil(lambda: len(screen.model.rows()) == 2, timeout=10_000)
+        by_place = {r.place_code: r for r in screen.model.rows()}
+        screen.enable_buttons(by_place[LEICESTER])
+        assert not screen.move_button.isEnabled() and not screen.worker_button.isEnabled()
+        assert "only for patients of" in screen.move_button.toolTip()
+        assert not screen.request_button.isEnabled()  # requesting is hub work
+        assert screen.open_button.isEnabled()  # reading is not refused
+        screen.enable_buttons(by_place[RUTLAND])
+        assert screen.move_button.isEnabled() and screen.move_button.toolTip() == ""
+        screen.show_message("Not done: refused")
+        screen.council.setCurrentIndex(screen.council.findData(RUTLAND))
+        assert not screen.banner.isVisible()
     finally:
         window.runner.wait_idle()
         database.dispose()

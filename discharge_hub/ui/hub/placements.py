@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from discharge_hub.display.people import person_name
 from discharge_hub.services import queues
+from discharge_hub.services.people import Action
 from discharge_hub.services.placements import STATE_LABELS, WAITING_STATES
 from discharge_hub.services.queues import PlacementQueueRow
 from discharge_hub.services.reference_lists import ReferenceLists
@@ -98,6 +99,8 @@ class PlacementQueueScreen(ListScreen):
         self.add_filter("&Council", self.council)
         self.add_filter("&State", self.state)
         self.council.currentIndexChanged.connect(self._remember_council)
+        # A refusal is about the row it was for: not left over another council's list.
+        self.council.currentIndexChanged.connect(lambda _i: self.show_message(""))
         self.placement_actions = PlacementActions(runner, changes, lambda: self.refs, self)
         self.placement_actions.failed.connect(self.show_error)
         self.placement_actions.finished.connect(lambda _id: self.show_message(""))
@@ -157,16 +160,40 @@ class PlacementQueueScreen(ListScreen):
         row = self.table.current()
         return PlacementRef.of(row, patient(row)) if row is not None else None
 
+    def refusals(self, row: Any) -> tuple[str | None, str | None]:
+        """Why the signed-in role may not change ``row``'s placement (another council's,
+        a viewer) / request another (None: it may). The server checks it anyway."""
+        database = self.runner.database
+        if row is None or database is None:
+            return None, None
+        perms = database.permissions
+        return (
+            perms.why_not(Action.EDIT_PLACEMENT, place=row.place_code),
+            perms.why_not(Action.REQUEST_PLACEMENT),
+        )
+
     def enable_buttons(self, row: Any) -> None:
+        no_change, no_request = self.refusals(row)
         ref = PlacementRef.of(row, patient(row)) if row is not None else None
-        self.move_button.setEnabled(bool(ref and ref.moves()))
-        self.decline_button.setEnabled(bool(ref and "declined" in ref.endings()))
-        self.cancel_button.setEnabled(bool(ref and "cancelled" in ref.endings()))
-        self.provider_button.setEnabled(bool(ref and ref.provider_changeable))
-        for b in (self.worker_button, self.request_button, self.open_button):
-            b.setEnabled(ref is not None)
+        change = ref if no_change is None else None
+        self.move_button.setEnabled(bool(change and change.moves()))
+        self.decline_button.setEnabled(bool(change and "declined" in change.endings()))
+        self.cancel_button.setEnabled(bool(change and "cancelled" in change.endings()))
+        self.provider_button.setEnabled(bool(change and change.provider_changeable))
+        self.worker_button.setEnabled(change is not None)
+        self.request_button.setEnabled(ref is not None and no_request is None)
+        self.open_button.setEnabled(ref is not None)
+        for b in (
+            self.move_button,
+            self.decline_button,
+            self.cancel_button,
+            self.provider_button,
+            self.worker_button,
+        ):
+            b.setToolTip(no_change or "")
+        self.request_button.setToolTip(no_request or "")
         self.move_menu.clear()
-        for state, label in ref.moves() if ref else ():
+        for state, label in change.moves() if change else ():
             action = self.move_menu.addAction(label)
             action.triggered.connect(lambda _=False, s=state: self._move(s))
 
