@@ -112,6 +112,9 @@ class QueueModel(QAbstractTableModel):
     def row_at(self, n: int) -> Any:
         return self._rows[n] if 0 <= n < len(self._rows) else None
 
+    def key_of(self, row: Any) -> Hashable:
+        return self._key(row)
+
     def position_of(self, key: Hashable) -> int | None:
         return next((n for n, r in enumerate(self._rows) if self._key(r) == key), None)
 

@@ -99,8 +99,13 @@ def test_referral_queue_by_keyboard_accept_return_and_open(qtbot, main_window, d
         saved = s.get(HubReferral, target.referral_id)
         assert (saved.state, saved.return_reason) == ("returned", "Family will take her home; P0")
 
-    row = screen.table.current()
+    # The returned referral left the list: nothing selected (not the next patient), and
+    # the keyboard picks the next one to open.
+    assert screen.table.current() is None and not screen.accept_button.isEnabled()
     screen.table.setFocus()
+    qtbot.keyClick(screen.table, Qt.Key.Key_Down)
+    row = screen.table.current()
+    assert row is not None
     qtbot.keyClick(screen.table, Qt.Key.Key_Return)  # Enter opens the patient
     opened = main_window.tabs.currentWidget()
     assert isinstance(opened, WorkspaceWidget) and opened.spell_id == row.spell_id
@@ -222,6 +227,10 @@ def test_start_date_worker_provider_and_ending_with_a_reason(qtbot, main_window,
     dialogs.answer(ReasonDialog, "Provider cannot meet needs")
     screen.decline_button.click()
     qtbot.waitUntil(lambda: screen.model.position_of(requested.placement_id) is None, timeout=WAIT)
+    # The row acted on left the list: nothing is selected, not the next patient (a
+    # repeated key would act on them: found in a real window).
+    assert screen.table.current() is None and screen.model.rowCount() > 0
+    assert not screen.decline_button.isEnabled() and not screen.move_button.isEnabled()
     with demo_db.read() as s:
         p = s.get(Placement, requested.placement_id)
         assert (p.state, p.outcome_reason) == ("declined", "Provider cannot meet needs")

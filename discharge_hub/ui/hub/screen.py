@@ -133,6 +133,11 @@ class ListScreen(QWidget):
             self.table.resizeColumnsToContents()
         if current is None and self.model.rowCount():
             self.table.selectRow(0)
+        elif current is not None and self.model.position_of(self.model.key_of(current)) is None:
+            # The row acted on left the list (started, declined…): nothing is selected,
+            # rather than the next patient, whom a repeated key would act on (found in
+            # a real window).
+            self.table.selectionModel().clear()
         self.counts.setText(f"{self.count_text()} · updated {clock.local(clock.now()):%H:%M}")
         self._on_current_changed()
         self.loaded.emit()
