@@ -94,9 +94,13 @@ def refusal(exc: sa_exc.DBAPIError, permissions: Permissions | None) -> Permissi
     """A write the server refused for the signed-in role, said plainly."""
     text = first_line(exc)
     who = f" for {permissions.who}" if permissions is not None else ""
+    # The server's own words name tables and policies, not what the user tried: said
+    # in the user's terms (who is already named once, in ``who``).
     if "row-level security" in text and permissions is not None:
-        council = permissions.place_name or permissions.place_code or "their council"
-        text = f"{permissions.actor} may change these only for patients of {council}"
+        council = permissions.place_name or permissions.place_code or "your council"
+        text = f"you may change these only for patients of {council}"
+    elif text.startswith("permission denied for"):
+        text = "your role may not make this change"
     return PermissionDeniedError(f"Not allowed{who}: {text}. Nothing was saved.")
 
 
