@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 
 from discharge_hub.display import dates
 from discharge_hub.display.people import person_name
@@ -76,6 +76,47 @@ class PlacementRef:
     @property
     def provider_changeable(self) -> bool:
         return self.state in PROVIDER_CHANGEABLE
+
+
+class PlacementButtons(Protocol):
+    """A screen's buttons for one placement (the queue, the patient's Hub tab)."""
+
+    move_button: QPushButton
+    move_menu: QMenu
+    decline_button: QPushButton
+    cancel_button: QPushButton
+    provider_button: QPushButton
+    worker_button: QPushButton
+
+
+def offer_changes(
+    screen: PlacementButtons,
+    ref: PlacementRef | None,
+    why_not: str | None,
+    move: Callable[[str], None],
+) -> PlacementRef | None:
+    """Enable the buttons that change ``ref``'s placement for what its state allows, and
+    fill the Move menu; none while ``why_not`` says the role may not (the reason as their
+    tooltip). The placement that may be changed, or None. The worker button is the
+    screen's to enable."""
+    change = ref if why_not is None else None
+    screen.move_button.setEnabled(bool(change and change.moves()))
+    screen.decline_button.setEnabled(bool(change and "declined" in change.endings()))
+    screen.cancel_button.setEnabled(bool(change and "cancelled" in change.endings()))
+    screen.provider_button.setEnabled(bool(change and change.provider_changeable))
+    for button in (
+        screen.move_button,
+        screen.decline_button,
+        screen.cancel_button,
+        screen.provider_button,
+        screen.worker_button,
+    ):
+        button.setToolTip(why_not or "")
+    screen.move_menu.clear()
+    for state, label in change.moves() if change else ():
+        action = screen.move_menu.addAction(label)
+        action.triggered.connect(lambda _=False, s=state: move(s))
+    return change
 
 
 def patient_label(row: Any) -> str:

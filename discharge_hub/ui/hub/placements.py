@@ -20,7 +20,7 @@ from discharge_hub.services.placements import STATE_LABELS, WAITING_STATES
 from discharge_hub.services.queues import PlacementQueueRow
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.ui import formatting as fmt
-from discharge_hub.ui.hub.actions import PlacementActions, PlacementRef
+from discharge_hub.ui.hub.actions import PlacementActions, PlacementRef, offer_changes
 from discharge_hub.ui.hub.actions import patient_label as patient
 from discharge_hub.ui.hub.screen import ListScreen, button, combo
 from discharge_hub.ui.live import ChangeHub
@@ -175,27 +175,11 @@ class PlacementQueueScreen(ListScreen):
     def enable_buttons(self, row: Any) -> None:
         no_change, no_request = self.refusals(row)
         ref = PlacementRef.of(row, patient(row)) if row is not None else None
-        change = ref if no_change is None else None
-        self.move_button.setEnabled(bool(change and change.moves()))
-        self.decline_button.setEnabled(bool(change and "declined" in change.endings()))
-        self.cancel_button.setEnabled(bool(change and "cancelled" in change.endings()))
-        self.provider_button.setEnabled(bool(change and change.provider_changeable))
+        change = offer_changes(self, ref, no_change, self._move)
         self.worker_button.setEnabled(change is not None)
         self.request_button.setEnabled(ref is not None and no_request is None)
-        self.open_button.setEnabled(ref is not None)
-        for b in (
-            self.move_button,
-            self.decline_button,
-            self.cancel_button,
-            self.provider_button,
-            self.worker_button,
-        ):
-            b.setToolTip(no_change or "")
         self.request_button.setToolTip(no_request or "")
-        self.move_menu.clear()
-        for state, label in change.moves() if change else ():
-            action = self.move_menu.addAction(label)
-            action.triggered.connect(lambda _=False, s=state: self._move(s))
+        self.open_button.setEnabled(ref is not None)
 
     def _show_moves(self) -> None:
         self.move_button.showMenu()

@@ -15,7 +15,7 @@ from discharge_hub.services.placements import FUNDING_LABELS
 from discharge_hub.services.reference_lists import ReferenceLists
 from discharge_hub.services.workspace import SpellDetail
 from discharge_hub.ui import formatting as fmt
-from discharge_hub.ui.hub.actions import PlacementActions, PlacementRef
+from discharge_hub.ui.hub.actions import PlacementActions, PlacementRef, offer_changes
 from discharge_hub.ui.rows_model import Columns, RowsModel
 from discharge_hub.ui.widgets import Section, read_only_table
 
@@ -162,28 +162,12 @@ class HubTab(QWidget):
         open_spell = self._detail is not None and self._detail.spell.discharged_at is None
         no_request, no_change = self._refusals
         ref = self.current_ref() if open_spell and self.placement_actions else None
-        ref = ref if no_change is None else None
+        change = offer_changes(self, ref, no_change, self._move)
+        self.worker_button.setEnabled(bool(change and change.open))
         self.request_button.setEnabled(
             open_spell and self.placement_actions is not None and no_request is None
         )
         self.request_button.setToolTip(no_request or "")
-        for button in (
-            self.move_button,
-            self.decline_button,
-            self.cancel_button,
-            self.provider_button,
-            self.worker_button,
-        ):
-            button.setToolTip(no_change or "")
-        self.move_button.setEnabled(bool(ref and ref.moves()))
-        self.decline_button.setEnabled(bool(ref and "declined" in ref.endings()))
-        self.cancel_button.setEnabled(bool(ref and "cancelled" in ref.endings()))
-        self.provider_button.setEnabled(bool(ref and ref.provider_changeable))
-        self.worker_button.setEnabled(bool(ref and ref.open))
-        self.move_menu.clear()
-        for state, label in ref.moves() if ref else ():
-            action = self.move_menu.addAction(label)
-            action.triggered.connect(lambda _=False, s=state: self._move(s))
 
     def _request(self) -> None:
         if self.placement_actions is not None and self._detail is not None:
